@@ -1,0 +1,177 @@
+"""The command line: one function per command, each options -> library -> renderer -> exit code.
+
+Heavy libraries (pandas, scipy, matplotlib) are imported inside the library functions, so that
+`lossdoc --help` stays fast. Errors in the input are one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from .errors import InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Diagnose a language-model training run from its log.",
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of a report.")]
+FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="Force a reader (see `lossdoc formats`).")]
+RunOpt = Annotated[Optional[str], typer.Option("--run", help="Which run of a multi-run file (name or 1-based index).")]
+FailOnOpt = Annotated[
+    Optional[str], typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
+]
+LogArg = Annotated[Path, typer.Argument(help="The training log (file or directory).", show_default=False)]
+
+
+def main() -> None:
+    """Entry point of the `lossdoc` script and `python -m lossdoc`."""
+    app()
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _guard(body: Callable[[], int]) -> None:
+    """Run a command body; input errors become one line on stderr and exit 2, never a traceback."""
+    try:
+        code = body()
+    except InputError as exc:
+        typer.echo(f"lossdoc: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug must not show the user a traceback either
+        if os.environ.get("LOSSDOC_DEBUG"):
+            raise
+        typer.echo(f"lossdoc: internal error: {type(exc).__name__}: {exc} (LOSSDOC_DEBUG=1 shows where)", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
+def _emit_json(doc: Any) -> None:
+    from .render.jsonout import dumps
+
+    sys.stdout.write(dumps(doc) + "\n")
+
+
+def pick_run(runs: list[Any], which: str | None) -> Any:
+    """The run a command works on: named or numbered by --run, else the one with the most points."""
+    if which:
+        for run in runs:
+            if run.name == which:
+                return run
+        if which.isdigit() and 1 <= int(which) <= len(runs):
+            return runs[int(which) - 1]
+        names = ", ".join(r.name for r in runs)
+        raise InputError(f"no run {which!r} in this file; runs: {names}")
+    return max(runs, key=lambda r: len(r.df))
+
+
+def _exit_code(findings: list[Any], fail_on: str | None) -> int:
+    if not fail_on:
+        return 0
+    from .findings import Severity
+
+    try:
+        threshold = Severity(fail_on).rank
+    except ValueError:
+        raise InputError(f"--fail-on must be one of info, warning, problem (got {fail_on!r})") from None
+    return 1 if any(f.severity.rank >= threshold for f in findings) else 0
+
+
+@app.command()
+def formats(json: JsonOpt = False) -> None:
+    """List the log formats lossdoc reads, with a sample line of each."""
+
+    def body() -> int:
+        from .parsers import PARSERS
+
+        rows = [{"name": p.NAME, "description": p.DESCRIPTION, "sample": p.SAMPLE} for p in PARSERS]
+        if json:
+            _emit_json({"formats": rows})
+            return 0
+        from rich.table import Table
+
+        table = Table(header_style="bold")
+        for col in ("format", "what", "sample line"):
+            table.add_column(col)
+        for row in rows:
+            table.add_row(row["name"], row["description"], row["sample"])
+        _console().print(table)
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def show(
+    log: LogArg,
+    json: JsonOpt = False,
+    format: FormatOpt = None,
+    to: Annotated[
+        Optional[Path], typer.Option("--to", help="Also write the tidy points to FILE (.csv, .jsonl or .parquet).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the first lines not understood.")] = False,
+) -> None:
+    """What was read: runs, series (points, steps, first, last, NaN) and what every line became."""
+
+    def body() -> int:
+        from .parsers import load
+        from .summary import summarize
+
+        runs = load(log, format)
+        doc = summarize(runs, str(log))
+        if to is not None:
+            from .export import write_points
+
+            write_points(runs, to)
+        if json:
+            _emit_json(doc)
+        else:
+            from .render.terminal import render_show
+
+            render_show(_console(), doc, verbose=verbose)
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def analyze(
+    log: LogArg,
+    json: JsonOpt = False,
+    format: FormatOpt = None,
+    run: RunOpt = None,
+    fail_on: FailOnOpt = None,
+) -> None:
+    """Everything the log allows, as one report: what was read, then each analysis' section."""
+
+    def body() -> int:
+        from .parsers import load
+        from .report import build_report
+
+        runs = load(log, format)
+        chosen = pick_run(runs, run)
+        report, results = build_report(chosen, runs, str(log))
+        findings = report.pop("findings_objects")
+        if json:
+            _emit_json(report)
+        else:
+            from .render.terminal import render_report
+
+            render_report(_console(), dict(report, findings_objects=findings), results)
+        return _exit_code(findings, fail_on)
+
+    _guard(body)

@@ -1,0 +1,112 @@
+"""Turn the points a reader found, in file order, into Runs.
+
+Rules (ARCHITECTURE.md, "Files that are not one run"):
+- a step counter that goes back to (or below) the first step of the current run starts a new run;
+- a counter that goes back only part of the way is a resume/rollback: it stays one run, the later value
+  wins for a repeated step, and ``meta["rollbacks"]`` records (from step, to step, points superseded).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..run import Run
+
+
+class PointBuffer:
+    """Points in file order: step, series code, value. Series names are interned to small codes."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.codes: list[int] = []
+        self.values: list[float] = []
+        self.names: list[str] = []
+        self._code: dict[str, int] = {}
+
+    def add(self, step: int, name: str, value: float) -> None:
+        code = self._code.get(name)
+        if code is None:
+            code = self._code[name] = len(self.names)
+            self.names.append(name)
+        self.steps.append(step)
+        self.codes.append(code)
+        self.values.append(value)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def to_runs(self, meta: dict[str, Any], name: str, split_runs: bool = True) -> list[Run]:
+        return assemble(self.steps, self.codes, self.values, self.names, meta, name, split_runs)
+
+
+def assemble(
+    steps: Any,
+    codes: Any,
+    values: Any,
+    names: Sequence[str],
+    meta: dict[str, Any],
+    name: str,
+    split_runs: bool = True,
+) -> list[Run]:
+    """Split points (file order) into runs, record rollbacks, keep the later value of a repeated step."""
+    import numpy as np
+    import pandas as pd
+
+    steps = np.asarray(steps, dtype=np.int64)
+    codes = np.asarray(codes, dtype=np.int64)
+    values = np.asarray(values, dtype=np.float64)
+    n = len(steps)
+
+    # Where the counter goes back: either a new run or a rollback within the run.
+    run_bounds = [0]
+    rollbacks: list[list[tuple[int, int, int]]] = [[]]  # (index, from_step, to_step)
+    run_first_step = steps[0] if n else 0
+    for i in (np.flatnonzero(steps[1:] < steps[:-1]) + 1).tolist():
+        if split_runs and steps[i] <= run_first_step:
+            run_bounds.append(i)
+            rollbacks.append([])
+            run_first_step = steps[i]
+        else:
+            rollbacks[-1].append((i, int(steps[i - 1]), int(steps[i])))
+    run_bounds.append(n)
+
+    split_of = np.array([s.partition("/")[0] for s in names] or [""], dtype=object)
+    metric_of = np.array([s.partition("/")[2] for s in names] or [""], dtype=object)
+    runs: list[Run] = []
+    for k in range(len(run_bounds) - 1):
+        lo, hi = run_bounds[k], run_bounds[k + 1]
+        df = pd.DataFrame(
+            {
+                "step": steps[lo:hi],
+                "split": split_of[codes[lo:hi]] if hi > lo else np.array([], dtype=object),
+                "metric": metric_of[codes[lo:hi]] if hi > lo else np.array([], dtype=object),
+                "value": values[lo:hi],
+            }
+        )
+        run_meta = dict(meta)
+        superseded = np.zeros(hi - lo, dtype=bool)
+        if rollbacks[k] or _has_repeats(steps[lo:hi], codes[lo:hi]):
+            key = pd.DataFrame({"c": codes[lo:hi], "s": steps[lo:hi]})
+            superseded = key.duplicated(keep="last").to_numpy()
+        records = []
+        for i, from_step, to_step in rollbacks[k]:
+            j = i - lo
+            count = int((superseded[:j] & (steps[lo:i] >= to_step)).sum())
+            records.append({"from_step": from_step, "to_step": to_step, "superseded": count})
+        run_meta["rollbacks"] = records
+        run_meta["duplicates_superseded"] = int(superseded.sum())
+        if superseded.any():
+            df = df[~superseded].reset_index(drop=True)
+        run_name = name if len(run_bounds) == 2 else f"run-{k + 1}"
+        runs.append(Run(name=run_name, df=df, meta=run_meta))
+    return runs
+
+
+def _has_repeats(steps: Any, codes: Any) -> bool:
+    """Cheap test for a repeated (series, step) pair without a rollback (e.g. a step logged twice)."""
+    import numpy as np
+
+    if len(steps) < 2:
+        return False
+    key = steps * 4096 + codes  # series codes are small; steps are non-negative in practice
+    return len(np.unique(key)) != len(key)

@@ -1,0 +1,130 @@
+"""Shared helpers for line-oriented readers: reading a log as text, and accounting for every line.
+
+Every reader turns each physical line (split on "\\n") into a point, a recognised non-metric line
+("ignored": headers, config echo, banners, tracebacks) or a counted unparsed line, so that nothing is
+dropped silently (ARCHITECTURE.md, "Files that are not one run").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+HEAD_BYTES = 256 * 1024  # sniffing looks this far: modded-nanogpt logs start with ~1800 lines of source
+UNPARSED_SAMPLE = 20  # how many unparsed lines are kept for `show --verbose`
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+# Lines that any training stdout may contain and that carry no metric. Recognised, counted as ignored.
+_NOISE = re.compile(
+    r"""^(?:\s*$                                   # blank
+    |\s                                            # indented: traceback frames, wrapped text, code
+    |\^+\s*$                                       # traceback carets
+    |wandb:                                        # weights & biases banners
+    |nohup:
+    |Traceback\ \(most\ recent\ call\ last\)
+    |[A-Za-z_.]*(?:Error|Exception|Interrupt|Warning)\b
+    |During\ handling\ of\ the\ above\ exception
+    |The\ above\ exception\ was\ the\ direct\ cause
+    |/\S+\.py:\d+:\s                                  # python warnings: /path/file.py:12: FutureWarning
+    |W\d{4}\ |I\d{4}\ |E\d{4}\                       # glog / absl prefixed lines
+    |saving\ checkpoint
+    |compiling\ the\ model
+    |Initializing\ a\ new\ model
+    |Resuming\ training
+    |using\ fused\ AdamW
+    |num\ (?:non-)?decayed\ parameter\ tensors
+    |\#                                              # comments (echoed config files)
+    )""",
+    re.VERBOSE,
+)
+_RANK_PREFIX = re.compile(r"^\[(?:rank|default)\d+\]:\s?")
+
+
+def is_noise(line: str) -> bool:
+    """Whether a line is known noise: blank, banners, tracebacks, warnings, checkpoint messages."""
+    return bool(_NOISE.match(_RANK_PREFIX.sub("", line)))
+
+
+def visible(line: str) -> str:
+    """What a terminal shows of a raw line: the last carriage-return segment, without ANSI codes."""
+    if "\r" in line:
+        line = line.rstrip("\r")
+        line = line.rsplit("\r", 1)[-1]
+    if "\x1b" in line:
+        line = ANSI.sub("", line)
+    return line
+
+
+@dataclass
+class LogText:
+    """A log file decoded to text, with what was found while decoding."""
+
+    path: Path
+    text: str
+    decode_errors: int  # lines holding bytes that are not UTF-8 (replaced by U+FFFD)
+    ends_with_newline: bool
+
+    def total_lines(self) -> int:
+        if not self.text:
+            return 0
+        return self.text.count("\n") + (0 if self.ends_with_newline else 1)
+
+
+def read_text(path: Path) -> LogText:
+    """Read a log file as text; refuse binary files. Non-UTF-8 bytes are replaced and counted."""
+    data = path.read_bytes()
+    if b"\x00" in data[:65536]:
+        raise InputError(f"{path}: looks like a binary file (NUL bytes in the first 64 KiB), not a text log")
+    text = data.decode("utf-8", errors="replace")
+    bad = 0
+    if "\ufffd" in text:
+        bad = sum(1 for line in text.split("\n") if "\ufffd" in line)
+    return LogText(path=path, text=text, decode_errors=bad, ends_with_newline=text.endswith("\n"))
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> str:
+    with path.open("rb") as fh:
+        return fh.read(size).decode("utf-8", errors="replace")
+
+
+@dataclass
+class LineAccount:
+    """Counts of what each line of a file became, and a sample of the lines not understood."""
+
+    total: int = 0
+    used: int = 0
+    ignored: int = 0
+    unparsed: int = 0
+    unparsed_sample: list[tuple[int, str]] = field(default_factory=list)
+
+    def unknown(self, lineno: int, line: str) -> None:
+        self.unparsed += 1
+        if len(self.unparsed_sample) < UNPARSED_SAMPLE:
+            self.unparsed_sample.append((lineno, line[:200]))
+
+    def as_meta(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "used": self.used,
+            "ignored": self.ignored,
+            "unparsed": self.unparsed,
+        }
+
+
+def parse_number(text: str) -> float:
+    """A number as logs print it: '524,288', '1.2e-3', 'nan', '-inf', '40.56M', '1.5B', 'N/A' (NaN)."""
+    t = text.strip().replace(",", "").replace("_", "")
+    if t.upper() in {"N/A", "NA", "NONE", ""}:
+        return float("nan")
+    suffix = {"K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
+    if t and t[-1].upper() in suffix and t[:-1]:
+        try:
+            return float(t[:-1]) * suffix[t[-1].upper()]
+        except ValueError:
+            pass
+    return float(t)

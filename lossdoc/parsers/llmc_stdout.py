@@ -1,0 +1,131 @@
+"""llm.c console output (``train_gpt2cu`` stdout, often a SLURM ``.log``).
+
+    step    1/19560 | loss 11.009662 (+nanz)| norm 15.0789 (+nanz)| lr 8.57e-07 | 4230.95 ms | 31.9% bf16 MFU | 123917 tok/s
+    val loss 6.202221                      no step: belongs to the last printed step (0 before the first)
+    evaluating HellaSwag: 0/1256\\r...\\rHellaSwag: 2493/10042 = 0.248257
+The ``+----+----+`` header table goes into meta. A record cut mid-line (job cancelled) keeps the fields
+it has: its step and loss count as a record.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..run import Run
+from ._assemble import PointBuffer
+from ._text import LineAccount, is_noise, parse_number, read_text, visible
+
+NAME = "llmc-stdout"
+DESCRIPTION = "llm.c train_gpt2cu console output"
+SAMPLE = "step  250/19560 | loss 4.201134 (+0.12z)| norm 0.5201 (-0.30z)| lr 2.14e-04 | 140.20 ms | 45.1% bf16 MFU | 3739000 tok/s"
+
+_SNIFF = re.compile(r"^step\s+\d+/\d+ \| loss ", re.M)
+_STEP = re.compile(r"^step\s+(\d+)/(\d+) \| loss\s+(\S+)(?: \(([^)z]*)z?\))?")
+# Optional fields after the loss, each found on its own so that a record cut short keeps what it has.
+_FIELDS = [
+    ("train/grad_norm", re.compile(r"\| norm\s+(\S+)")),
+    ("train/grad_norm_z", re.compile(r"\| norm\s+\S+ \(([^)z]*)z\)")),
+    ("train/lr", re.compile(r"\| lr\s+(\S+)")),
+    ("train/step_time_ms", re.compile(r"\| (\S+) ms\b")),
+    ("train/mfu", re.compile(r"\| (\S+)% (?:\w+ )?MFU")),
+    ("train/tokens_per_sec", re.compile(r"\| (\S+) tok/s")),
+]
+_VAL = re.compile(r"^val loss\s+(\S+)\s*$")
+_HELLASWAG = re.compile(r"^HellaSwag: (\d+)/(\d+) = (\S+)\s*$")
+_TABLE_ROW = re.compile(r"^\|\s*(.+?)\s*\|\s*(.*?)\s*\|\s*$")
+_HEADER = re.compile(
+    r"^(?:\+-|---|=>|->|allocat|num_parameters:|batch_size B=|memory per|device memory|Writing |"
+    r"generating:|Multi-GPU|WARNING|The Tokenizer|Re-run|Error details|evaluating HellaSwag|"
+    r"Vocab:|Token:|Position:|Line:|File:|-> |\s)"
+)
+# Header-table keys -> meta keys (numbers parsed).
+_TABLE_KEYS = {
+    "num_parameters": "params",
+    "device": "gpu",
+    "peak TFlops": "peak_tflops",
+    "total batch size": "tokens_per_step",
+    "micro batch size B": "batch_size",
+    "sequence length T": "block_size",
+    "warmup iterations": "warmup_steps",
+    "learning rate (LR)": "learning_rate",
+    "vocab_size V": "vocab_size",
+    "padded_vocab_size Vp": "padded_vocab_size",
+    "num_layers L": "n_layer",
+    "num_heads NH": "n_head",
+    "channels C": "n_embd",
+    "train_num_batches": "train_num_batches",
+    "val_loss_every": "eval_interval",
+    "LR scheduler": "lr_schedule",
+    "final LR fraction": "final_lr_fraction",
+    "weight decay": "weight_decay",
+    "precision": "precision",
+    "num_processes": "num_processes",
+}
+
+
+def sniff(head: str) -> bool:
+    return bool(_SNIFF.search(head))
+
+
+def parse(path: Path) -> list[Run]:
+    log = read_text(path)
+    account = LineAccount(total=log.total_lines())
+    points = PointBuffer()
+    header: dict[str, str] = {}
+    meta: dict[str, Any] = {"format": NAME, "source": str(path)}
+    lines = log.text.split("\n")
+    if log.ends_with_newline:
+        lines.pop()
+    last_step = 0
+    for lineno, raw in enumerate(lines, 1):
+        line = visible(raw)
+        if m := _STEP.match(line):
+            last_step = int(m.group(1))
+            meta["max_steps"] = int(m.group(2))
+            points.add(last_step, "train/loss", _float(m.group(3)))
+            if m.group(4) is not None:
+                points.add(last_step, "train/loss_z", _float(m.group(4)))
+            for name, pattern in _FIELDS:
+                if f := pattern.search(line, m.end()):
+                    points.add(last_step, name, _float(f.group(1)))
+            if not _FIELDS[-1][1].search(line):  # cut before its last field (e.g. a cancelled job)
+                meta["truncated_records"] = meta.get("truncated_records", 0) + 1
+                meta["truncated_last_line"] = raw[:200]
+            account.used += 1
+        elif m := _VAL.match(line):
+            points.add(last_step, "val/loss", _float(m.group(1)))
+            account.used += 1
+        elif m := _HELLASWAG.match(line):
+            points.add(last_step, "val/hellaswag", _float(m.group(3)))
+            account.used += 1
+        elif m := _TABLE_ROW.match(line):
+            header[m.group(1)] = m.group(2)
+            account.ignored += 1
+        elif is_noise(line) or _HEADER.match(line):
+            account.ignored += 1
+        else:
+            account.unknown(lineno, raw)
+    header.pop("Parameter", None)
+    meta["header"] = header
+    for key, meta_key in _TABLE_KEYS.items():
+        if key in header:
+            try:
+                meta[meta_key] = parse_number(header[key])
+            except ValueError:
+                meta[meta_key] = header[key]
+    for key in _TABLE_KEYS.values():
+        if isinstance(meta.get(key), float) and meta[key].is_integer() and key != "learning_rate":
+            meta[key] = int(meta[key])
+    meta["lines"] = account.as_meta()
+    meta["unparsed_sample"] = account.unparsed_sample
+    meta["decode_errors"] = log.decode_errors
+    return points.to_runs(meta, path.stem)
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")

@@ -1,0 +1,1 @@
+"""Renderers: results -> terminal (rich), JSON, Markdown, PNG. They know results, not logs."""
