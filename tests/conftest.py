@@ -1,0 +1,28 @@
+"""Shared test fixtures: the real-log corpus beside the project (skipped when absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+EXAMPLES = ROOT / "examples" / "logs"
+
+
+def corpus_file(relative: str) -> Path:
+    """A corpus file by its path under ../shared/corpus; the test is skipped when it is absent."""
+    path = CORPUS / relative
+    if not path.exists():
+        pytest.skip(f"corpus file absent: {path}")
+    return path
+
+
+@pytest.fixture
+def corpus() -> "type[CorpusAccess]":
+    return CorpusAccess
+
+
+class CorpusAccess:
+    file = staticmethod(corpus_file)
