@@ -175,3 +175,43 @@ def analyze(
         return _exit_code(findings, fail_on)
 
     _guard(body)
+
+
+@app.command()
+def phases(
+    log: LogArg,
+    json: JsonOpt = False,
+    format: FormatOpt = None,
+    run: RunOpt = None,
+    fail_on: FailOnOpt = None,
+    series: Annotated[
+        Optional[str], typer.Option("--series", help="Loss series to analyse (default: val/loss if >= 8 points).")
+    ] = None,
+    vocab: Annotated[
+        Optional[int], typer.Option("--vocab", help="Vocabulary size for the initial-loss check (ln V).")
+    ] = None,
+    target: Annotated[
+        Optional[float], typer.Option("--target", help="Target loss: the first step that reaches it.")
+    ] = None,
+) -> None:
+    """Where the run is on its loss curve: initial loss vs ln(vocab), phases, diminishing returns, target."""
+
+    def body() -> int:
+        from .analyzers import phases as analysis
+        from .parsers import load
+
+        chosen = pick_run(load(log, format), run)
+        result = analysis.analyze(chosen, series=series, vocab=vocab, target=target)
+        if json:
+            _emit_json(result.to_json())
+        else:
+            from .render.phases import render
+            from .render.terminal import render_findings
+
+            console = _console()
+            console.print(f"[bold]{log}[/bold]  run {chosen.name}  ({chosen.meta.get('format')})", highlight=False)
+            render(console, result)
+            render_findings(console, result.findings)
+        return _exit_code(result.findings, fail_on)
+
+    _guard(body)

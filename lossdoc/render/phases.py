@@ -1,0 +1,100 @@
+"""Terminal rendering of the phases analysis: init check, phase table, regimes, key observations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .terminal import fmt
+
+VERDICT_STYLE = {"ok": "green", "high": "yellow", "low": "yellow", "very_high": "bold red"}
+
+
+def _steps(n: float | None) -> str:
+    """1000 -> 1K, 12500 -> 12.5K, as in a practitioner's write-up."""
+    if n is None:
+        return "-"
+    n = float(n)
+    if abs(n) >= 1e6:
+        return f"{n / 1e6:.3g}M"
+    if abs(n) >= 1e3:
+        return f"{n / 1e3:.3g}K"
+    return f"{n:.0f}"
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1%}"
+
+
+def _rate(x: float) -> str:
+    return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.2e}"
+
+
+def render(console: Console, result: Any) -> None:
+    """Draw a PhasesResult (lossdoc.analyzers.phases)."""
+    console.print(f"series: [bold]{result.series}[/bold]  [dim]({result.series_reason})[/dim]", highlight=False)
+    for note in result.notes:
+        console.print(f"[dim]note: {note}[/dim]", highlight=False)
+    init = result.init
+    style = VERDICT_STYLE.get(init.verdict, "white")
+    console.print(
+        f"Phase 0: Random init  {result.series} = {fmt(init.loss)} at step {fmt(init.step)} "
+        f"(expected ln({init.vocab:,}) = {init.expected:.2f}"
+        + (", vocab assumed" if init.vocab_source == "assumed" else "")
+        + f") [{style}]{init.verdict}[/{style}]",
+        highlight=False,
+    )
+    if init.verdict != "ok":
+        console.print(f"  [{style}]{init.message}[/{style}]", highlight=False)
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for col in ("phase", "label", "steps", "loss", "drop", "share", "rate/1K steps"):
+        table.add_column(col, justify="left" if col in ("phase", "label") else "right")
+    for i, p in enumerate(result.phases, 1):
+        table.add_row(
+            str(i),
+            p.label,
+            f"{_steps(p.start_step)}–{_steps(p.end_step)}",
+            f"{p.start_loss:.4f} → {p.end_loss:.4f}",
+            f"{p.drop:.4g}",
+            _share(p.share),
+            _rate(p.rate_per_1k),
+        )
+    console.print(table)
+
+    if result.regimes:
+        parts = [
+            f"{r.name} ({_steps(r.start_step)}–{_steps(r.end_step)})"
+            + (f" {r.share:.1%}" if r.share is not None else "")
+            for r in result.regimes
+        ]
+        console.print("Regimes: " + ", ".join(parts), highlight=False)
+
+    console.print("\n[bold]Key observations[/bold]")
+    for line in result.statements:
+        console.print(f"  • {line}", highlight=False)
+
+    if result.target is not None:
+        t = result.target
+        line = t.message
+        if not t.reached and t.projected_step is not None:
+            line += f"; projected at step {t.projected_step:,.0f}"
+        console.print(f"\n[bold]Target[/bold] {line}", highlight=False)
+
+    if result.fit is not None:
+        fit = result.fit
+        console.print(
+            f"\n[bold]Fit[/bold] {fit['form']}: rmse {fmt(fit['rmse'])} "
+            + ", ".join(f"{k}={fmt(v)}" for k, v in fit["params"].items()),
+            highlight=False,
+        )
+    if result.projection is not None:
+        pr = result.projection
+        console.print(
+            f"[bold]Projection[/bold] step {pr['step']:,}: loss {fmt(pr['loss'])} "
+            f"({pr['coverage']:.0%} interval {fmt(pr['low'])}–{fmt(pr['high'])}); "
+            f"{fmt(pr['remaining'])} below the current {result.series}",
+            highlight=False,
+        )
