@@ -384,8 +384,8 @@ def log_bins(steps: np.ndarray, values: np.ndarray, bins: int = LOG_BINS) -> Kno
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
         if hi <= lo:
             continue
-        kx.append(float(np.median(x[lo:hi])))
-        ks.append(float(np.median(steps[lo:hi])))
+        kx.append(float(x[(lo + hi - 1) // 2]))
+        ks.append(float(steps[(lo + hi - 1) // 2]))  # a logged step (the bin's middle point), not a mean
         kl.append(float(np.median(values[lo:hi])))
         kn.append(hi - lo)
     ks[0], kx[0] = float(steps[0]), float(x[0])

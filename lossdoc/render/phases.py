@@ -50,14 +50,14 @@ def render(console: Console, result: Any) -> None:
         console.print(f"  [{style}]{init.message}[/{style}]", highlight=False)
 
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in ("phase", "label", "steps", "loss", "drop", "share", "rate/1K steps"):
-        table.add_column(col, justify="left" if col in ("phase", "label") else "right")
+    for col in ("phase", "label", "steps", "loss", "drop", "share", "rate/1K"):
+        table.add_column(col, justify="left" if col in ("phase", "label") else "right", no_wrap=True)
     for i, p in enumerate(result.phases, 1):
         table.add_row(
             str(i),
             p.label,
             f"{_steps(p.start_step)}–{_steps(p.end_step)}",
-            f"{p.start_loss:.4f} → {p.end_loss:.4f}",
+            f"{p.start_loss:.4f}→{p.end_loss:.4f}",
             f"{p.drop:.4g}",
             _share(p.share),
             _rate(p.rate_per_1k),

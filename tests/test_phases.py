@@ -1,0 +1,374 @@
+"""Known-answer tests for `lossdoc phases` on seeded synthetic curves, corpus curves and the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from lossdoc.analyzers import ANALYZERS
+from lossdoc.analyzers import phases as ph
+from lossdoc.cli import app
+from lossdoc.errors import InputError
+from lossdoc.run import make_run
+from tests.conftest import corpus_file
+
+LABEL_ORDER = [label for _, label in ph.RATE_LABELS] + [ph.PLATEAU_LABEL]
+
+
+def piecewise(steps: np.ndarray, breaks: list[float], rates_per_1k: list[float], start: float) -> np.ndarray:
+    """A loss that falls at a constant rate per step between known break points (the right answer built in)."""
+    out = np.full(len(steps), start, dtype=float)
+    edges = [steps[0], *breaks, np.inf]
+    for lo, hi, rate in zip(edges[:-1], edges[1:], rates_per_1k):
+        out -= np.clip(steps - lo, 0, hi - lo) * rate / 1000.0
+    return out
+
+
+def power_law(steps: np.ndarray) -> np.ndarray:
+    return 3.0 + 8.0 * (1.0 + steps / 50.0) ** -0.7
+
+
+def check_invariants(result: ph.PhasesResult) -> None:
+    """What holds for every curve: contiguous phases over the whole series, drops and shares consistent."""
+    phases = result.phases
+    assert ph.MIN_PHASES <= len(phases) <= ph.MAX_PHASES
+    for a, b in zip(phases[:-1], phases[1:]):
+        assert a.end_step == b.start_step
+        assert a.end_loss == b.start_loss
+    for p in phases:
+        assert p.drop == pytest.approx(p.start_loss - p.end_loss)
+        assert p.rate_per_1k == pytest.approx(p.drop / max(p.end_step - p.start_step, 1) * 1000)
+    if all(p.share is not None for p in phases):
+        assert sum(p.share for p in phases) == pytest.approx(1.0)
+
+
+# --- segmentation: known break points ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("points", "noise"),
+    [(1_000, 0.0), (10_000, 0.02), (100_000, 0.05), (1_000_000, 0.1)],
+)
+def test_known_breaks_are_found(points: int, noise: float) -> None:
+    # Four constant-rate stretches, each 10x slower than the last: 0-1K, 1K-5K, 5K-20K, 20K-100K.
+    rng = np.random.default_rng(points)
+    steps = np.linspace(0, 100_000, points).round().astype(np.int64)
+    steps = np.unique(steps)
+    truth = piecewise(steps, [1_000, 5_000, 20_000], [5.0, 0.5, 0.05, 0.005], start=10.0)
+    run = make_run("synthetic", {"train/loss": (steps, truth + rng.normal(0, noise, len(steps)))})
+    result = ph.analyze(run)
+    check_invariants(result)
+    assert len(result.phases) == 4
+    found = [p.end_step for p in result.phases[:-1]]
+    for got, want in zip(found, [1_000, 5_000, 20_000]):
+        assert abs(math.log(got / want)) < math.log(1.35), (found, want)  # within one log bin
+    rates = [p.rate_per_1k for p in result.phases]
+    for got, want in zip(rates, [5.0, 0.5, 0.05, 0.005]):
+        assert got == pytest.approx(want, rel=0.35)
+    # shares follow from the drops 5, 2, 0.75, 0.4 (total 8.15)
+    assert result.phases[0].share == pytest.approx(5 / 8.15, abs=0.04)
+
+
+def test_ten_point_log_with_known_breaks() -> None:
+    steps = np.arange(10) * 100
+    values = piecewise(steps, [300, 600], [10.0, 1.0, 0.1], start=10.0)
+    run = make_run("tiny", {"val/loss": (steps, values)})
+    result = ph.analyze(run)
+    check_invariants(result)
+    assert [(p.start_step, p.end_step) for p in result.phases] == [(0, 300), (300, 600), (600, 900)]
+    assert [p.rate_per_1k for p in result.phases] == pytest.approx([10.0, 1.0, 0.1])
+    assert [p.share for p in result.phases] == pytest.approx([3 / 3.33, 0.3 / 3.33, 0.03 / 3.33])
+
+
+@pytest.mark.parametrize("points", [10, 30, 300, 20_000])
+def test_power_law_curve_gives_ordered_phases(points: int) -> None:
+    steps = np.unique(np.geomspace(1, 50_000, points).round().astype(np.int64))
+    steps = np.concatenate([[0], steps])
+    run = make_run("pl", {"val/loss": (steps, power_law(steps.astype(float)))})
+    result = ph.analyze(run)
+    check_invariants(result)
+    rates = [p.rate_per_1k for p in result.phases]
+    assert rates == sorted(rates, reverse=True)  # a power law only slows down
+    ranks = [LABEL_ORDER.index(p.label) for p in result.phases]
+    assert ranks == sorted(ranks)  # labels ordered by rate
+    assert result.phases[0].label in ("catastrophic drop", "rapid learning")
+    assert result.past_knee is True
+    drops = [c.rate_per_1k for c in result.checkpoints]
+    assert drops == sorted(drops, reverse=True)
+    assert result.checkpoints[-1].times_less > 100
+
+
+def test_constant_rate_stretch_is_one_phase() -> None:
+    # A fast drop, then a loss that falls linearly in steps for 90% of the run: curved on a log axis,
+    # but one phase at one rate.
+    steps = np.arange(0, 10_001, 10)
+    values = piecewise(steps, [500, 1_000], [8.0, 1.0, 0.1], start=10.0)
+    result = ph.analyze(make_run("lin", {"val/loss": (steps, values)}))
+    check_invariants(result)
+    assert len(result.phases) == 3
+    assert result.phases[-1].start_step == pytest.approx(1_000, rel=0.15)
+    assert result.phases[-1].rate_per_1k == pytest.approx(0.1, rel=0.05)
+
+
+def test_noise_and_spikes_do_not_move_the_phases() -> None:
+    rng = np.random.default_rng(7)
+    steps = np.arange(0, 20_001)
+    clean = piecewise(steps, [500, 3_000], [6.0, 0.6, 0.03], start=10.0)
+    noisy = clean + rng.normal(0, 0.08, len(steps))
+    spikes = rng.choice(len(steps), 40, replace=False)
+    noisy[spikes] += rng.uniform(1, 4, len(spikes))  # loss spikes of +1..+4 on 0.2% of the steps
+    a = ph.analyze(make_run("clean", {"train/loss": (steps, clean)}))
+    b = ph.analyze(make_run("noisy", {"train/loss": (steps, noisy)}))
+    check_invariants(b)
+    assert len(a.phases) == len(b.phases) == 3
+    for p, want in zip(a.phases, [500, 3_000, 20_000]):
+        assert abs(math.log(p.end_step / want)) < math.log(1.35)  # within one log bin
+    for pa, pb in zip(a.phases, b.phases):
+        assert abs(math.log((pb.end_step + 1) / (pa.end_step + 1))) < math.log(1.35)
+        assert pb.rate_per_1k == pytest.approx(pa.rate_per_1k, rel=0.2)
+
+
+def test_noise_on_a_power_law_changes_little() -> None:
+    rng = np.random.default_rng(8)
+    steps = np.arange(0, 20_001)
+    clean = power_law(steps.astype(float))
+    a = ph.analyze(make_run("clean", {"train/loss": (steps, clean)}))
+    b = ph.analyze(make_run("noisy", {"train/loss": (steps, clean + rng.normal(0, 0.08, len(steps)))}))
+    check_invariants(b)
+    assert abs(len(a.phases) - len(b.phases)) <= 1  # noise may hide one of the gentlest bends
+    assert b.phases[-1].end_loss == pytest.approx(a.phases[-1].end_loss, abs=0.02)
+    assert b.total_drop == pytest.approx(a.total_drop, abs=0.05)
+    assert a.past_knee is b.past_knee is True
+
+
+def test_nans_are_left_out_and_counted() -> None:
+    steps = np.arange(0, 5_001, 50)
+    values = power_law(steps.astype(float))
+    with_nan = values.copy()
+    with_nan[[3, 40, 77]] = np.nan
+    with_nan[-1] = np.inf
+    a = ph.analyze(make_run("a", {"val/loss": (steps, values)}))
+    b = ph.analyze(make_run("b", {"val/loss": (steps, with_nan)}))
+    assert b.dropped == 4 and b.points == len(steps) - 4
+    assert "non-finite" in b.notes[0]
+    assert [p.label for p in a.phases] == [p.label for p in b.phases]
+    check_invariants(b)
+
+
+def test_deterministic() -> None:
+    rng = np.random.default_rng(3)
+    steps = np.arange(0, 30_000)
+    values = power_law(steps.astype(float)) + rng.normal(0, 0.05, len(steps))
+    run = make_run("d", {"train/loss": (steps, values)})
+    assert ph.analyze(run).to_json() == ph.analyze(run).to_json()
+
+
+def test_rising_phase_is_found_and_shares_are_withheld() -> None:
+    steps = np.arange(0, 2_001, 100)
+    values = piecewise(steps, [400, 1_000], [8.0, 0.5, -1.5], start=5.0)  # falls, slows, then rises
+    result = ph.analyze(make_run("overfit", {"val/loss": (steps, values)}))
+    check_invariants(result)
+    assert result.phases[-1].label == ph.RISING_LABEL
+    assert result.phases[-1].start_step == 1_000
+    assert all(p.share is None for p in result.phases)
+    assert any(f.severity.value == "warning" and "rose" in f.title for f in result.findings)
+    assert any("then rose" in s for s in result.statements)
+
+
+# --- initial loss ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "vocab", "meta", "verdict", "source"),
+    [
+        (11.01, None, {}, "ok", "assumed"),  # llm.c GPT-2 124M: 11.0092 vs ln 50257
+        (4.2, None, {"vocab_size": 65}, "ok", "log"),  # shakespeare-char: ln 65 = 4.17
+        (22.6, None, {}, "very_high", "assumed"),
+        (12.4, 50304, {}, "high", "option"),
+        (4.4, None, {}, "low", "assumed"),  # a char-level run read with the GPT-2 vocab assumed
+    ],
+)
+def test_init_verdicts(first: float, vocab: int | None, meta: dict, verdict: str, source: str) -> None:
+    steps = np.arange(0, 1_000, 100)
+    values = first - np.linspace(0, 1.0, len(steps))
+    result = ph.analyze(make_run("i", {"val/loss": (steps, values)}, meta), vocab=vocab)
+    assert result.init.verdict == verdict
+    assert result.init.vocab_source == source
+    expected_vocab = vocab or meta.get("vocab_size") or ph.DEFAULT_VOCAB
+    assert result.init.expected == pytest.approx(math.log(expected_vocab))
+    finding = [f for f in result.findings if "initial loss" in f.title]
+    assert bool(finding) == (verdict != "ok")
+    if verdict == "very_high":
+        assert finding[0].severity.value == "problem" and "init" in finding[0].advice
+    if verdict == "low":
+        assert "resumed" in finding[0].advice
+
+
+# --- series choice -----------------------------------------------------------------------------------------
+
+
+def test_series_choice() -> None:
+    train_steps = np.arange(0, 1_000)
+    train = (train_steps, power_law(train_steps.astype(float)))
+    many_val = (np.arange(0, 1_000, 100), power_law(np.arange(0, 1_000, 100.0)))
+    few_val = (np.arange(0, 1_000, 200), power_law(np.arange(0, 1_000, 200.0)))
+    assert ph.choose_series(make_run("a", {"train/loss": train, "val/loss": many_val}))[0] == "val/loss"
+    name, why = ph.choose_series(make_run("b", {"train/loss": train, "val/loss": few_val}))
+    assert name == "train/loss" and "5 finite point" in why
+    assert ph.choose_series(make_run("c", {"train/loss": train, "val/loss": many_val}), "train/loss")[0] == "train/loss"
+    assert ph.choose_series(make_run("d", {"val/loss": few_val}))[0] == "val/loss"
+    with pytest.raises(InputError, match="no series 'val/nope'"):
+        ph.choose_series(make_run("e", {"train/loss": train}), "val/nope")
+    empty = make_run("f", {"train/loss": (np.arange(5), np.full(5, np.nan))})
+    with pytest.raises(InputError, match="no loss series"):
+        ph.choose_series(empty)
+    assert ph.applies(empty) is not None
+
+
+# --- target ------------------------------------------------------------------------------------------------
+
+
+def test_target_crossing_is_interpolated_with_tokens() -> None:
+    steps = np.arange(0, 1_001, 100)
+    values = 10.0 - steps / 100.0  # 10 at step 0, falls 1 per 100 steps
+    run = make_run("t", {"val/loss": (steps, values)}, {"tokens_per_step": 524_288})
+    target = ph.analyze(run, target=4.5).target
+    assert target.reached and target.step == pytest.approx(550.0)
+    assert target.tokens == pytest.approx(550 * 524_288)
+    missed = ph.analyze(run, target=-1.0).target
+    assert not missed.reached and missed.step is None and "not reached" in missed.message
+
+
+def test_target_on_noisy_train_loss_ignores_single_dips() -> None:
+    rng = np.random.default_rng(11)
+    steps = np.arange(0, 10_000)
+    clean = 6.0 - 3.0 * steps / 10_000  # crosses 4.5 at step 5,000
+    noisy = clean + rng.normal(0, 0.05, len(steps))
+    noisy[1_000] = 4.0  # one dip below the target long before the curve gets there
+    target = ph.analyze(make_run("t", {"train/loss": (steps, noisy)}), target=4.5).target
+    assert target.step == pytest.approx(5_000, abs=150)
+
+
+# --- corpus ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "llmc/mng-llmc-gpt2-124M-8xH100.log",
+        "llmc/mng-adamw-baseline-oldfmt.log",
+        "llmc_stdout/hector-a100-gpt2-124M-full.log",
+        "nanogpt/yplarrywang-tinystories-50M-6000iters.log",
+    ],
+)
+def test_corpus_clean_runs(relative: str) -> None:
+    from lossdoc import load
+
+    run = load(corpus_file(relative))[0]
+    for series in ("val/loss", "train/loss"):
+        result = ph.analyze(run, series=series)
+        check_invariants(result)
+        assert all(p.share is not None for p in result.phases)
+        assert result.init.verdict == "ok"
+        assert result.past_knee is True
+        assert result.phases[0].label == "catastrophic drop"
+        assert [r.name for r in result.regimes] == ["explosive", "fast", "slow refinement"]
+
+
+def test_corpus_val_and_train_agree_on_the_llmc_run() -> None:
+    from lossdoc import load
+
+    run = load(corpus_file("llmc_stdout/hector-a100-gpt2-124M-full.log"))[0]
+    val, train = ph.analyze(run), ph.analyze(run, series="train/loss")
+    assert val.series == "val/loss"
+    assert val.phases[-1].end_loss == pytest.approx(3.2651, abs=1e-4)  # final val loss in the log
+    assert val.regimes[0].share == pytest.approx(train.regimes[0].share, abs=0.15)
+    assert val.regimes[-1].share == pytest.approx(train.regimes[-1].share, abs=0.05)
+
+
+def test_corpus_divergent_run_is_flagged() -> None:
+    from lossdoc import load
+
+    run = load(corpus_file("nanogpt/chongwei-linesearch-divergence-4xA40-output.log"))[0]
+    result = ph.analyze(run)
+    assert result.init.verdict == "very_high"  # 132.5 at step 0 vs ln 50257 = 10.8
+    assert result.phases[0].label == ph.RISING_LABEL  # 132 -> 564 by step 100
+    assert result.past_knee is None
+
+
+def test_corpus_multirun_wandb_export() -> None:
+    from lossdoc import load
+
+    runs = load(corpus_file("wandb_csv/druidowm-nanogpt-8runs-train-loss-minmax.csv"))
+    verdicts = {}
+    for run in runs:
+        result = ph.analyze(run)
+        assert ph.MIN_PHASES <= len(result.phases) <= ph.MAX_PHASES
+        verdicts[run.name] = result.init.verdict
+    # two runs start at 25.5 / 24.7 (> 2 ln V)
+    assert sum(v == "very_high" for v in verdicts.values()) == 2
+
+
+# --- CLI and report ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def nanogpt_log(tmp_path):
+    steps = np.arange(0, 5_001, 10)
+    loss = power_law(steps.astype(float))
+    lines = ["tokens per iteration will be: 262,144", "number of parameters: 50.93M"]
+    for s, v in zip(steps, loss):
+        if s % 500 == 0:
+            lines.append(f"step {s}: train loss {v:.4f}, val loss {v + 0.01:.4f}")
+        lines.append(f"iter {s}: loss {v:.4f}, time 100.00ms, mfu 40.00%")
+    path = tmp_path / "train.log"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_cli_json_contract(nanogpt_log) -> None:
+    res = CliRunner().invoke(app, ["phases", str(nanogpt_log), "--json", "--target", "4.0"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["series"] == "val/loss"  # 11 val points >= 8
+    assert set(doc["init"]) >= {"loss", "expected", "vocab", "verdict"}
+    assert doc["init"]["verdict"] == "ok"
+    for p in doc["phases"]:
+        assert set(p) >= {"start_step", "end_step", "start_loss", "end_loss", "drop", "share", "rate_per_1k", "label"}
+    assert sum(p["share"] for p in doc["phases"]) == pytest.approx(1.0)
+    assert set(doc["target"]) >= {"loss", "step", "tokens", "projected_step"}
+    assert doc["target"]["tokens"] == pytest.approx(doc["target"]["step"] * 262_144)
+    assert "fit" in doc and "projection" in doc
+
+
+def test_cli_terminal_report(nanogpt_log) -> None:
+    res = CliRunner().invoke(app, ["phases", str(nanogpt_log), "--series", "train/loss", "--vocab", "50304"])
+    assert res.exit_code == 0, res.output
+    assert "Phase 0: Random init" in res.output and "ln(50,304)" in res.output
+    assert "catastrophic drop" in res.output and "Key observations" in res.output
+
+
+def test_cli_errors_and_fail_on(nanogpt_log, tmp_path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["phases", str(nanogpt_log), "--series", "val/nope"])
+    assert res.exit_code == 2 and "no series 'val/nope'" in res.output
+    res = runner.invoke(app, ["phases", str(tmp_path / "missing.log")])
+    assert res.exit_code == 2
+    # GPT-2 vocab assumed by default is fine; a tiny --vocab makes the start "very high" -> a problem
+    assert runner.invoke(app, ["phases", str(nanogpt_log), "--fail-on", "warning"]).exit_code == 0
+    res = runner.invoke(app, ["phases", str(nanogpt_log), "--vocab", "65", "--fail-on", "problem"])
+    assert res.exit_code == 1
+
+
+def test_analyze_has_a_phases_section(nanogpt_log) -> None:
+    assert ph in ANALYZERS
+    res = CliRunner().invoke(app, ["analyze", str(nanogpt_log), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["sections"]["phases"]["series"] == "val/loss"
+    res = CliRunner().invoke(app, ["analyze", str(nanogpt_log)])
+    assert res.exit_code == 0 and "Phase 0: Random init" in res.output and "Key observations" in res.output
