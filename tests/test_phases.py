@@ -141,7 +141,7 @@ def test_noise_on_a_power_law_changes_little() -> None:
     check_invariants(b)
     assert abs(len(a.phases) - len(b.phases)) <= 1  # noise may hide one of the gentlest bends
     assert b.phases[-1].end_loss == pytest.approx(a.phases[-1].end_loss, abs=0.02)
-    assert b.total_drop == pytest.approx(a.total_drop, abs=0.05)
+    assert b.total_drop == pytest.approx(a.total_drop, abs=0.25)  # the first point is one noisy sample (sd 0.08)
     assert a.past_knee is b.past_knee is True
 
 
