@@ -193,15 +193,37 @@ def phases(
     target: Annotated[
         Optional[float], typer.Option("--target", help="Target loss: the first step that reaches it.")
     ] = None,
+    project: Annotated[
+        Optional[int], typer.Option("--project", help="Fit the curve and project the loss at STEP, with an interval.")
+    ] = None,
+    schedule: Annotated[
+        Optional[str],
+        typer.Option(
+            "--schedule",
+            help="LR schedule for the fit when the log lacks it: cosine:peak=6e-4,warmup=700,total=19560[,final=0], "
+            "wsd:...,decay=N, constant:peak=X, or a step/lr file.",
+        ),
+    ] = None,
+    price_per_hour: Annotated[
+        Optional[float], typer.Option("--price-per-hour", help="USD per hour of the whole job, for the projection's cost.")
+    ] = None,
 ) -> None:
-    """Where the run is on its loss curve: initial loss vs ln(vocab), phases, diminishing returns, target."""
+    """Where the run is on its loss curve: initial loss vs ln(vocab), phases, diminishing returns, target, projection."""
 
     def body() -> int:
         from .analyzers import phases as analysis
         from .parsers import load
 
         chosen = pick_run(load(log, format), run)
-        result = analysis.analyze(chosen, series=series, vocab=vocab, target=target)
+        result = analysis.analyze(
+            chosen,
+            series=series,
+            vocab=vocab,
+            target=target,
+            project=project,
+            schedule=schedule,
+            price_per_hour=price_per_hour,
+        )
         if json:
             _emit_json(result.to_json())
         else:

@@ -80,6 +80,11 @@ REGIMES: tuple[tuple[str, tuple[str, ...]], ...] = (
 N_CHECKPOINTS = 4  # windows for the per-1K-step drop: end of phase 1, then geometric to the last step
 PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the run's mean rate
 
+# --- fit and projection (lossdoc.curvefit) ---------------------------------------------------------------
+MIN_FIT_POINTS = 10  # points the fit window must keep
+MIN_FIT_SPAN_FRAC = 0.2  # ... and it must cover at least the last 20% of the log
+PROJECT_TARGET_REACH = 100  # without a schedule, look for a target crossing up to 100x the last step
+
 # --- target crossing -------------------------------------------------------------------------------------
 TARGET_SMOOTH_FRAC = 0.01  # train/loss is smoothed by a centred mean over 1% of its points (<= 501)
 TARGET_SMOOTH_MAX = 501
@@ -204,8 +209,16 @@ def analyze(
     series: str | None = None,
     vocab: int | None = None,
     target: float | None = None,
+    project: int | None = None,
+    schedule: str | None = None,
+    price_per_hour: float | None = None,
 ) -> PhasesResult:
-    """The whole phases analysis of one run (see the module docstring)."""
+    """The whole phases analysis of one run (see the module docstring).
+
+    ``project``: fit the curve and project it to that step (lossdoc.curvefit); ``schedule``: the LR schedule
+    as a spec or step/lr file when the log does not give it; ``price_per_hour``: USD per hour of the job,
+    for the projection's cost. A target that is not reached also gets a fit, for its projected step.
+    """
     import numpy as np
 
     name, reason = choose_series(run, series)
@@ -228,7 +241,7 @@ def analyze(
     phases = segment(knots, noise)
     total_drop = phases[0].start_loss - phases[-1].end_loss
     span = max(1, phases[-1].end_step - phases[0].start_step)
-    mean_rate = abs(total_drop) / span * 1000.0
+    mean_rate = max(total_drop, phases[0].start_loss - float(knots.loss.min())) / span * 1000.0
     regimes = summarize_regimes(phases)
     checkpoints = diminishing_returns(knots, phases)
     statements, past_knee, knee_step = observations(phases, regimes, checkpoints, mean_rate)
@@ -254,8 +267,81 @@ def analyze(
     )
     if target is not None:
         result.target = find_target(steps, values, name, float(target), run.meta, run)
+    if project is not None or (result.target is not None and not result.target.reached):
+        _fit_and_project(result, run, steps, values, project, schedule, price_per_hour)
     result.findings = make_findings(result)
     return result
+
+
+def fit_start_step(result: PhasesResult, steps: np.ndarray, lr_peak_step: int | None) -> int:
+    """Where the fit window starts: past the initial drop (the knee) and past LR warmup, keeping enough points.
+
+    Loss-curve laws describe the slow part of the curve; the explosive start and warmup fit none of them.
+    """
+    import numpy as np
+
+    last = int(steps[-1])
+    candidates = [result.phases[0].end_step, result.knee_step or 0, lr_peak_step or 0]
+    start = max(candidates)
+    if start >= last * (1 - MIN_FIT_SPAN_FRAC) or int(np.sum(steps >= start)) < MIN_FIT_POINTS:
+        start = result.phases[0].end_step
+    if int(np.sum(steps >= start)) < MIN_FIT_POINTS:
+        start = int(steps[0])
+    return start
+
+
+def _fit_and_project(
+    result: PhasesResult,
+    run: Run,
+    steps: np.ndarray,
+    values: np.ndarray,
+    project: int | None,
+    schedule_spec: str | None,
+    price_per_hour: float | None,
+) -> None:
+    import numpy as np
+
+    from .. import curvefit
+
+    last = int(steps[-1])
+    if project is not None and project <= 0:
+        raise InputError(f"--project must be a positive step (got {project})")
+    planned = run.meta.get("max_steps") or (run.meta.get("config") or {}).get("max_iters")
+    horizon = max(project or 0, last, int(planned or 0))
+    sched, why = curvefit.schedule_for(run, horizon + 1, schedule_spec)
+    if sched is None:
+        result.notes.append(f"fit without the LR schedule ({why}); --schedule gives it")
+    peak = int(np.argmax(sched.lr[: last + 1])) if sched is not None else None
+    start = fit_start_step(result, steps, peak)
+    step_ms = None
+    if run.has("train/step_time_ms"):
+        times = run.series("train/step_time_ms").to_numpy(dtype=float)
+        times = times[np.isfinite(times) & (times > 0)]
+        step_ms = float(np.median(times)) if len(times) else None
+    fit_doc, projection, fit = curvefit.project(steps, values, start, project, sched, step_ms, price_per_hour)
+    if fit.form == "power_law":
+        fit_doc["caveat"] = "a power law in steps ignores LR decay: it over-predicts the final loss of cosine/warmdown runs"
+    result.fit = fit_doc
+    result.projection = projection
+    if projection is not None and planned and project is not None and project > int(planned) and sched is not None:
+        result.notes.append(
+            f"the run's schedule ends at step {int(planned):,} (LR stays at its final value after it); "
+            "to project a longer run give its --schedule"
+        )
+    if projection is not None and project is not None and project < last:
+        result.notes.append(f"--project {project:,} is inside the log (last step {last:,}): a fit check, not a forecast")
+    if result.target is not None and not result.target.reached:
+        limit = horizon if sched is not None else last * PROJECT_TARGET_REACH
+        hit = curvefit.step_reaching(fit, result.target.loss, last, int(limit))
+        result.target.projected_step = hit
+        if hit is None:
+            floor = fit.params["L0"]
+            result.target.message += (
+                f"; the fitted curve does not reach it by step {int(limit):,}"
+                + (f" (its floor L0 = {floor:.4f})" if floor > result.target.loss else "")
+            )
+        else:
+            result.target.message += f"; projected at step {hit:,.0f} ({fit.form} fit)"
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -77,24 +77,28 @@ def render(console: Console, result: Any) -> None:
         console.print(f"  • {line}", highlight=False)
 
     if result.target is not None:
-        t = result.target
-        line = t.message
-        if not t.reached and t.projected_step is not None:
-            line += f"; projected at step {t.projected_step:,.0f}"
-        console.print(f"\n[bold]Target[/bold] {line}", highlight=False)
+        console.print(f"\n[bold]Target[/bold] {result.target.message}", highlight=False)
 
     if result.fit is not None:
         fit = result.fit
+        params = ", ".join(f"{k}={v:.4g}" for k, v in fit["params"].items())
+        lr = f", LR from {fit['lr_source']}" if fit.get("lr_source") else ""
         console.print(
-            f"\n[bold]Fit[/bold] {fit['form']}: rmse {fmt(fit['rmse'])} "
-            + ", ".join(f"{k}={fmt(v)}" for k, v in fit["params"].items()),
+            f"\n[bold]Fit[/bold] {fit['form']} on steps {_steps(fit['window'][0])}–{_steps(fit['window'][1])}"
+            f" ({fit['points']} points{lr}): {params}; rmse {fit['rmse']:.4f}",
             highlight=False,
         )
+        if fit.get("caveat"):
+            console.print(f"  [yellow]{fit['caveat']}[/yellow]", highlight=False)
     if result.projection is not None:
         pr = result.projection
-        console.print(
-            f"[bold]Projection[/bold] step {pr['step']:,}: loss {fmt(pr['loss'])} "
-            f"({pr['coverage']:.0%} interval {fmt(pr['low'])}–{fmt(pr['high'])}); "
-            f"{fmt(pr['remaining'])} below the current {result.series}",
-            highlight=False,
+        line = (
+            f"[bold]Projection[/bold] step {pr['step']:,}: {result.series} {pr['loss']:.4f} "
+            f"({pr['coverage']:.0%} interval {pr['low']:.4f}–{pr['high']:.4f}); now {pr['current']:.4f}, "
+            f"the fit gives {pr['remaining']:.4f} more over {pr['remaining_steps']:,} more steps"
         )
+        if pr.get("hours") is not None:
+            line += f", ~{pr['hours']:.1f} h"
+        if pr.get("cost") is not None:
+            line += f", ~${pr['cost']:,.0f}"
+        console.print(line, highlight=False)
