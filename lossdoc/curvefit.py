@@ -237,7 +237,7 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
         names = ["L0", "A", "alpha", "C"]
         lo_y = float(np.min(values))
         p0 = np.array([lo_y - 0.5, max(float(values[0]) - lo_y, 0.1) * 2, 0.5, 0.1])
-        bounds = ([0.0, 0.0, 0.01, 0.0], [float(np.max(values)), np.inf, 3.0, np.inf])
+        bounds = ([min(0.0, lo_y - 1.0), 0.0, 0.01, 0.0], [float(np.max(values)), np.inf, 3.0, np.inf])
         form = "lr_annealing"
     else:
 
@@ -247,7 +247,7 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
         names = ["L0", "A", "alpha"]
         lo_y = float(np.min(values))
         p0 = np.array([lo_y - 0.5, 0.5, 0.5])
-        bounds = ([0.0, 0.0, 0.01], [lo_y, np.inf, 3.0])
+        bounds = ([min(0.0, lo_y - 1.0), 0.0, 0.01], [lo_y, np.inf, 3.0])  # the floor lies below every point
         form = "power_law"
     p0 = np.clip(p0, np.array(bounds[0]) + 1e-9, np.array(bounds[1]) - 1e-9)
     scale = max(float(np.std(values)), 1e-6)
