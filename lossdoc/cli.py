@@ -205,10 +205,11 @@ def phases(
         ),
     ] = None,
     price_per_hour: Annotated[
-        Optional[float], typer.Option("--price-per-hour", help="USD per hour of the whole job, for the projection's cost.")
+        Optional[float],
+        typer.Option("--price-per-hour", help="USD per hour of the whole job, for the projection's cost."),
     ] = None,
 ) -> None:
-    """Where the run is on its loss curve: initial loss vs ln(vocab), phases, diminishing returns, target, projection."""
+    """Where the run is on its loss curve: init loss vs ln(vocab), phases, diminishing returns, target, projection."""
 
     def body() -> int:
         from .analyzers import phases as analysis

@@ -24,9 +24,10 @@ half-way point lands inside it (tests/test_phases.py).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
 
@@ -210,7 +211,7 @@ def bin_window(steps: np.ndarray, values: np.ndarray, start: int) -> tuple[np.nd
     edges = np.linspace(s[0], s[-1] + 1, FIT_BINS + 1)
     idx = np.searchsorted(s, edges)
     bs, bv = [], []
-    for lo, hi in zip(idx[:-1].tolist(), idx[1:].tolist()):
+    for lo, hi in zip(idx[:-1].tolist(), idx[1:].tolist(), strict=False):
         if hi > lo:
             bs.append(float(s[(lo + hi - 1) // 2]))
             bv.append(float(np.median(v[lo:hi])))
@@ -276,7 +277,7 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
 
     return Fit(
         form=form,
-        params=dict(zip(names, map(float, p))),
+        params=dict(zip(names, map(float, p), strict=False)),
         rmse=rmse,
         predict=predict,
         stderr=stderr,

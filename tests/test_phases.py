@@ -23,7 +23,7 @@ def piecewise(steps: np.ndarray, breaks: list[float], rates_per_1k: list[float],
     """A loss that falls at a constant rate per step between known break points (the right answer built in)."""
     out = np.full(len(steps), start, dtype=float)
     edges = [steps[0], *breaks, np.inf]
-    for lo, hi, rate in zip(edges[:-1], edges[1:], rates_per_1k):
+    for lo, hi, rate in zip(edges[:-1], edges[1:], rates_per_1k, strict=False):
         out -= np.clip(steps - lo, 0, hi - lo) * rate / 1000.0
     return out
 
@@ -36,7 +36,7 @@ def check_invariants(result: ph.PhasesResult) -> None:
     """What holds for every curve: contiguous phases over the whole series, drops and shares consistent."""
     phases = result.phases
     assert ph.MIN_PHASES <= len(phases) <= ph.MAX_PHASES
-    for a, b in zip(phases[:-1], phases[1:]):
+    for a, b in zip(phases[:-1], phases[1:], strict=False):
         assert a.end_step == b.start_step
         assert a.end_loss == b.start_loss
     for p in phases:
@@ -64,10 +64,10 @@ def test_known_breaks_are_found(points: int, noise: float) -> None:
     check_invariants(result)
     assert len(result.phases) == 4
     found = [p.end_step for p in result.phases[:-1]]
-    for got, want in zip(found, [1_000, 5_000, 20_000]):
+    for got, want in zip(found, [1_000, 5_000, 20_000], strict=False):
         assert abs(math.log(got / want)) < math.log(1.35), (found, want)  # within one log bin
     rates = [p.rate_per_1k for p in result.phases]
-    for got, want in zip(rates, [5.0, 0.5, 0.05, 0.005]):
+    for got, want in zip(rates, [5.0, 0.5, 0.05, 0.005], strict=False):
         assert got == pytest.approx(want, rel=0.35)
     # shares follow from the drops 5, 2, 0.75, 0.4 (total 8.15)
     assert result.phases[0].share == pytest.approx(5 / 8.15, abs=0.04)
@@ -125,9 +125,9 @@ def test_noise_and_spikes_do_not_move_the_phases() -> None:
     b = ph.analyze(make_run("noisy", {"train/loss": (steps, noisy)}))
     check_invariants(b)
     assert len(a.phases) == len(b.phases) == 3
-    for p, want in zip(a.phases, [500, 3_000, 20_000]):
+    for p, want in zip(a.phases, [500, 3_000, 20_000], strict=False):
         assert abs(math.log(p.end_step / want)) < math.log(1.35)  # within one log bin
-    for pa, pb in zip(a.phases, b.phases):
+    for pa, pb in zip(a.phases, b.phases, strict=False):
         assert abs(math.log((pb.end_step + 1) / (pa.end_step + 1))) < math.log(1.35)
         assert pb.rate_per_1k == pytest.approx(pa.rate_per_1k, rel=0.2)
 
@@ -321,7 +321,7 @@ def nanogpt_log(tmp_path):
     steps = np.arange(0, 5_001, 10)
     loss = power_law(steps.astype(float))
     lines = ["tokens per iteration will be: 262,144", "number of parameters: 50.93M"]
-    for s, v in zip(steps, loss):
+    for s, v in zip(steps, loss, strict=False):
         if s % 500 == 0:
             lines.append(f"step {s}: train loss {v:.4f}, val loss {v + 0.01:.4f}")
         lines.append(f"iter {s}: loss {v:.4f}, time 100.00ms, mfu 40.00%")

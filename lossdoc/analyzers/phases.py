@@ -320,7 +320,9 @@ def _fit_and_project(
         step_ms = float(np.median(times)) if len(times) else None
     fit_doc, projection, fit = curvefit.project(steps, values, start, project, sched, step_ms, price_per_hour)
     if fit.form == "power_law":
-        fit_doc["caveat"] = "a power law in steps ignores LR decay: it over-predicts the final loss of cosine/warmdown runs"
+        fit_doc["caveat"] = (
+            "a power law in steps ignores LR decay: it over-predicts the final loss of cosine/warmdown runs"
+        )
     result.fit = fit_doc
     result.projection = projection
     if projection is not None and planned and project is not None and project > int(planned) and sched is not None:
@@ -329,16 +331,17 @@ def _fit_and_project(
             "to project a longer run give its --schedule"
         )
     if projection is not None and project is not None and project < last:
-        result.notes.append(f"--project {project:,} is inside the log (last step {last:,}): a fit check, not a forecast")
+        result.notes.append(
+            f"--project {project:,} is inside the log (last step {last:,}): a fit check, not a forecast"
+        )
     if result.target is not None and not result.target.reached:
         limit = horizon if sched is not None else last * PROJECT_TARGET_REACH
         hit = curvefit.step_reaching(fit, result.target.loss, last, int(limit))
         result.target.projected_step = hit
         if hit is None:
             floor = fit.params["L0"]
-            result.target.message += (
-                f"; the fitted curve does not reach it by step {int(limit):,}"
-                + (f" (its floor L0 = {floor:.4f})" if floor > result.target.loss else "")
+            result.target.message += f"; the fitted curve does not reach it by step {int(limit):,}" + (
+                f" (its floor L0 = {floor:.4f})" if floor > result.target.loss else ""
             )
         else:
             result.target.message += f"; projected at step {hit:,.0f} ({fit.form} fit)"
@@ -467,7 +470,7 @@ def log_bins(steps: np.ndarray, values: np.ndarray, bins: int = LOG_BINS) -> Kno
     cuts = np.searchsorted(x, edges[1:-1], side="left")
     bounds = np.concatenate([[0], cuts, [len(x)]])
     kx, ks, kl, kn = [], [], [], []
-    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist()):
+    for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=False):
         if hi <= lo:
             continue
         kx.append(float(x[(lo + hi - 1) // 2]))
@@ -583,7 +586,7 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
     # labels are relative to the mean rate down to the lowest point (a curve that rose back keeps its scale)
     mean_rate = max(total, float(y[bounds[0]] - y.min())) / span
     phases = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=False):
         drop = float(y[a] - y[b])
         steps = max(float(s[b] - s[a]), 1.0)
         rate = drop / steps
@@ -606,9 +609,7 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
         for p in phases:
             p.share = None
     if not phases:  # a single knot: one empty phase
-        phases.append(
-            Phase(int(s[0]), int(s[0]), float(y[0]), float(y[0]), 0.0, None, 0.0, PLATEAU_LABEL)
-        )
+        phases.append(Phase(int(s[0]), int(s[0]), float(y[0]), float(y[0]), 0.0, None, 0.0, PLATEAU_LABEL))
     return phases
 
 
@@ -716,7 +717,9 @@ def observations(
             f"({n1 / run_len:.1%} of the run)."
         )
         if p1.share > 0.5:
-            out.append(f"The first {_steps(n1)} steps did more work than the next {_steps(last - p1.end_step)} combined.")
+            out.append(
+                f"The first {_steps(n1)} steps did more work than the next {_steps(last - p1.end_step)} combined."
+            )
         fast = next((r for r in regimes if r.name == "fast"), None)
         if fast is not None and fast.end_step not in (p1.end_step, last):
             cum = (phases[0].start_loss - phases[fast.phases[-1] - 1].end_loss) / total
@@ -873,7 +876,9 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                         f"{p.start_step:,}-{p.end_step:,} (+{-p.drop:.4f})"
                     ),
                     evidence={"start_loss": p.start_loss, "end_loss": p.end_loss, "rate_per_1k": p.rate_per_1k},
-                    advice="a sustained rise is divergence or overfitting: check the LR, grad norms and the val/train gap",
+                    advice=(
+                        "a sustained rise is divergence or overfitting: check the LR, grad norms and the train/val gap"
+                    ),
                     steps=(p.start_step, p.end_step),
                 )
             )
@@ -892,7 +897,9 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                     "mean_rate_per_1k": r.mean_rate_per_1k,
                     "knee_step": r.knee_step,
                 },
-                advice="further steps buy little at this LR; an LR decay/warmdown or a larger model moves the curve more",
+                advice=(
+                    "further steps buy little at this LR; an LR decay/warmdown or a larger model moves the curve more"
+                ),
                 steps=(final.window_start, final.step),
             )
         )
