@@ -155,7 +155,10 @@ def test_nans_are_left_out_and_counted() -> None:
     b = ph.analyze(make_run("b", {"val/loss": (steps, with_nan)}))
     assert b.dropped == 4 and b.points == len(steps) - 4
     assert "non-finite" in b.notes[0]
-    assert [p.label for p in a.phases] == [p.label for p in b.phases]
+    assert len(a.phases) == len(b.phases)
+    for pa, pb in zip(a.phases, b.phases, strict=True):  # the same phases, give or take a dropped point
+        assert abs(pb.end_step - pa.end_step) <= 50
+        assert pb.rate_per_1k == pytest.approx(pa.rate_per_1k, rel=0.1)
     check_invariants(b)
 
 
@@ -285,7 +288,7 @@ def test_corpus_val_and_train_agree_on_the_llmc_run() -> None:
     run = load(corpus_file("llmc_stdout/hector-a100-gpt2-124M-full.log"))[0]
     val, train = ph.analyze(run), ph.analyze(run, series="train/loss")
     assert val.series == "val/loss"
-    assert val.phases[-1].end_loss == pytest.approx(3.2651, abs=1e-4)  # final val loss in the log
+    assert val.phases[-1].end_loss == pytest.approx(3.264775, abs=1e-6)  # the final val loss in the log
     assert val.regimes[0].share == pytest.approx(train.regimes[0].share, abs=0.15)
     assert val.regimes[-1].share == pytest.approx(train.regimes[-1].share, abs=0.05)
 
@@ -473,3 +476,26 @@ def test_cli_project_json_contract(nanogpt_log) -> None:
 def test_cli_bad_schedule_is_exit_2(nanogpt_log) -> None:
     res = CliRunner().invoke(app, ["phases", str(nanogpt_log), "--project", "9000", "--schedule", "sawtooth:peak=1"])
     assert res.exit_code == 2 and "--schedule" in res.output
+
+
+def test_a_straight_line_is_one_phase_and_flat_noise_has_no_shares() -> None:
+    steps = np.arange(5_000, 6_000)  # a resumed log falling at one rate
+    line = ph.analyze(make_run("line", {"train/loss": (steps, 3.5 - (steps - 5_000) / 1e4)}))
+    assert len(line.phases) == 1 and line.phases[0].rate_per_1k == pytest.approx(0.1, rel=1e-3)
+    assert "same rate" in line.notes[0]
+    assert line.init.verdict == "low" and "resumed" in line.init.message
+    rng = np.random.default_rng(0)
+    flat = ph.analyze(make_run("flat", {"train/loss": (np.arange(500), 3 + rng.normal(0, 0.1, 500))}))
+    assert all(p.label == ph.PLATEAU_LABEL and p.share is None for p in flat.phases)
+    assert "flat within noise" in flat.statements[0] and flat.past_knee is None
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_very_short_logs(n: int) -> None:
+    steps = np.arange(n) * 100
+    result = ph.analyze(make_run("short", {"val/loss": (steps, 10.0 / (1 + steps / 100))}), target=1.0)
+    assert 1 <= len(result.phases) <= n - 1
+    assert result.phases[0].start_step == 0 and result.phases[-1].end_step == steps[-1]
+    assert not result.target.reached  # the projected step needs more points: a note, not an error
+    with pytest.raises(InputError, match="too few"):
+        ph.analyze(make_run("short", {"val/loss": (steps, 10.0 / (1 + steps / 100))}), project=1_000)

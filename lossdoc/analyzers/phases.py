@@ -48,13 +48,15 @@ INIT_VERY_HIGH_RATIO = 1.5  # first loss > 1.5·ln(V) (e.g. 22.6 vs 10.8): init 
 INIT_LOW_MARGIN = 0.5  # nats below ln(V): an untrained model cannot start much below uniform
 
 # --- segmentation ----------------------------------------------------------------------------------------
-LOG_BINS = 48  # bins on the log-step axis; ~10 per decade over a 5-decade run
+LOG_BINS = 96  # bins on the log-step axis; ~20 per decade over a 5-decade run (boundaries within ~12%)
+EDGE_RAW_MAX = 20  # an end bin of at most this many points gives its raw end value (else median + trend)
 MIN_PHASES, MAX_PHASES = 3, 8  # issue 4: "3 to 8 phases that a practitioner would draw"
 FIT_REL_TOL = 0.2  # a bin median may sit 20% of its phase's drop off the phase's constant-rate chord ...
 FIT_FLOOR_FRAC = 0.002  # ... or 0.2% of the run's total drop ...
 NOISE_Z = 3.0  # ... or this many standard errors of the bin median, whichever is largest
 FLAT_FRAC = 0.01  # a phase whose |drop| is under 1% of the total drop (or under the noise) is flat
 MERGE_RATE_FACTOR = 2.0  # neighbours whose per-step rates differ by less than this factor are one phase
+SAME_RATE_FACTOR = 1.25  # ... and below MIN_PHASES only when they agree this closely (one straight stretch)
 
 # Labels ordered by rate, as a multiple of the run's mean rate (total drop / steps). Calibrated on the
 # 760M FineWeb analysis in shared/example-diagnoses (rates 5.62, 0.41, 0.057, 0.020, 0.008, 0.003, 0.001
@@ -241,12 +243,18 @@ def analyze(
     phases = segment(knots, noise)
     total_drop = phases[0].start_loss - phases[-1].end_loss
     span = max(1, phases[-1].end_step - phases[0].start_step)
-    mean_rate = max(total_drop, phases[0].start_loss - float(knots.loss.min())) / span * 1000.0
+    mean_rate = mean_rate_per_step(knots) * 1000.0
     regimes = summarize_regimes(phases)
     checkpoints = diminishing_returns(knots, phases)
     statements, past_knee, knee_step = observations(phases, regimes, checkpoints, mean_rate)
     if len(phases) < MIN_PHASES:
-        notes.append(f"only {len(steps)} point(s): {len(phases)} phase(s) instead of at least {MIN_PHASES}")
+        if len(knots.x) <= MIN_PHASES:
+            notes.append(f"only {len(steps)} point(s): {len(phases)} phase(s) instead of at least {MIN_PHASES}")
+        else:
+            notes.append(
+                f"{len(phases)} phase(s) rather than {MIN_PHASES}: neighbouring stretches fall at the same rate "
+                f"(within {SAME_RATE_FACTOR}x)"
+            )
 
     result = PhasesResult(
         series=name,
@@ -267,8 +275,13 @@ def analyze(
     )
     if target is not None:
         result.target = find_target(steps, values, name, float(target), run.meta, run)
-    if project is not None or (result.target is not None and not result.target.reached):
+    if project is not None:
         _fit_and_project(result, run, steps, values, project, schedule, price_per_hour)
+    elif result.target is not None and not result.target.reached:
+        try:  # a projected step for the target is a bonus: too few points is a note, not an error
+            _fit_and_project(result, run, steps, values, None, schedule, price_per_hour)
+        except InputError as exc:
+            result.notes.append(f"no projected step for the target: {exc}")
     result.findings = make_findings(result)
     return result
 
@@ -477,9 +490,29 @@ def log_bins(steps: np.ndarray, values: np.ndarray, bins: int = LOG_BINS) -> Kno
         ks.append(float(steps[(lo + hi - 1) // 2]))  # a logged step (the bin's middle point), not a mean
         kl.append(float(np.median(values[lo:hi])))
         kn.append(hi - lo)
-    ks[0], kx[0] = float(steps[0]), float(x[0])
-    ks[-1], kx[-1] = float(steps[-1]), float(x[-1])
+    # The end knots move to the first and last step, carried along the bin's own trend (a bin median belongs
+    # to the bin's middle, and on a falling curve it is not the value at the bin's edge).
+    nonempty = [(lo, hi) for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True) if hi > lo]
+    for k, edge in ((0, 0), (-1, len(steps) - 1)):
+        lo, hi = nonempty[k]
+        if hi - lo <= EDGE_RAW_MAX:  # a sparse (eval) series keeps its logged first and last values
+            kl[k] = float(values[edge])
+        else:
+            kl[k] += _bin_slope(steps[lo:hi], values[lo:hi]) * (float(steps[edge]) - ks[k])
+        ks[k], kx[k] = float(steps[edge]), float(x[edge])
     return Knots(np.array(kx), np.array(ks), np.array(kl), np.array(kn), unit)
+
+
+def _bin_slope(steps: np.ndarray, values: np.ndarray) -> float:
+    """Loss per step inside one bin: medians of its two halves (robust to spikes, O(n))."""
+    import numpy as np
+
+    n = len(steps)
+    if n < 4:
+        return 0.0
+    h = n // 2
+    ds = float(np.median(steps[h:]) - np.median(steps[:h]))
+    return float(np.median(values[h:]) - np.median(values[:h])) / ds if ds > 0 else 0.0
 
 
 def segment(knots: Knots, noise: float) -> list[Phase]:
@@ -556,8 +589,10 @@ def _backtrack(table: list[tuple[np.ndarray, np.ndarray]], k: int, end: int) -> 
 def _merge_similar(knots: Knots, bounds: list[int], noise: float) -> list[int]:
     """Merge the most similar neighbours (per-step rate within MERGE_RATE_FACTOR) while more than 3 remain."""
     bounds = list(bounds)
-    while len(bounds) - 1 > MIN_PHASES:
-        best_i, best_ratio = -1, MERGE_RATE_FACTOR
+    while len(bounds) > 2:
+        # below MIN_PHASES only stretches at the same rate merge (a straight line is one phase)
+        limit = MERGE_RATE_FACTOR if len(bounds) - 1 > MIN_PHASES else SAME_RATE_FACTOR
+        best_i, best_ratio = -1, limit
         for i in range(1, len(bounds) - 1):
             a = _rate(knots, bounds[i - 1], bounds[i])
             b = _rate(knots, bounds[i], bounds[i + 1])
@@ -583,8 +618,7 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
     total = float(y[bounds[0]] - y[bounds[-1]])
     span = max(float(s[bounds[-1]] - s[bounds[0]]), 1.0)
     drop_scale = max(abs(total), float(np.ptp(y)), 1e-12)
-    # labels are relative to the mean rate down to the lowest point (a curve that rose back keeps its scale)
-    mean_rate = max(total, float(y[bounds[0]] - y.min())) / span
+    mean_rate = mean_rate_per_step(knots)
     phases = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=False):
         drop = float(y[a] - y[b])
@@ -604,13 +638,22 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
                 label=label_for(rate, mean_rate, drop, flat),
             )
         )
-    if any(p.label == RISING_LABEL for p in phases):
+    if any(p.label == RISING_LABEL for p in phases) or all(p.label == PLATEAU_LABEL for p in phases):
         # the loss rose back: a phase's drop as a "share" of the net drop would exceed 100%, so no shares
         for p in phases:
             p.share = None
     if not phases:  # a single knot: one empty phase
         phases.append(Phase(int(s[0]), int(s[0]), float(y[0]), float(y[0]), 0.0, None, 0.0, PLATEAU_LABEL))
     return phases
+
+
+def mean_rate_per_step(knots: Knots) -> float:
+    """The run's mean rate of descent, the yardstick of the labels: the drop to the lowest point per step
+    (so a curve that rose back keeps its scale), or the loss range per step for a run that never fell."""
+    y, s = knots.loss, knots.step
+    span = max(float(s[-1] - s[0]), 1.0)
+    drop = float(y[0] - y.min())
+    return (drop if drop > 0 else float(y.max() - y.min())) / span
 
 
 def label_for(rate: float, mean_rate: float, drop: float, flat: float) -> str:
@@ -699,6 +742,12 @@ def observations(
     total = phases[0].start_loss - phases[-1].end_loss
     if total <= 0:
         out.append(f"The loss did not fall overall: {phases[0].start_loss:.4f} -> {phases[-1].end_loss:.4f}.")
+        return out, None, None
+    if all(p.label == PLATEAU_LABEL for p in phases):
+        out.append(
+            f"The loss is flat within noise: {phases[0].start_loss:.4f} -> {phases[-1].end_loss:.4f} "
+            f"over steps {_steps(first)}-{_steps(last)}."
+        )
         return out, None, None
     rising = [p for p in phases if p.label == RISING_LABEL]
     if rising:
