@@ -499,3 +499,14 @@ def test_very_short_logs(n: int) -> None:
     assert not result.target.reached  # the projected step needs more points: a note, not an error
     with pytest.raises(InputError, match="too few"):
         ph.analyze(make_run("short", {"val/loss": (steps, 10.0 / (1 + steps / 100))}), project=1_000)
+
+
+def test_single_bad_eval_does_not_make_a_phase() -> None:
+    steps = np.arange(0, 2_001, 100)
+    values = piecewise(steps, [500], [12.0, 0.8], start=10.0)
+    bumped = values.copy()
+    bumped[12] += 1.5  # one bad eval at step 1,200
+    a = ph.analyze(make_run("a", {"val/loss": (steps, values)}))
+    b = ph.analyze(make_run("b", {"val/loss": (steps, bumped)}))
+    assert [(p.start_step, p.end_step) for p in a.phases] == [(p.start_step, p.end_step) for p in b.phases]
+    assert not any(p.label == ph.RISING_LABEL for p in b.phases)

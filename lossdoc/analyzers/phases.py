@@ -239,10 +239,9 @@ def analyze(
 
     init = check_init(float(values[0]), int(steps[0]), vocab, run.meta)
     noise = robust_noise(values)
-    knots = log_bins(steps, values)
+    knots = log_bins(steps, despike(values))
     phases = segment(knots, noise)
     total_drop = phases[0].start_loss - phases[-1].end_loss
-    span = max(1, phases[-1].end_step - phases[0].start_step)
     mean_rate = mean_rate_per_step(knots) * 1000.0
     regimes = summarize_regimes(phases)
     checkpoints = diminishing_returns(knots, phases)
@@ -468,6 +467,22 @@ def robust_noise(values: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
 
 
+def despike(values: np.ndarray) -> np.ndarray:
+    """Single-point upward outliers (one bad eval, a one-step loss spike) cut down to the running median of 3.
+
+    A median of 3 leaves any monotone stretch exactly as it is, so the steep start is not blunted; taking
+    it only where it is lower keeps a V-shaped minimum (where a falling val loss turns up) exactly. Ends kept.
+    """
+    import numpy as np
+
+    if len(values) < 3:
+        return values
+    out = values.copy()
+    med = np.median(np.lib.stride_tricks.sliding_window_view(values, 3), axis=1)
+    out[1:-1] = np.minimum(values[1:-1], med)
+    return out
+
+
 def log_bins(steps: np.ndarray, values: np.ndarray, bins: int = LOG_BINS) -> Knots:
     """Medians of step and loss in ``bins`` equal bins of x = ln(1 + step/unit), unit = median step spacing.
 
@@ -616,7 +631,6 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
 
     y, s, n = knots.loss, knots.step, knots.count
     total = float(y[bounds[0]] - y[bounds[-1]])
-    span = max(float(s[bounds[-1]] - s[bounds[0]]), 1.0)
     drop_scale = max(abs(total), float(np.ptp(y)), 1e-12)
     mean_rate = mean_rate_per_step(knots)
     phases = []
