@@ -56,6 +56,7 @@ FIT_FLOOR_FRAC = 0.002  # ... or 0.2% of the run's total drop ...
 NOISE_Z = 3.0  # ... or this many standard errors of the bin median, whichever is largest
 FLAT_FRAC = 0.01  # a phase whose |drop| is under 1% of the total drop (or under the noise) is flat
 MERGE_RATE_FACTOR = 2.0  # neighbours whose per-step rates differ by less than this factor are one phase
+OUTLIER_Z = 6.0  # a point this many noise levels above its 3-point median is a spike, not the curve
 SAME_RATE_FACTOR = 1.25  # ... and below MIN_PHASES only when they agree this closely (one straight stretch)
 
 # Labels ordered by rate, as a multiple of the run's mean rate (total drop / steps). Calibrated on the
@@ -239,7 +240,7 @@ def analyze(
 
     init = check_init(float(values[0]), int(steps[0]), vocab, run.meta)
     noise = robust_noise(values)
-    knots = log_bins(steps, despike(values))
+    knots = log_bins(steps, despike(values, noise))
     phases = segment(knots, noise)
     total_drop = phases[0].start_loss - phases[-1].end_loss
     mean_rate = mean_rate_per_step(knots) * 1000.0
@@ -467,11 +468,12 @@ def robust_noise(values: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
 
 
-def despike(values: np.ndarray) -> np.ndarray:
+def despike(values: np.ndarray, noise: float) -> np.ndarray:
     """Single-point upward outliers (one bad eval, a one-step loss spike) cut down to the running median of 3.
 
-    A median of 3 leaves any monotone stretch exactly as it is, so the steep start is not blunted; taking
-    it only where it is lower keeps a V-shaped minimum (where a falling val loss turns up) exactly. Ends kept.
+    A median of 3 leaves any monotone stretch exactly as it is, so the steep start is not blunted; only points
+    more than OUTLIER_Z noise levels above it are cut, so a V-shaped minimum stays exact and ordinary noise
+    is not biased downwards. Ends kept.
     """
     import numpy as np
 
@@ -479,7 +481,8 @@ def despike(values: np.ndarray) -> np.ndarray:
         return values
     out = values.copy()
     med = np.median(np.lib.stride_tricks.sliding_window_view(values, 3), axis=1)
-    out[1:-1] = np.minimum(values[1:-1], med)
+    mid = values[1:-1]
+    out[1:-1] = np.where(mid - med > OUTLIER_Z * noise, med, mid)
     return out
 
 
