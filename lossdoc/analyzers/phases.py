@@ -480,8 +480,8 @@ def despike(values: np.ndarray, noise: float) -> np.ndarray:
     if len(values) < 3:
         return values
     out = values.copy()
-    med = np.median(np.lib.stride_tricks.sliding_window_view(values, 3), axis=1)
-    mid = values[1:-1]
+    a, mid, c = values[:-2], values[1:-1], values[2:]
+    med = np.maximum(np.minimum(a, mid), np.minimum(np.maximum(a, mid), c))  # median of 3 without sorting
     out[1:-1] = np.where(mid - med > OUTLIER_Z * noise, med, mid)
     return out
 
@@ -564,14 +564,15 @@ def chord_badness(step: np.ndarray, y: np.ndarray, floor: np.ndarray) -> np.ndar
 
     k = len(y)
     bad = np.full((k, k), np.inf)
-    for i in range(k - 1):
-        for j in range(i + 1, k):
-            ss, ys = step[i : j + 1], y[i : j + 1]
-            ds = step[j] - step[i]
-            line = y[i] + (y[j] - y[i]) * ((ss - step[i]) / ds if ds > 0 else 0.0)
-            miss = np.maximum(np.abs(ys - line) - floor[i : j + 1], 0.0)
-            scale = max(abs(y[i] - y[j]), float(floor[i]), float(floor[j]))
-            bad[i, j] = float(miss.max() / scale)
+    m = np.arange(k)
+    for i in range(k - 1):  # all chords from knot i at once: rows j, columns the knots m in between
+        j = m[i + 1 :, None]
+        ds = np.maximum(step[j] - step[i], 1e-12)
+        line = y[i] + (y[j] - y[i]) * (step[None, :] - step[i]) / ds
+        miss = np.maximum(np.abs(y[None, :] - line) - floor[None, :], 0.0)
+        miss[(m[None, :] < i) | (m[None, :] > j)] = 0.0
+        scale = np.maximum(np.abs(y[i] - y[j]), np.maximum(floor[i], floor[j]))
+        bad[i, i + 1 :] = (miss.max(axis=1, keepdims=True) / scale)[:, 0]
     return bad
 
 
