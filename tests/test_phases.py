@@ -510,3 +510,14 @@ def test_single_bad_eval_does_not_make_a_phase() -> None:
     b = ph.analyze(make_run("b", {"val/loss": (steps, bumped)}))
     assert [(p.start_step, p.end_step) for p in a.phases] == [(p.start_step, p.end_step) for p in b.phases]
     assert not any(p.label == ph.RISING_LABEL for p in b.phases)
+
+
+def test_knee_advice_follows_the_logged_lr() -> None:
+    steps = np.arange(0, 20_001, 10)
+    loss = (steps, power_law(steps.astype(float)))
+    decayed = ph.analyze(make_run("d", {"train/loss": loss, "train/lr": (steps, 6e-4 * (1 - steps / 20_000))}))
+    constant = ph.analyze(make_run("c", {"train/loss": loss, "train/lr": (steps, np.full(len(steps), 6e-4))}))
+    knee = [f for f in decayed.findings if f.title.startswith("past the knee")]
+    assert decayed.lr_final_frac == pytest.approx(0.0) and "already decayed to 0%" in knee[0].advice
+    knee = [f for f in constant.findings if f.title.startswith("past the knee")]
+    assert constant.lr_final_frac == pytest.approx(1.0) and "warmdown" in knee[0].advice

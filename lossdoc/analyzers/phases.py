@@ -81,6 +81,7 @@ REGIMES: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 # --- diminishing returns ---------------------------------------------------------------------------------
 N_CHECKPOINTS = 4  # windows for the per-1K-step drop: end of phase 1, then geometric to the last step
+LR_DECAYED_FRAC = 0.1  # a last LR at or below 10% of the peak: the schedule has (nearly) finished decaying
 PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the run's mean rate
 
 # --- fit and projection (lossdoc.curvefit) ---------------------------------------------------------------
@@ -163,6 +164,7 @@ class PhasesResult:
     target: Target | None = None
     fit: dict[str, Any] | None = None
     projection: dict[str, Any] | None = None
+    lr_final_frac: float | None = None  # last logged LR / peak logged LR, when train/lr is logged
     notes: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -180,6 +182,7 @@ class PhasesResult:
             "total_drop": self.total_drop,
             "mean_rate_per_1k": self.mean_rate_per_1k,
             "noise": self.noise,
+            "lr_final_frac": self.lr_final_frac,
             "diminishing_returns": {
                 "checkpoints": [asdict(c) for c in self.checkpoints],
                 "statements": self.statements,
@@ -273,6 +276,11 @@ def analyze(
         noise=float(noise),
         notes=notes,
     )
+    if run.has("train/lr"):
+        lr = run.series("train/lr").to_numpy(dtype=float)
+        lr = lr[np.isfinite(lr)]
+        if len(lr) and lr.max() > 0:
+            result.lr_final_frac = float(lr[-1] / lr.max())
     if target is not None:
         result.target = find_target(steps, values, name, float(target), run.meta, run)
     if project is not None:
@@ -912,6 +920,15 @@ def _tokens_at(step: float, meta: dict[str, Any], run: Run) -> float | None:
 # findings
 
 
+def _knee_advice(lr_final_frac: float | None) -> str:
+    if lr_final_frac is not None and lr_final_frac <= LR_DECAYED_FRAC:
+        return (
+            f"the LR has already decayed to {lr_final_frac:.0%} of its peak: more steps at this size buy little; "
+            "more data with a new schedule, or a larger model, moves the curve"
+        )
+    return "more steps at this LR buy little; an LR decay/warmdown (or a larger model) moves the curve more"
+
+
 def make_findings(r: PhasesResult) -> list[Finding]:
     out: list[Finding] = []
     init = r.init
@@ -964,9 +981,7 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                     "mean_rate_per_1k": r.mean_rate_per_1k,
                     "knee_step": r.knee_step,
                 },
-                advice=(
-                    "further steps buy little at this LR; an LR decay/warmdown or a larger model moves the curve more"
-                ),
+                advice=_knee_advice(r.lr_final_frac),
                 steps=(final.window_start, final.step),
             )
         )

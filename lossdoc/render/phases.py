@@ -9,6 +9,7 @@ from rich.table import Table
 
 from .terminal import fmt
 
+VERDICT_TEXT = {"ok": "good init", "high": "high", "very_high": "far too high", "low": "low"}
 VERDICT_STYLE = {"ok": "green", "high": "yellow", "low": "yellow", "very_high": "bold red"}
 
 
@@ -43,7 +44,7 @@ def render(console: Console, result: Any) -> None:
         f"Phase 0: Random init  {result.series} = {fmt(init.loss)} at step {fmt(init.step)} "
         f"(expected ln({init.vocab:,}) = {init.expected:.2f}"
         + (", vocab assumed" if init.vocab_source == "assumed" else "")
-        + f") [{style}]{init.verdict}[/{style}]",
+        + f") [{style}]{VERDICT_TEXT.get(init.verdict, init.verdict)}[/{style}]",
         highlight=False,
     )
     if init.verdict != "ok":
