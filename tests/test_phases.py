@@ -156,9 +156,10 @@ def test_nans_are_left_out_and_counted() -> None:
     assert b.dropped == 4 and b.points == len(steps) - 4
     assert "non-finite" in b.notes[0]
     assert len(a.phases) == len(b.phases)
-    for pa, pb in zip(a.phases, b.phases, strict=True):  # the same phases, give or take a dropped point
-        assert abs(pb.end_step - pa.end_step) <= 50
-        assert pb.rate_per_1k == pytest.approx(pa.rate_per_1k, rel=0.1)
+    # a power law has no true break points: the same phases give or take a point on the log-step axis
+    for pa, pb in zip(a.phases, b.phases, strict=True):
+        assert abs(math.log(pb.end_step / pa.end_step)) < math.log(1.25)
+        assert pb.rate_per_1k == pytest.approx(pa.rate_per_1k, rel=0.25)
     check_invariants(b)
 
 
@@ -521,3 +522,21 @@ def test_knee_advice_follows_the_logged_lr() -> None:
     assert decayed.lr_final_frac == pytest.approx(0.0) and "already decayed to 0%" in knee[0].advice
     knee = [f for f in constant.findings if f.title.startswith("past the knee")]
     assert constant.lr_final_frac == pytest.approx(1.0) and "warmdown" in knee[0].advice
+
+
+def test_a_warmdown_is_its_own_faster_phase() -> None:
+    # Warmup-stable-decay: the loss follows the LR-annealing law, and the last 4K steps of linear LR decay
+    # make it fall faster again; a practitioner draws that warmdown as a phase of its own.
+    from lossdoc import curvefit
+
+    total = 20_000
+    lr = curvefit.wsd(1e-3, 200, total, 4_000, 0.0, total + 1)
+    s1, s2 = curvefit.annealing_areas(lr)
+    steps = np.arange(total + 1)
+    loss = np.minimum(11.0, 3.0 + 6.0 * np.maximum(s1, 1e-9) ** -0.3 - 4e-4 * s2)
+    noisy = loss + np.random.default_rng(0).normal(0, 0.02, len(steps))
+    result = ph.analyze(make_run("wsd", {"train/loss": (steps, noisy), "train/lr": (steps, lr)}))
+    check_invariants(result)
+    last, before = result.phases[-1], result.phases[-2]
+    assert abs(math.log(last.start_step / 16_000)) < math.log(1.15)
+    assert last.rate_per_1k > 2 * before.rate_per_1k
