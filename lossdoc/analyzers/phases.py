@@ -71,6 +71,7 @@ RATE_LABELS: tuple[tuple[float, str], ...] = (
     (0.02, "slowing"),
 )
 PLATEAU_LABEL = "near plateau"
+PLATEAU_MAX_REL = 0.4  # a drop within the noise is a plateau only if it is also slower than 0.4x the mean rate
 RISING_LABEL = "rising"  # the loss went up over the phase by more than the noise
 REGIMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("explosive", ("catastrophic drop",)),
@@ -645,6 +646,8 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
     total = float(y[bounds[0]] - y[bounds[-1]])
     drop_scale = max(abs(total), float(np.ptp(y)), 1e-12)
     mean_rate = mean_rate_per_step(knots)
+    if float(np.ptp(y)) <= NOISE_Z * 1.2533 * noise * math.sqrt(2.0):
+        mean_rate = 0.0  # the whole curve moves less than its noise: there is no rate to compare phases with
     phases = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=False):
         drop = float(y[a] - y[b])
@@ -686,9 +689,11 @@ def label_for(rate: float, mean_rate: float, drop: float, flat: float) -> str:
     """The phase label: rising / near plateau within noise, else by rate relative to the run's mean rate."""
     if drop < -flat:
         return RISING_LABEL
-    if drop <= flat or mean_rate <= 0:
+    if mean_rate <= 0 or drop <= 0:
         return PLATEAU_LABEL
     rel = rate / mean_rate
+    if drop <= flat and rel < PLATEAU_MAX_REL:  # a fast fall is not a plateau, however noisy the tail
+        return PLATEAU_LABEL
     for threshold, label in RATE_LABELS:
         if rel >= threshold:
             return label
