@@ -243,6 +243,8 @@ def analyze(
         notes.append(f"{dropped} non-finite point(s) of {name} left out (the first at step {first_bad:,})")
 
     init = check_init(float(values[0]), int(steps[0]), vocab, run.meta)
+    if not name.endswith("loss"):  # ln(V) is the yardstick of a cross-entropy loss only
+        init.verdict, init.message = "unknown", f"{name} is not a loss series: no initial-loss check"
     noise = robust_noise(values)
     knots = log_bins(steps, despike(values, noise))
     phases = segment(knots, noise)
@@ -937,7 +939,7 @@ def _knee_advice(lr_final_frac: float | None) -> str:
 def make_findings(r: PhasesResult) -> list[Finding]:
     out: list[Finding] = []
     init = r.init
-    if init.verdict != "ok":
+    if init.verdict not in ("ok", "unknown"):
         out.append(
             Finding(
                 analyzer=NAME,

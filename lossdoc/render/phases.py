@@ -40,6 +40,16 @@ def render(console: Console, result: Any) -> None:
         console.print(f"[dim]note: {note}[/dim]", highlight=False)
     init = result.init
     style = VERDICT_STYLE.get(init.verdict, "white")
+    if init.verdict == "unknown":
+        console.print(f"[dim]{init.message}[/dim]", highlight=False)
+    else:
+        _init_line(console, result, init, style)
+    if init.verdict not in ("ok", "unknown"):
+        console.print(f"  [{style}]{init.message}[/{style}]", highlight=False)
+    _phases_and_after(console, result)
+
+
+def _init_line(console: Console, result: Any, init: Any, style: str) -> None:
     console.print(
         f"Phase 0: Random init  {result.series} = {fmt(init.loss)} at step {fmt(init.step)} "
         f"(expected ln({init.vocab:,}) = {init.expected:.2f}"
@@ -47,9 +57,10 @@ def render(console: Console, result: Any) -> None:
         + f") [{style}]{VERDICT_TEXT.get(init.verdict, init.verdict)}[/{style}]",
         highlight=False,
     )
-    if init.verdict != "ok":
-        console.print(f"  [{style}]{init.message}[/{style}]", highlight=False)
 
+
+def _phases_and_after(console: Console, result: Any) -> None:
+    """The phase table, regimes, key observations, target, fit and projection."""
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("phase", "label", "steps", "loss", "drop", "share", "rate/1K"):
         table.add_column(col, justify="left" if col in ("phase", "label") else "right", no_wrap=True)
