@@ -104,6 +104,8 @@ class InitCheck:
     vocab_source: str  # "log", "option" or "assumed"
     verdict: str  # ok, high, very_high, low, unknown
     message: str
+    title: str = ""
+    advice: str = ""
 
 
 @dataclass
@@ -245,6 +247,7 @@ def analyze(
     init = check_init(float(values[0]), int(steps[0]), vocab, run.meta)
     if not name.endswith("loss"):  # ln(V) is the yardstick of a cross-entropy loss only
         init.verdict, init.message = "unknown", f"{name} is not a loss series: no initial-loss check"
+        init.title, init.advice = init.message, ""
     noise = robust_noise(values)
     knots = log_bins(steps, despike(values, noise))
     phases = segment(knots, noise)
@@ -422,28 +425,39 @@ def check_init(loss: float, step: int, vocab: int | None, meta: dict[str, Any]) 
     vs = f"ln({v:,}) = {expected:.2f}" + (" (GPT-2 vocab assumed; --vocab sets it)" if source == "assumed" else "")
     if loss > INIT_VERY_HIGH_RATIO * expected:
         verdict = "very_high"
-        message = (
-            f"initial loss {where} is {loss / expected:.1f}x {vs}: the model starts far worse than uniform; "
-            "likely causes: weights initialised too large (init std), missing output/residual scaling "
-            "(e.g. 1/sqrt(2·n_layer) on projections, tied-embedding logit scale), or the wrong vocab size"
+        title = f"initial loss {where} is {loss / expected:.1f}x {vs}"
+        advice = (
+            "the model starts far worse than uniform; likely causes: weights initialised too large (init std), "
+            "missing output/residual scaling (e.g. 1/sqrt(2·n_layer) on projections, tied-embedding logit scale), "
+            "or the wrong vocab size"
         )
     elif loss > expected + INIT_HIGH_MARGIN:
         verdict = "high"
-        message = (
-            f"initial loss {where} is {loss - expected:.2f} above {vs}: logits at init are too peaked; "
-            "check the init scale and the output layer"
-        )
+        title = f"initial loss {where} is {loss - expected:.2f} above {vs}"
+        advice = "logits at init are too peaked; check the init scale and the output layer"
     elif loss < expected - INIT_LOW_MARGIN:
         verdict = "low"
-        message = (
-            f"initial loss {where} is {expected - loss:.2f} below {vs}: the log may start from a resumed "
-            "checkpoint (or after the first steps), or the vocab size is wrong"
-        )
+        title = f"initial loss {where} is {expected - loss:.2f} below {vs}"
+        if step > 0:
+            advice = (
+                f"the log starts at step {step:,}: it was probably resumed from a checkpoint (or the vocab is wrong)"
+            )
+        else:
+            advice = "the log may start from a resumed checkpoint, or the vocab size is wrong"
     else:
         verdict = "ok"
-        message = f"initial loss {where} vs {vs}: good init"
+        title = f"initial loss {where} vs {vs}"
+        advice = "good init"
     return InitCheck(
-        loss=loss, step=step, expected=expected, vocab=v, vocab_source=source, verdict=verdict, message=message
+        loss=loss,
+        step=step,
+        expected=expected,
+        vocab=v,
+        vocab_source=source,
+        verdict=verdict,
+        message=f"{title}: {advice}",
+        title=title,
+        advice=advice,
     )
 
 
@@ -944,7 +958,7 @@ def make_findings(r: PhasesResult) -> list[Finding]:
             Finding(
                 analyzer=NAME,
                 severity=Severity.PROBLEM if init.verdict == "very_high" else Severity.WARNING,
-                title=init.message.split(": ", 1)[0] if init.verdict != "very_high" else init.message.split("; ")[0],
+                title=init.title,
                 evidence={
                     "loss": init.loss,
                     "step": init.step,
@@ -952,7 +966,7 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                     "vocab": init.vocab,
                     "vocab_source": init.vocab_source,
                 },
-                advice=init.message.split(": ", 1)[-1],
+                advice=init.advice,
                 steps=(init.step, init.step) if init.step is not None else None,
             )
         )
