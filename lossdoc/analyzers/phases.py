@@ -4,21 +4,24 @@ The analysis works on one loss series (``val/loss`` when it has enough points, e
 
 1. **Initial loss** against ln(vocab): a freshly initialised LM predicts nearly uniformly over the vocabulary,
    so its first loss is close to ln(V) (ln 50257 = 10.825; ARCHITECTURE.md, domain facts).
-2. **Phases.** The curve is binned on a log-step axis (medians per bin: robust to noise and spikes, and
-   O(n) on million-point logs, so no change-point library has to run on raw points). An exact dynamic
-   programme fits a continuous piecewise-linear curve through the bin medians (loss against log step) with
-   the fewest segments (3..8) that stay within a tolerance of the binned curve; neighbours whose rates of
-   descent per step differ by less than a clear factor are then merged (a loss falling linearly in steps is
-   curved on a log axis but is one phase). Each phase gets a label from a fixed vocabulary ordered by rate.
+2. **Phases.** Single-point spikes well above the noise are cut (running median of 3), then the curve is
+   binned on a log-step axis (medians per bin: robust to noise, and O(n) on million-point logs, so nothing
+   heavier ever runs on raw points). A phase is a stretch where the loss falls at a roughly constant rate
+   per step, so an exact dynamic programme finds the fewest constant-rate chords between bin medians
+   (3..8) whose worst miss stays within a fraction of each chord's own drop (a minimax criterion, so a late
+   fall of 0.05 is judged like an early fall of 5). Neighbours whose per-step rates differ by less than a
+   clear factor are merged. Each phase gets a label from a fixed vocabulary ordered by rate relative to the
+   run's mean rate; a fall within the noise is a plateau, a rise beyond it is "rising".
 3. **Diminishing returns**: the drop per 1K steps over windows spread geometrically over the run, its ratio
    to the first window, "X% of the total drop happened in the first N steps", and whether the run is past
    the knee.
 4. **Target**: the first step where the (smoothed) series crosses a target loss, interpolated between points.
+5. **Fit and projection** (``--project``, or a target not reached yet): lossdoc.curvefit.
 
 The phase segmentation was written here rather than taken from a change-point library (ruptures is not a
-dependency and its costs look for changes in a signal's level or slope on a linear axis, not for the
-practitioner's log-step picture); it runs on at most ``LOG_BINS`` knots, so it is exact and takes
-milliseconds.
+dependency, and its costs look for changes in a signal's mean or slope, not for "the fewest stretches of
+near-constant rate, judged relative to each stretch's own drop"); it runs on at most ``LOG_BINS`` knots, so
+it is exact and takes milliseconds.
 """
 
 from __future__ import annotations
@@ -56,10 +59,10 @@ FIT_FLOOR_FRAC = 0.002  # ... or 0.2% of the run's total drop ...
 NOISE_Z = 3.0  # ... or this many standard errors of the bin median, whichever is largest
 FLAT_FRAC = 0.01  # a phase whose |drop| is under 1% of the total drop (or under the noise) is flat
 MERGE_RATE_FACTOR = 2.0  # neighbours whose per-step rates differ by less than this factor are one phase
-OUTLIER_Z = 6.0  # a point this many noise levels above its 3-point median is a spike, not the curve
 SAME_RATE_FACTOR = 1.25  # ... and below MIN_PHASES only when they agree this closely (one straight stretch)
+OUTLIER_Z = 6.0  # a point this many noise levels above its 3-point median is a spike, not the curve
 
-# Labels ordered by rate, as a multiple of the run's mean rate (total drop / steps). Calibrated on the
+# Labels ordered by rate, as a multiple of the run's mean rate (drop to the lowest point / steps). Calibrated on the
 # 760M FineWeb analysis in shared/example-diagnoses (rates 5.62, 0.41, 0.057, 0.020, 0.008, 0.003, 0.001
 # per 1K steps against a mean of 0.105/1K give exactly its seven labels).
 RATE_LABELS: tuple[tuple[float, str], ...] = (
