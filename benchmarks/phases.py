@@ -88,19 +88,29 @@ def backtest() -> None:
                 r = phases.analyze(Run(run.name, part.reset_index(drop=True), meta), project=final_step)
                 pr = r.projection
                 rows.append(
-                    (Path(rel).name[:34], frac, r.fit["form"], pr["loss"], final, pr["low"] <= final <= pr["high"])
+                    (
+                        Path(rel).name[:34],
+                        frac,
+                        r.fit["form"],
+                        pr["loss"],
+                        final,
+                        pr["low"] <= final <= pr["high"],
+                        (pr["high"] - pr["low"]) / 2,
+                    )
                 )
     if not rows:
         print("backtest: corpus absent, skipped")
         return
-    print(f"\n{'log':<35}{'cut':>5} {'form':<13}{'projected':>10}{'actual':>9}{'error':>9}  in 90% interval")
-    for name, frac, form, got, want, inside in rows:
-        print(f"{name:<35}{frac:>5.0%} {form:<13}{got:>10.4f}{want:>9.4f}{got - want:>+9.4f}  {inside}")
+    print(f"\n{'log':<35}{'cut':>5} {'form':<13}{'projected':>10}{'actual':>9}{'error':>9}{'± 90%':>8}  inside")
+    for name, frac, form, got, want, inside, half in rows:
+        print(f"{name:<35}{frac:>5.0%} {form:<13}{got:>10.4f}{want:>9.4f}{got - want:>+9.4f}{half:>8.4f}  {inside}")
     for form in ("lr_annealing", "power_law"):
-        errs = [abs(g - w) for _, _, f, g, w, _ in rows if f == form]
-        cover = [i for _, _, f, _, _, i in rows if f == form]
-        if errs:
-            print(f"{form}: mean |error| {sum(errs) / len(errs):.4f}, coverage {sum(cover)}/{len(cover)}")
+        picked = [r for r in rows if r[2] == form]
+        if picked:
+            err = sum(abs(r[3] - r[4]) for r in picked) / len(picked)
+            half = sorted(r[6] for r in picked)[len(picked) // 2]
+            cover = sum(r[5] for r in picked)
+            print(f"{form}: mean |error| {err:.4f}, median half-width {half:.4f}, coverage {cover}/{len(picked)}")
 
 
 def main() -> None:

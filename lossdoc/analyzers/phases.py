@@ -91,6 +91,7 @@ PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the r
 # --- fit and projection (lossdoc.curvefit) ---------------------------------------------------------------
 MIN_FIT_POINTS = 10  # points the fit window must keep
 MIN_FIT_SPAN_FRAC = 0.2  # ... and it must cover at least the last 20% of the log
+FEW_FIT_POINTS = 12  # fewer points than this in the window: say the fit is loose
 PROJECT_TARGET_REACH = 100  # without a schedule, look for a target crossing up to 100x the last step
 
 # --- target crossing -------------------------------------------------------------------------------------
@@ -355,6 +356,11 @@ def _fit_and_project(
         )
     result.fit = fit_doc
     result.projection = projection
+    if fit.points < FEW_FIT_POINTS:
+        result.notes.append(
+            f"only {fit.points} points in the fit window (steps {fit.window[0]:,}-{fit.window[1]:,}): "
+            "the fit is loose and its interval wide"
+        )
     if projection is not None and planned and project is not None and project > int(planned) and sched is not None:
         result.notes.append(
             f"the run's schedule ends at step {int(planned):,} (LR stays at its final value after it); "
