@@ -1,0 +1,336 @@
+"""Generic tables: the fallback reader, LAST in the sniff order.
+
+Three shapes:
+    step,lr,loss          CSV or TSV with a header that names a step column (step, iter, iteration,
+    0,0.0006,10.98        global_step, _step, ...); every other column with numbers is a series, named
+                          through the alias table (loss -> train/loss, val_loss -> val/loss, lr -> train/lr)
+    {"step": 0, "loss": 10.98, "val/loss": 11.0}
+                          JSON Lines: one object per line with a step key; nested objects are flattened
+                          with "/" ({"train": {"loss": 2}} -> train/loss); keys starting with "_" other than
+                          the step (W&B's _runtime, _timestamp) are bookkeeping and skipped (listed in meta)
+    1 8.049097061157227   plain two columns `step value` (whitespace or comma), no header: the value is
+                          read as train/loss (a loss trace is what such files hold, e.g. torchtitan's CI
+                          golden losses); a header line (`step loss`) names the value column instead
+
+It must not steal files that a specific reader knows: a W&B panel export (``"Step","run - metric"``) and a
+runs-table export are refused here; a header naming both ``epoch`` and ``step`` is a Lightning CSVLogger
+file, which that reader (earlier in the order) takes first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from ..run import Run, canonical_name
+from ._assemble import PointBuffer
+from ._text import LineAccount, read_text
+
+NAME = "table"
+DESCRIPTION = "Generic table: CSV/TSV with a step column, JSON Lines with a step key, or `step value` pairs"
+SAMPLE = 'step,lr,loss  |  {"step": 100, "loss": 3.21}  |  100 3.2140'
+
+STEP_NAMES = (
+    "step",
+    "steps",
+    "iter",
+    "iters",
+    "iteration",
+    "iterations",
+    "global_step",
+    "_step",
+    "trainer/global_step",
+)
+SNIFF_ROWS = 5  # data rows after the header that must parse for sniff to accept (fewer if the head is shorter)
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|NaN|NAN|inf|Inf|INF|infinity|Infinity)"
+_PAIR = re.compile(rf"^\s*(\d+)\s*(?:,|\s)\s*({_NUMBER})\s*$")
+_HEADER_CELL = re.compile(r"^[A-Za-z_][\w/.\-@ ]*$")  # a column name: no code, no prose punctuation
+_WANDB_PANEL = re.compile(r'^"?Step"?,"?[^,\n]+ - [^,\n]+')
+
+
+def sniff(head: str) -> bool:
+    lines = _content_lines(head)
+    if not lines:
+        return False
+    first = lines[0]
+    if first.startswith("{"):
+        return _sniff_jsonl(lines)
+    if _PAIR.match(first):
+        sample = lines[1 : 1 + SNIFF_ROWS]
+        return all(_PAIR.match(line) for line in sample[:-1] or sample)  # the last may be cut by the head
+    if _WANDB_PANEL.match(first):
+        return False
+    delimiter = _delimiter(first)
+    header = _split(first, delimiter)
+    if _step_column(header) is None or len(header) < 2:
+        return False
+    lowered = {h.strip().lower() for h in header}
+    if "epoch" in lowered and "step" in lowered and delimiter == ",":
+        return False  # a Lightning CSVLogger metrics.csv: the lightning-csv reader takes it
+    if not all(_HEADER_CELL.match(h.strip()) for h in header):
+        return False  # prose or code that happens to contain the word "step"
+    step_index = _step_column(header)
+    rows = [_split(line, delimiter) for line in lines[1 : 1 + SNIFF_ROWS]]
+    rows = rows[:-1] or rows  # the last line of the head may be cut short
+    return bool(rows) and all(len(r) == len(header) and _step(r[step_index]) is not None for r in rows)
+
+
+def parse(path: Path) -> list[Run]:
+    log = read_text(path)
+    text = log.text.lstrip("\ufeff")
+    lines = text.split("\n")
+    if log.ends_with_newline:
+        lines.pop()
+    account = LineAccount(total=log.total_lines())
+    points = PointBuffer()
+    meta: dict[str, Any] = {"format": NAME, "source": str(path)}
+
+    content = [(i, line.rstrip("\r")) for i, line in enumerate(lines, 1)]
+    first = next((line.strip() for _, line in content if line.strip() and not line.lstrip().startswith("#")), "")
+    if first.startswith("{"):
+        meta["table_kind"] = "jsonl"
+        _parse_jsonl(content, points, account, meta)
+    elif _PAIR.match(first):
+        meta["table_kind"] = "pairs"
+        _parse_pairs(content, points, account, meta, "train/loss")
+    else:
+        delimiter = _delimiter(first)
+        header = _split(first, delimiter)
+        if _step_column(header) is None and len(header) == 2 and _PAIR_HEADER.match(first):
+            meta["table_kind"] = "pairs"
+            _parse_pairs(content, points, account, meta, canonical_name(header[1]))
+        else:
+            meta["table_kind"] = {",": "csv", "\t": "tsv"}.get(delimiter or "", "whitespace")
+            _parse_delimited(content, delimiter, points, account, meta)
+    meta["lines"] = account.as_meta()
+    meta["unparsed_sample"] = account.unparsed_sample
+    meta["decode_errors"] = log.decode_errors
+    return points.to_runs(meta, path.stem)
+
+
+_PAIR_HEADER = re.compile(r"^\s*[A-Za-z_][\w/.-]*\s*(?:,|\s)\s*[A-Za-z_][\w/.-]*\s*$")
+
+
+def _parse_pairs(
+    content: list[tuple[int, str]], points: PointBuffer, account: LineAccount, meta: dict[str, Any], name: str
+) -> None:
+    header_seen = False
+    for lineno, line in content:
+        m = _PAIR.match(line)
+        if m:
+            points.add(int(m.group(1)), name, float(m.group(2)))
+            account.used += 1
+        elif not line.strip() or line.lstrip().startswith("#"):
+            account.ignored += 1
+        elif not header_seen and _PAIR_HEADER.match(line):
+            header_seen = True
+            account.ignored += 1
+        else:
+            account.unknown(lineno, line)
+    meta["columns"] = {"step": "step", "value": name}
+
+
+def _parse_delimited(
+    content: list[tuple[int, str]],
+    delimiter: str | None,
+    points: PointBuffer,
+    account: LineAccount,
+    meta: dict[str, Any],
+) -> None:
+    header: list[str] | None = None
+    step_index = 0
+    names: list[str | None] = []
+    rows: list[tuple[int, str, list[str]]] = []
+    for lineno, line in content:
+        if not line.strip() or line.lstrip().startswith("#"):
+            account.ignored += 1
+            continue
+        cells = _split(line, delimiter)
+        if header is None:
+            header = [c.strip() for c in cells]
+            found = _step_column(header)
+            step_index = 0 if found is None else found
+            account.ignored += 1
+            continue
+        if [c.strip() for c in cells] == header:  # header repeated (concatenated files)
+            account.ignored += 1
+            continue
+        rows.append((lineno, line, cells))
+    if header is None:
+        return
+    # A column is a series when at least one of its cells is a number; text columns are listed in meta.
+    numeric = [False] * len(header)
+    for _, _, cells in rows:
+        for j, cell in enumerate(cells[: len(header)]):
+            if not numeric[j] and _float(cell) is not None:
+                numeric[j] = True
+    names = [None if j == step_index or not numeric[j] else canonical_name(col) for j, col in enumerate(header)]
+    bad_cells = 0
+    for lineno, line, cells in rows:
+        step = _step(cells[step_index]) if len(cells) > step_index else None
+        if step is None or len(cells) > len(header):
+            account.unknown(lineno, line)
+            continue
+        got = False
+        for j, cell in enumerate(cells):
+            name = names[j]
+            if name is None or not cell.strip():
+                continue
+            value = _float(cell)
+            if value is None:
+                bad_cells += 1
+                continue
+            points.add(step, name, value)
+            got = True
+        if got:
+            account.used += 1
+        else:
+            account.ignored += 1  # a row with a step and no value (sparse tables)
+    meta["columns"] = {col: names[j] for j, col in enumerate(header) if names[j]}
+    meta["step_column"] = header[step_index]
+    text_columns = [col for j, col in enumerate(header) if j != step_index and not numeric[j]]
+    if text_columns:
+        meta["text_columns"] = text_columns
+    if bad_cells:
+        meta["bad_cells"] = bad_cells
+
+
+def _parse_jsonl(
+    content: list[tuple[int, str]], points: PointBuffer, account: LineAccount, meta: dict[str, Any]
+) -> None:
+    skipped: set[str] = set()
+    step_key: str | None = None
+    for lineno, line in content:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            account.ignored += 1
+            continue
+        try:
+            record = json.loads(stripped)
+        except (json.JSONDecodeError, RecursionError):
+            account.unknown(lineno, line)
+            continue
+        if not isinstance(record, dict):
+            account.unknown(lineno, line)
+            continue
+        flat = _flatten(record)
+        key = step_key if step_key in flat else _step_key(flat)
+        step = _step(flat[key]) if key is not None else None
+        if step is None or key is None:
+            account.unknown(lineno, line)
+            continue
+        step_key = key
+        got = False
+        for name, value in flat.items():
+            if name == key:
+                continue
+            if name.startswith("_"):
+                skipped.add(name)
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                value = _float(value) if isinstance(value, str) else None
+                if value is None:
+                    continue
+            points.add(step, canonical_name(name), float(value))
+            got = True
+        if got:
+            account.used += 1
+        else:
+            account.ignored += 1
+    if step_key:
+        meta["step_column"] = step_key
+    if skipped:
+        meta["skipped_keys"] = sorted(skipped)
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "/"))
+        else:
+            out[name] = value
+    return out
+
+
+def _sniff_jsonl(lines: list[str]) -> bool:
+    sample = lines[:SNIFF_ROWS]
+    sample = sample[:-1] or sample
+    for line in sample:
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            return False
+        if not isinstance(record, dict):
+            return False
+        flat = _flatten(record)
+        key = _step_key(flat)
+        if key is None or _step(flat[key]) is None:
+            return False
+    return True
+
+
+def _step_key(flat: dict[str, Any]) -> str | None:
+    keys = list(flat)
+    index = _step_column(keys)
+    return None if index is None else keys[index]
+
+
+def _content_lines(head: str) -> list[str]:
+    out = []
+    for line in head.lstrip("\ufeff").split("\n"):
+        line = line.rstrip("\r")
+        if line.strip() and not line.lstrip().startswith("#"):
+            out.append(line.strip())
+        if len(out) > SNIFF_ROWS + 1:
+            break
+    return out
+
+
+def _delimiter(line: str) -> str | None:
+    """Tab, comma, or None for runs of whitespace."""
+    if "\t" in line:
+        return "\t"
+    if "," in line:
+        return ","
+    return None
+
+
+def _split(line: str, delimiter: str | None) -> list[str]:
+    if delimiter is None:
+        return line.split()
+    return next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+
+
+def _step_column(header: list[str]) -> int | None:
+    lowered = [h.strip().strip('"').lower() for h in header]
+    for name in STEP_NAMES:
+        if name in lowered:
+            return lowered.index(name)
+    return None
+
+
+def _step(text: Any) -> int | None:
+    """A step cell: an integer, or a float with no fractional part ('100.0'); None otherwise."""
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text
+    value = _float(text) if isinstance(text, str) else float(text) if isinstance(text, float) else None
+    if value is None or not math.isfinite(value) or not value.is_integer():
+        return None
+    return int(value)
+
+
+def _float(text: Any) -> float | None:
+    try:
+        return float(str(text).strip())
+    except ValueError:
+        return None
