@@ -181,11 +181,168 @@ def write_wandb_csv(path: Path) -> None:
     path.write_text("\n".join(out) + "\n")
 
 
+def write_hf_trainer(path: Path) -> None:
+    """HF Trainer trainer_state.json: train entries every 10 steps, eval every 100, two eval sets, final summary."""
+    import json
+
+    run = synthetic_run(n_steps=600, seed=6, peak_lr=5e-5, warmup=50)
+    history: list[dict[str, object]] = []
+    steps_per_epoch = 200
+    for s in range(10, 601, 10):
+        history.append(
+            {
+                "epoch": round(s / steps_per_epoch, 4),
+                "grad_norm": round(float(run.grad_norm[s]), 4),
+                "learning_rate": float(f"{run.lr[s]:.6g}"),
+                "loss": round(float(run.train_loss[s]), 4),
+                "num_tokens": float(s * 8 * 1024),
+                "step": s,
+            }
+        )
+        if s % 100 == 0:
+            for name, offset in (("", 0.0), ("code_", 0.35)):
+                history.append(
+                    {
+                        "epoch": round(s / steps_per_epoch, 4),
+                        f"eval_{name}loss": round(float(run.val_loss[s]) + offset, 4),
+                        f"eval_{name}runtime": 12.5,
+                        f"eval_{name}samples_per_second": 81.9,
+                        f"eval_{name}steps_per_second": 10.24,
+                        "step": s,
+                    }
+                )
+    history.append(
+        {
+            "epoch": 3.0,
+            "step": 600,
+            "total_flos": 1.2e16,
+            "train_loss": round(float(run.train_loss[1:].mean()), 4),
+            "train_runtime": 1830.2,
+            "train_samples_per_second": 2.62,
+            "train_steps_per_second": 0.328,
+        }
+    )
+    state = {
+        "best_global_step": None,
+        "best_metric": None,
+        "best_model_checkpoint": None,
+        "epoch": 3.0,
+        "eval_steps": 100,
+        "global_step": 600,
+        "is_hyper_param_search": False,
+        "is_local_process_zero": True,
+        "is_world_process_zero": True,
+        "log_history": history,
+        "logging_steps": 10,
+        "max_steps": 600,
+        "num_input_tokens_seen": 0,
+        "num_train_epochs": 3,
+        "save_steps": 200,
+        "total_flos": 1.2e16,
+        "train_batch_size": 8,
+        "trial_name": None,
+        "trial_params": None,
+    }
+    path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
+
+
+def write_lightning_csv(path: Path) -> None:
+    """Lightning CSVLogger metrics.csv: sparse rows, CRLF endings (csv.DictWriter), train step/epoch + val rows."""
+    import csv
+
+    run = synthetic_run(n_steps=400, seed=7, peak_lr=1e-3)
+    keys = ["epoch", "lr-AdamW", "step", "train_loss_epoch", "train_loss_step", "val_loss"]
+    rows: list[dict[str, object]] = []
+    steps_per_epoch = 100
+    for s in range(9, 400, 10):  # log_every_n_steps=10: Lightning logs after batch index 9, 19, ...
+        epoch = s // steps_per_epoch
+        lr, loss = f"{run.lr[s]:.6g}", f"{run.train_loss[s]:.6f}"
+        rows.append({"epoch": epoch, "lr-AdamW": lr, "step": s, "train_loss_step": loss})
+        if (s + 1) % steps_per_epoch == 0:
+            rows.append({"epoch": epoch, "step": s, "val_loss": f"{run.val_loss[s]:.6f}"})
+            mean = run.train_loss[s + 1 - steps_per_epoch : s + 1].mean()
+            rows.append({"epoch": epoch, "step": s, "train_loss_epoch": f"{mean:.6f}"})
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=keys)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_tensorboard(path: Path) -> None:
+    """A TensorBoard event file as HF Trainer writes it (train/loss, train/learning_rate, eval/loss, ...).
+
+    Records are framed with tensorboard's own RecordWriter and fixed wall times, so the file is byte-identical
+    on every run (its SummaryWriter would put the time and host name in the file).
+    """
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.record_writer import RecordWriter
+
+    run = synthetic_run(n_steps=500, seed=8, peak_lr=5e-5, warmup=50)
+    t0 = 1_716_560_000.0
+    with path.open("wb") as fh:
+        writer = RecordWriter(fh)
+        writer.write(Event(wall_time=t0, file_version="brain.Event:2").SerializeToString())
+        for s in range(5, 501, 5):
+            values = [
+                Summary.Value(tag="train/loss", simple_value=float(run.train_loss[s])),
+                Summary.Value(tag="train/grad_norm", simple_value=float(run.grad_norm[s])),
+                Summary.Value(tag="train/learning_rate", simple_value=float(run.lr[s])),
+                Summary.Value(tag="train/epoch", simple_value=s / 250),
+            ]
+            event = Event(wall_time=t0 + s * 0.5, step=s, summary=Summary(value=values))
+            writer.write(event.SerializeToString())
+            if s % 100 == 0:
+                values = [
+                    Summary.Value(tag="eval/loss", simple_value=float(run.val_loss[s])),
+                    Summary.Value(tag="eval/runtime", simple_value=3.2),
+                ]
+                event = Event(wall_time=t0 + s * 0.5 + 0.25, step=s, summary=Summary(value=values))
+                writer.write(event.SerializeToString())
+
+
+def write_table_csv(path: Path) -> None:
+    """A generic CSV table with a step column, as a custom training loop writes it (step,lr,loss,val_loss)."""
+    run = synthetic_run(n_steps=300, seed=9)
+    out = ["step,lr,loss,val_loss"]
+    for s in range(0, 301, 5):
+        val = f"{run.val_loss[s]:.4f}" if s % 50 == 0 else ""
+        out.append(f"{s},{run.lr[s]:.6g},{run.train_loss[s]:.4f},{val}")
+    path.write_text("\n".join(out) + "\n")
+
+
+def write_table_jsonl(path: Path) -> None:
+    """JSON Lines with a step key: one object per log call, nested dicts and W&B-style `_runtime` keys."""
+    import json
+
+    run = synthetic_run(n_steps=300, seed=10)
+    out = []
+    for s in range(0, 301, 10):
+        record: dict[str, object] = {"step": s, "train": {"loss": round(float(run.train_loss[s]), 4)}}
+        record["lr"] = float(f"{run.lr[s]:.6g}")
+        record["_runtime"] = round(s * 0.14, 2)
+        if s % 100 == 0:
+            record["val/loss"] = round(float(run.val_loss[s]), 4)
+        out.append(json.dumps(record))
+    path.write_text("\n".join(out) + "\n")
+
+
+def write_table_pairs(path: Path) -> None:
+    """Plain `step value` pairs (like torchtitan's CI golden losses): 1-based steps, full float precision."""
+    run = synthetic_run(n_steps=100, seed=11)
+    path.write_text("".join(f"{s} {float(run.train_loss[s])!r}\n" for s in range(1, 101)))
+
 WRITERS: dict[str, Callable[[Path], None]] = {
     "nanogpt-gpt2-124M.log": write_nanogpt,
     "llmc-main.log": write_llmc,
     "llmc-stdout.log": write_llmc_stdout,
     "wandb-export.csv": write_wandb_csv,
+    "hf-trainer_state.json": write_hf_trainer,
+    "lightning-metrics.csv": write_lightning_csv,
+    "events.out.tfevents.hf-trainer-example": write_tensorboard,
+    "table-steps.csv": write_table_csv,
+    "table-history.jsonl": write_table_jsonl,
+    "table-losses.txt": write_table_pairs,
 }
 
 
