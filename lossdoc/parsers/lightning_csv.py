@@ -122,7 +122,7 @@ def column_names(header: list[str]) -> list[str | None]:
         elif lower == "epoch":
             names.append("train/epoch")
         elif lower.startswith(("lr-", "lr_")) or lower == "lr":
-            rest = canonical_name(lower[3:]).partition("/")[2] if len(lower) > 3 else ""
+            rest = re.sub(r"[^0-9a-z]+", "_", lower[3:]).strip("_")
             names.append("train/lr" if not lr_taken else f"train/lr_{rest}")
             lr_taken = True
         else:

@@ -58,7 +58,7 @@ def sniff(head: str) -> bool:
     lines = _content_lines(head)
     if not lines:
         return False
-    first = lines[0]
+    first = lines[0].strip()
     if first.startswith("{"):
         return _sniff_jsonl(lines)
     if _PAIR.match(first):
@@ -78,6 +78,7 @@ def sniff(head: str) -> bool:
     step_index = _step_column(header)
     rows = [_split(line, delimiter) for line in lines[1 : 1 + SNIFF_ROWS]]
     rows = rows[:-1] or rows  # the last line of the head may be cut short
+    rows = [r for r in rows if r != header]  # a header repeated by concatenated files
     return bool(rows) and all(len(r) == len(header) and _step(r[step_index]) is not None for r in rows)
 
 
@@ -288,7 +289,7 @@ def _content_lines(head: str) -> list[str]:
     for line in head.lstrip("\ufeff").split("\n"):
         line = line.rstrip("\r")
         if line.strip() and not line.lstrip().startswith("#"):
-            out.append(line.strip())
+            out.append(line)  # not stripped: a TSV row may end in empty cells
         if len(out) > SNIFF_ROWS + 1:
             break
     return out
