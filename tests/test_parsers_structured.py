@@ -226,13 +226,22 @@ def test_tensorboard_example_hf_tags() -> None:
     assert run.has("val/runtime")  # every scalar kept
 
 
-def test_tensorboard_keeps_every_point_and_tf2_scalars(tmp_path: Path) -> None:
+def test_tensorboard_keeps_every_point(tmp_path: Path) -> None:
     n = 12_000  # TensorBoard's EventAccumulator would keep a 10,000-point reservoir sample
     events = [(1000.0 + s, s, {"loss": 10.0 - s * 1e-4}) for s in range(n)]
-    write_events(tmp_path / "run" / "events.out.tfevents.1.host", events, tensor=True)
+    write_events(tmp_path / "run" / "events.out.tfevents.1.host", events)
     [run] = load(tmp_path / "run")
     loss = run.series("train/loss")
     assert len(loss) == n and loss[n - 1] == pytest.approx(10.0 - (n - 1) * 1e-4, rel=1e-6)
+
+
+def test_tensorboard_tf2_tensor_scalars(tmp_path: Path) -> None:
+    # TF2 writes scalars as 0-d tensors; the plugin metadata comes with the first value of a tag only
+    events = [(1.0 + s, s, {"epoch_loss": 3.0 - s / 8, "learning_rate": 0.5}) for s in range(8)]
+    write_events(tmp_path / "events.out.tfevents.2.host", events, tensor=True)
+    [run] = load(tmp_path / "events.out.tfevents.2.host")
+    assert run.series("train/epoch_loss").tolist() == pytest.approx([3.0 - s / 8 for s in range(8)])
+    assert run.series("train/lr").tolist() == [0.5] * 8
 
 
 def test_tensorboard_run_dir_merges_files_in_wall_time_order(tmp_path: Path) -> None:
@@ -340,6 +349,7 @@ def test_table_tsv_whitespace_and_headed_pairs(tmp_path: Path) -> None:
     "text",
     [
         '"Step","run - train/loss","run - train/loss__MIN"\n"1","2.0","2.0"\n',  # W&B panel export
+        '"Name","State","iter","train/loss"\n"a","finished","100","2.0"\n"b","finished","90","2.1"\n',  # W&B runs
         "epoch,step,train_loss\n0,1,2.0\n0,2,1.9\n",  # Lightning: its own reader takes it
         "We train for 10 steps and step the scheduler\n1 2\n",  # prose that mentions step
         "0 train 10.955\n0 val 10.95\n",  # build-nanogpt log.txt

@@ -177,7 +177,10 @@ def _cells(line: str) -> list[str]:
     line = line.rstrip("\r")
     if '"' not in line:
         return line.split(",")
-    return next(csv.reader([line]), [])
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:  # e.g. a stray carriage return inside the line
+        return line.split(",")
 
 
 def _int(text: str) -> int | None:

@@ -20,7 +20,6 @@ file, which that reader (earlier in the order) takes first.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import re
@@ -51,6 +50,7 @@ SNIFF_ROWS = 5  # data rows after the header that must parse for sniff to accept
 _NUMBER = r"[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|nan|NaN|NAN|inf|Inf|INF|infinity|Infinity)"
 _PAIR = re.compile(rf"^\s*(\d+)\s*(?:,|\s)\s*({_NUMBER})\s*$")
 _HEADER_CELL = re.compile(r"^[A-Za-z_][\w/.\-@ ]*$")  # a column name: no code, no prose punctuation
+_WANDB_RUNS = re.compile(r'^"?Name"?,"?State"?,')
 _WANDB_PANEL = re.compile(r'^"?Step"?,"?[^,\n]+ - [^,\n]+')
 
 
@@ -64,8 +64,8 @@ def sniff(head: str) -> bool:
     if _PAIR.match(first):
         sample = lines[1 : 1 + SNIFF_ROWS]
         return all(_PAIR.match(line) for line in sample[:-1] or sample)  # the last may be cut by the head
-    if _WANDB_PANEL.match(first):
-        return False
+    if _WANDB_PANEL.match(first) or _WANDB_RUNS.match(first):
+        return False  # W&B exports: the wandb-csv reader knows them (a runs table holds no time series)
     delimiter = _delimiter(first)
     header = _split(first, delimiter)
     if _step_column(header) is None or len(header) < 2:
@@ -307,7 +307,12 @@ def _delimiter(line: str) -> str | None:
 def _split(line: str, delimiter: str | None) -> list[str]:
     if delimiter is None:
         return line.split()
-    return next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+    if '"' not in line:
+        return line.split(delimiter)
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # e.g. a stray carriage return inside the line
+        return line.split(delimiter)
 
 
 def _step_column(header: list[str]) -> int | None:
