@@ -31,7 +31,8 @@ _SNIFF = re.compile(r"^(?:iter \d+: loss \S+, time|step \d+: train loss \S+, val
 _ITER = re.compile(r"^iter (\d+): loss ([^,\s]+), time ([^m\s]+)ms(?:, mfu ([^%\s]+)%)?[ \t\r]*$", re.M)
 _EVAL = re.compile(r"^step (\d+): train loss ([^,\s]+), val loss ([^,\s]+)[ \t\r]*$", re.M)
 _RECORD_PREFIX = ("iter ", "step ")
-_OTHER_LINE = re.compile(r"^(?!iter |step )[^\n]*", re.M)
+# Used on "\n" + text: a literal first character lets the regex engine jump from newline to newline.
+_OTHER_LINE = re.compile(r"\n(?!iter |step )([^\n]*)")
 
 _TOKENS_PER_ITER = re.compile(r"^tokens per iteration will be: ([\d,]+)")
 _NUM_PARAMS = re.compile(r"^number of parameters: ([\d.]+)([KMB]?)")
@@ -66,7 +67,7 @@ def parse(path: Path) -> list[Run]:
         if not (_ITER.match(last) or _EVAL.match(last)):
             meta["truncated_last_line"] = last[:200]
     meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = account.unparsed_sample
+    meta["unparsed_sample"] = sorted(account.unparsed_sample)
     meta["decode_errors"] = log.decode_errors
     meta["records"] = {"iter": len(iter_rows), "eval": len(evals)}
     name = _run_name(path, meta)
@@ -148,16 +149,17 @@ def _float(text: str) -> float:
         return float("nan")
 
 
-def _numbered(text: str, matches: Any) -> list[tuple[int, str]]:
-    """(line number, line) for each match, counting newlines between matches (no per-line Python loop)."""
+def _other_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of every line not starting like a record, without a per-line Python loop."""
+    shifted = "\n" + text
     out = []
-    lineno, pos = 1, 0
-    for m in matches:
-        if m.start() == len(text):  # the empty "line" after a final newline
-            break
-        lineno += text.count("\n", pos, m.start())
-        pos = m.start()
-        out.append((lineno, m.group(0)))
+    lineno, pos = 0, 0
+    for m in _OTHER_LINE.finditer(shifted):
+        if m.end() == len(shifted) and not m.group(1) and text.endswith("\n"):
+            break  # the empty "line" after the final newline
+        lineno += shifted.count("\n", pos, m.start() + 1)
+        pos = m.start() + 1
+        out.append((lineno, m.group(1)))
     return out
 
 
@@ -176,7 +178,7 @@ def _read_other_lines(text: str, account: LineAccount, meta: dict[str, Any]) -> 
         for i, line in enumerate(text.split("\n"), 1):
             if line.startswith(_RECORD_PREFIX) and not (_ITER.match(line) or _EVAL.match(line)):
                 account.unknown(i, line)
-    others = _numbered(text, _OTHER_LINE.finditer(text))
+    others = _other_lines(text)
     for i, raw in others:
         line = visible(raw)
         if m := _TOKENS_PER_ITER.match(line):
