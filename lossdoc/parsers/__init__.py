@@ -46,7 +46,7 @@ def detect(path: Path) -> ModuleType:
     if binary:
         raise InputError(f"{path}: looks like a binary file (NUL bytes), not a text log")
     first = next((line.strip() for line in head.splitlines() if line.strip()), "")
-    tried = ", ".join(p.NAME for p in candidates)
+    tried = ", ".join(p.NAME for p in PARSERS)
     raise UnknownFormat(f"{path}: no reader recognised this file (tried {tried}); first line: {first[:120]!r}")
 
 

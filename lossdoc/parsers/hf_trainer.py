@@ -34,7 +34,7 @@ from ._text import read_text
 
 NAME = "hf-trainer"
 DESCRIPTION = "Hugging Face Trainer trainer_state.json (file or checkpoint directory)"
-SAMPLE = '{"log_history": [{"epoch": 0.04, "grad_norm": 1.2, "learning_rate": 1e-05, "loss": 1.107, "step": 500}]}'
+SAMPLE = '"log_history": [{"epoch": 0.04, "learning_rate": 1e-05, "loss": 1.107, "step": 500}, ...]'
 
 LINES_UNIT = "log_history entries"
 

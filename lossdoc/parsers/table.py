@@ -32,7 +32,7 @@ from ._text import LineAccount, read_text
 
 NAME = "table"
 DESCRIPTION = "Generic table: CSV/TSV with a step column, JSON Lines with a step key, or `step value` pairs"
-SAMPLE = 'step,lr,loss  |  {"step": 100, "loss": 3.21}  |  100 3.2140'
+SAMPLE = 'step,lr,loss  or  {"step": 100, "loss": 3.21}  or  100 3.2140'
 
 STEP_NAMES = (
     "step",
