@@ -399,3 +399,34 @@ def test_format_forced_on_directory(tmp_path: Path) -> None:
     (tmp_path / "metrics.csv").write_text("epoch,step,loss\n0,1,2.0\n")
     [run] = load(tmp_path, format="table")
     assert run.meta["format"] == "table" and run.series("train/loss").to_dict() == {1: 2.0}
+
+
+# ------------------------------------------------------------------ fast (pandas) path == exact line loop
+
+
+def _tidy(run) -> list[tuple]:
+    return sorted(
+        zip(run.df["step"], run.df["split"].astype(str), run.df["metric"].astype(str), run.df["value"], strict=True)
+    )
+
+
+@pytest.mark.parametrize("name", ["table-steps.csv", "table-losses.txt", "lightning-metrics.csv"])
+def test_fast_path_matches_line_loop(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = EXAMPLES / name
+    fast = load(path)
+    assert not fast[0].meta["unparsed_sample"]
+    monkeypatch.setattr(table, "_fast", lambda *args, **kwargs: None)
+    monkeypatch.setattr(lightning_csv, "_fast", lambda *args, **kwargs: None)
+    slow = load(path)
+    assert len(fast) == len(slow) == 1
+    assert _tidy(fast[0]) == _tidy(slow[0])
+    assert fast[0].meta["lines"] == slow[0].meta["lines"]
+    assert fast[0].meta["columns"] == slow[0].meta["columns"]
+
+
+def test_fast_path_leaves_logged_nan_to_the_line_loop(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("step,loss,lr\n1,2.0,\n2,nan,0.1\n3,1.5,0.1\n")
+    [run] = load(path)
+    assert math.isnan(run.series("train/loss")[2])  # a logged NaN is a point
+    assert run.series("train/lr").index.tolist() == [2, 3]  # an empty cell is not

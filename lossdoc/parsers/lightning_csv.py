@@ -29,6 +29,7 @@ from ..errors import InputError
 from ..run import ALIASES, Run, canonical_name
 from ._assemble import PointBuffer
 from ._text import LineAccount, read_text
+from .table import fast_numeric_table, runs_from_matrix
 
 NAME = "lightning-csv"
 DESCRIPTION = "PyTorch Lightning CSVLogger metrics.csv (+ hparams.yaml beside it)"
@@ -63,6 +64,19 @@ def parse(path: Path) -> list[Run]:
         raise InputError(f"{path}: no 'step' column in the header {lines[0][:120]!r}; not a Lightning metrics.csv")
     step_index = header.index("step")
     names = column_names(header)
+    meta: dict[str, Any] = {
+        "format": NAME,
+        "source": str(path),
+        "columns": {col: names[j] for j, col in enumerate(header) if names[j]},
+        "crlf": "\r\n" in text[:4096],
+        "decode_errors": log.decode_errors,
+    }
+    _read_hparams(path.parent / HPARAMS_FILE, meta)
+    run_name = path.parent.name if path.name == "metrics.csv" and path.parent.name else path.stem
+    fast = _fast(text, header, names, step_index, account, meta, run_name)
+    if fast is not None:
+        return fast
+    account.ignored = 1  # the header; the exact line loop below counts the rest
     points = PointBuffer()
     last_epoch_step: int | None = None
     for lineno, line in enumerate(lines[1:], 2):
@@ -96,18 +110,37 @@ def parse(path: Path) -> list[Run]:
         else:
             account.ignored += 1
 
-    meta: dict[str, Any] = {
-        "format": NAME,
-        "source": str(path),
-        "columns": {col: names[j] for j, col in enumerate(header) if names[j]},
-        "crlf": "\r\n" in text[:4096],
-    }
-    _read_hparams(path.parent / HPARAMS_FILE, meta)
     meta["lines"] = account.as_meta()
     meta["unparsed_sample"] = account.unparsed_sample
-    meta["decode_errors"] = log.decode_errors
-    name = path.parent.name if path.name == "metrics.csv" and path.parent.name else path.stem
-    return points.to_runs(meta, name)
+    return points.to_runs(meta, run_name)
+
+
+def _fast(
+    text: str,
+    header: list[str],
+    names: list[str | None],
+    step_index: int,
+    account: LineAccount,
+    meta: dict[str, Any],
+    name: str,
+) -> list[Run] | None:
+    """The all-numeric file read by pandas' C parser (empty cell = not logged); None: use the line loop."""
+    import numpy as np
+
+    table = fast_numeric_table(text, ",", True, account.total)
+    if table is None or table[0] != header:
+        return None
+    values = table[1]
+    keep = [j for j, n in enumerate(names) if n is not None]
+    series = [str(names[j]) for j in keep]
+    steps, matrix = values[:, step_index], values[:, keep].copy()
+    if "train/epoch" in series:  # one epoch point per step, as in the line loop
+        e = series.index("train/epoch")
+        rows = np.flatnonzero(~np.isnan(matrix[:, e]))
+        repeat = np.zeros(len(rows), dtype=bool)
+        repeat[1:] = steps[rows[1:]] == steps[rows[:-1]]
+        matrix[rows[repeat], e] = np.nan
+    return runs_from_matrix(steps, matrix, series, account, meta, name)
 
 
 def column_names(header: list[str]) -> list[str | None]:

@@ -20,6 +20,7 @@ file, which that reader (earlier in the order) takes first.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
@@ -90,10 +91,13 @@ def parse(path: Path) -> list[Run]:
         lines.pop()
     account = LineAccount(total=log.total_lines())
     points = PointBuffer()
-    meta: dict[str, Any] = {"format": NAME, "source": str(path)}
+    meta: dict[str, Any] = {"format": NAME, "source": str(path), "decode_errors": log.decode_errors}
 
     content = [(i, line.rstrip("\r")) for i, line in enumerate(lines, 1)]
     first = next((line.strip() for _, line in content if line.strip() and not line.lstrip().startswith("#")), "")
+    fast = _fast(text, first, lines[0].rstrip("\r") if lines else "", account, meta, path)
+    if fast is not None:
+        return fast
     if first.startswith("{"):
         meta["table_kind"] = "jsonl"
         _parse_jsonl(content, points, account, meta)
@@ -113,6 +117,105 @@ def parse(path: Path) -> list[Run]:
     meta["unparsed_sample"] = account.unparsed_sample
     meta["decode_errors"] = log.decode_errors
     return points.to_runs(meta, path.stem)
+
+
+def _fast(
+    text: str, first: str, line1: str, account: LineAccount, meta: dict[str, Any], path: Path
+) -> list[Run] | None:
+    """A clean numeric table read by pandas' C parser (100x the line loop); None sends it to the exact line loop."""
+    if first.startswith("{") or line1.strip() != first:  # JSON Lines, or comments / blank lines before the header
+        return None
+    if _PAIR.match(first):
+        kind, delimiter, header, names = "pairs", ("," if "," in first else None), None, ["step", "train/loss"]
+    else:
+        delimiter = _delimiter(first)
+        cells = [c.strip() for c in _split(first, delimiter)]
+        if _step_column(cells) is None:
+            return None
+        kind, header, names = {",": "csv", "\t": "tsv"}.get(delimiter or "", "whitespace"), cells, None
+    table = fast_numeric_table(text, delimiter, header is not None, account.total)
+    if table is None:
+        return None
+    columns, values = table
+    if names is None:
+        step_index = _step_column(columns)
+        if step_index is None:
+            return None
+        meta["step_column"] = columns[step_index]
+        keep = [j for j in range(len(columns)) if j != step_index]
+        names = [canonical_name(columns[j]) for j in keep]
+        meta["columns"] = {columns[j]: n for j, n in zip(keep, names, strict=True)}
+        steps_col, values = values[:, step_index], values[:, keep]
+    elif values.shape[1] == 2:
+        meta["columns"] = {"step": "step", "value": names[1]}
+        steps_col, values, names = values[:, 0], values[:, 1:], names[1:]
+    else:
+        return None
+    meta["table_kind"] = kind
+    return runs_from_matrix(steps_col, values, names, account, meta, path.stem)
+
+
+def fast_numeric_table(text: str, delimiter: str | None, header: bool, total_lines: int) -> Any:
+    """(columns, float matrix) of an all-numeric table whose every line is one row (or header), else None.
+
+    Empty cells become NaN (nothing was logged there); a literal `nan` makes pandas keep the column as text,
+    so such a file goes to the exact line loop, which keeps a logged NaN as a point. Floats are parsed
+    round-trip exact, as Python's float() does.
+    """
+    import numpy as np
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter or r"\s+",
+            header=0 if header else None,
+            skip_blank_lines=False,
+            keep_default_na=False,
+            na_values=[""],
+            float_precision="round_trip",
+            comment=None,
+            engine="c",
+        )
+    except (ValueError, IndexError, OverflowError):  # pandas' ParserError and EmptyDataError are ValueErrors
+        return None
+    if len(df) != total_lines - int(header) or not len(df.columns):
+        return None  # blank lines, a line break pandas reads differently, a ragged row
+    if any(df[c].dtype.kind not in "if" for c in df.columns):
+        return None  # text cells (including a literal nan): the exact loop decides what each is
+    columns = [str(c) for c in df.columns]
+    if len(set(columns)) != len(columns):
+        return None
+    values = df.to_numpy(dtype=np.float64)
+    return columns, values
+
+
+def runs_from_matrix(
+    steps: Any,
+    values: Any,
+    names: list[str],
+    account: LineAccount,
+    meta: dict[str, Any],
+    run_name: str,
+) -> list[Run] | None:
+    """Points of a rows x series matrix (NaN = not logged) in file order; None if a step is not an integer."""
+    import numpy as np
+
+    from ._assemble import assemble
+
+    steps = np.asarray(steps)
+    if steps.dtype.kind == "f":
+        if not (np.isfinite(steps).all() and (steps == np.round(steps)).all()):
+            return None
+        steps = steps.astype(np.int64)
+    present = ~np.isnan(values)
+    rows, cols = np.nonzero(present)  # row-major: the order of the file
+    used = int(present.any(axis=1).sum())
+    account.used = used
+    account.ignored = account.total - used
+    meta["lines"] = account.as_meta()
+    meta["unparsed_sample"] = []
+    return assemble(steps[rows], cols, values[rows, cols], names, meta, run_name)
 
 
 _PAIR_HEADER = re.compile(r"^\s*[A-Za-z_][\w/.-]*\s*(?:,|\s)\s*[A-Za-z_][\w/.-]*\s*$")
