@@ -109,6 +109,7 @@ _ENTRY = st.one_of(
     st.fixed_dictionaries(
         {"step": st.integers(0, 10_000), "eval_loss": st.floats(0, 20)}, optional={"eval_runtime": st.floats(0, 9)}
     ),
+    st.fixed_dictionaries({"step": st.integers(0, 10_000), "eval_runtime": st.floats(0, 9)}),  # timing only
     st.fixed_dictionaries({"predict_loss": st.floats(0, 20)}),
     st.fixed_dictionaries({"step": st.integers(0, 10_000), "train_runtime": st.floats(0, 1e4)}),
     st.dictionaries(st.text(max_size=8), st.one_of(st.none(), st.text(max_size=5), st.booleans()), max_size=3),
@@ -126,6 +127,7 @@ def test_hf_every_log_history_entry_accounted(history: list, tmp_path: Path) -> 
     assert lines["total"] == len(history)
     assert lines["used"] + lines["ignored"] + lines["unparsed"] == len(history)
     assert lines["used"] == sum(1 for entry in history if _gives_points(entry))
+    assert lines["unparsed"] == sum(1 for entry in history if not isinstance(entry, dict))  # every dict is known
 
 
 def _gives_points(entry: object) -> bool:

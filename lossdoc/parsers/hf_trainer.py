@@ -108,6 +108,8 @@ def parse(path: Path) -> list[Run]:
         added = _add_entry(points, step, entry, skipped)
         if added:
             used += 1
+        elif any(k.startswith("eval_") and k.endswith(_EVAL_TIMING) for k in entry):
+            ignored += 1  # only eval timing: recognised, skipped
         else:
             unparsed += 1
             if len(unparsed_sample) < 20:
