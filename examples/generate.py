@@ -181,6 +181,14 @@ def write_wandb_csv(path: Path) -> None:
     path.write_text("\n".join(out) + "\n")
 
 
+WRITERS: dict[str, Callable[[Path], None]] = {
+    "nanogpt-gpt2-124M.log": write_nanogpt,
+    "llmc-main.log": write_llmc,
+    "llmc-stdout.log": write_llmc_stdout,
+    "wandb-export.csv": write_wandb_csv,
+}
+
+
 def write_hf_trainer(path: Path) -> None:
     """HF Trainer trainer_state.json: train entries every 10 steps, eval every 100, two eval sets, final summary."""
     import json
@@ -332,19 +340,17 @@ def write_table_pairs(path: Path) -> None:
     run = synthetic_run(n_steps=100, seed=11)
     path.write_text("".join(f"{s} {float(run.train_loss[s])!r}\n" for s in range(1, 101)))
 
-WRITERS: dict[str, Callable[[Path], None]] = {
-    "nanogpt-gpt2-124M.log": write_nanogpt,
-    "llmc-main.log": write_llmc,
-    "llmc-stdout.log": write_llmc_stdout,
-    "wandb-export.csv": write_wandb_csv,
-    "hf-trainer_state.json": write_hf_trainer,
-    "lightning-metrics.csv": write_lightning_csv,
-    "events.out.tfevents.hf-trainer-example": write_tensorboard,
-    "table-steps.csv": write_table_csv,
-    "table-history.jsonl": write_table_jsonl,
-    "table-losses.txt": write_table_pairs,
-}
-
+# Structured formats (HF Trainer, Lightning, TensorBoard, generic tables), registered apart from the text formats.
+WRITERS.update(
+    {
+        "hf-trainer_state.json": write_hf_trainer,
+        "lightning-metrics.csv": write_lightning_csv,
+        "events.out.tfevents.hf-trainer-example": write_tensorboard,
+        "table-steps.csv": write_table_csv,
+        "table-history.jsonl": write_table_jsonl,
+        "table-losses.txt": write_table_pairs,
+    }
+)
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv

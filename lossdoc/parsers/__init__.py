@@ -10,8 +10,11 @@ from types import ModuleType
 
 from ..errors import InputError, UnknownFormat
 from ..run import Run
-from . import hf_trainer, lightning_csv, llmc, llmc_stdout, nanogpt, table, tensorboard, wandb_csv
+from . import llmc, llmc_stdout, nanogpt, wandb_csv
 from ._text import HEAD_BYTES, read_head
+
+# isort: split
+from . import hf_trainer, lightning_csv, table, tensorboard  # structured formats
 
 PARSERS: list[ModuleType] = [
     llmc_stdout,  # before nanogpt: its `step N/M | loss` lines are unambiguous
