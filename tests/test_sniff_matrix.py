@@ -37,6 +37,10 @@ EXPECTED: dict[str, str] = {
     "wandb-": "wandb-csv",
     "hf-trainer": "hf-trainer",
     "lightning-": "lightning-csv",
+    "modded-nanogpt-": "modded-nanogpt",
+    "build-nanogpt-": "build-nanogpt",
+    "megatron-": "megatron",
+    "torchtitan-": "torchtitan",
     "events.out.tfevents": "tensorboard",
     "table-": "table",
 }

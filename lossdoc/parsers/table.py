@@ -86,7 +86,7 @@ def sniff(head: str) -> bool:
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
     text = log.text.lstrip("\ufeff")
-    lines = text.split("\n")
+    lines = text.split("\n") if text else []  # an empty file has no lines, not one empty line
     if log.ends_with_newline:
         lines.pop()
     account = LineAccount(total=log.total_lines())
