@@ -430,3 +430,30 @@ def test_fast_path_leaves_logged_nan_to_the_line_loop(tmp_path: Path) -> None:
     [run] = load(path)
     assert math.isnan(run.series("train/loss")[2])  # a logged NaN is a point
     assert run.series("train/lr").index.tolist() == [2, 3]  # an empty cell is not
+
+
+def test_tensorboard_hf_text_summaries_into_meta(tmp_path: Path) -> None:
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+    from tensorboard.summary.writer.record_writer import RecordWriter
+    from tensorboard.util import tensor_util
+
+    path = tmp_path / "events.out.tfevents.5.host"
+    text_meta = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="text"))
+    args = json.dumps({"learning_rate": 5e-5, "per_device_train_batch_size": 8})
+    with path.open("wb") as fh:
+        writer = RecordWriter(fh)
+        writer.write(Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString())
+        value = Summary.Value(tag="args/text_summary", tensor=tensor_util.make_tensor_proto(args), metadata=text_meta)
+        writer.write(Event(wall_time=1.0, step=0, summary=Summary(value=[value])).SerializeToString())
+        loss = Summary.Value(tag="train/loss", simple_value=2.0)
+        writer.write(Event(wall_time=2.0, step=10, summary=Summary(value=[loss])).SerializeToString())
+    [run] = load(path)
+    assert run.meta["training_args"] == {"learning_rate": 5e-5, "per_device_train_batch_size": 8}
+    assert run.meta["lines"] == {"total": 3, "used": 1, "ignored": 2, "unparsed": 0}
+    assert run.series("train/loss").to_dict() == {10: 2.0}
+
+
+def test_tensorboard_forced_on_a_text_file_is_an_input_error() -> None:
+    result = runner.invoke(app, ["show", str(EXAMPLES / "table-steps.csv"), "--format", "tensorboard"])
+    assert result.exit_code == 2 and "no TensorBoard event could be read" in result.stderr

@@ -120,8 +120,11 @@ def parse(path: Path) -> list[Run]:
             unparsed += 1
             errors.append(f"{file.name}: {type(exc).__name__}: {str(exc)[:120]}")
 
-    if total == 0 and unparsed:
-        raise InputError(f"{path}: not a readable TensorBoard event file ({errors[0]})")
+    if total == 0:  # the record reader stops silently at the first bad frame: say so
+        why = f" ({errors[0]})" if errors else ""
+        raise InputError(
+            f"{path}: no TensorBoard event could be read: not an event file, or cut before its first record{why}"
+        )
     rows.sort(key=lambda r: (r[0], r[1]))  # wall-time order merges train/val files and resumed runs
     names = sorted({r[3] for r in rows})
     code = {n: i for i, n in enumerate(names)}
