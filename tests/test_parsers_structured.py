@@ -457,3 +457,22 @@ def test_tensorboard_hf_text_summaries_into_meta(tmp_path: Path) -> None:
 def test_tensorboard_forced_on_a_text_file_is_an_input_error() -> None:
     result = runner.invoke(app, ["show", str(EXAMPLES / "table-steps.csv"), "--format", "tensorboard"])
     assert result.exit_code == 2 and "no TensorBoard event could be read" in result.stderr
+
+
+def test_table_bookkeeping_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # TensorBoard's "Download CSV": the tag is in the file name, Wall time is not a series
+    export = tmp_path / "run-version_0-tag-train_loss.csv"
+    export.write_text("Wall time,Step,Value\n1716560000.5,10,3.5\n1716560001.5,20,3.25\n")
+    # W&B history saved by pandas: an index column and _runtime / _timestamp bookkeeping
+    history = tmp_path / "history.csv"
+    history.write_text(",_step,_runtime,train/loss,eval/loss\n0,0,1.5,4.0,\n1,10,3.0,3.5,3.6\n")
+    for fast in (True, False):
+        if not fast:
+            monkeypatch.setattr(table, "_fast", lambda *args, **kwargs: None)
+        [run] = load(export)
+        assert run.names() == ["train/loss"] and run.series("train/loss").to_dict() == {10: 3.5, 20: 3.25}
+        assert run.meta["skipped_columns"] == ["Wall time"]
+        [run] = load(history)
+        assert run.names() == ["train/loss", "val/loss"]
+        assert run.series("val/loss").to_dict() == {10: 3.6}
+        assert run.meta["skipped_columns"] == ["", "_runtime"]

@@ -74,8 +74,8 @@ def sniff(head: str) -> bool:
     lowered = {h.strip().lower() for h in header}
     if "epoch" in lowered and "step" in lowered and delimiter == ",":
         return False  # a Lightning CSVLogger metrics.csv: the lightning-csv reader takes it
-    if not all(_HEADER_CELL.match(h.strip()) for h in header):
-        return False  # prose or code that happens to contain the word "step"
+    if not all(_HEADER_CELL.match(h.strip()) or (not h.strip() and delimiter) for h in header):
+        return False  # prose or code that happens to contain the word "step" (an empty name: a pandas index)
     step_index = _step_column(header)
     rows = [_split(line, delimiter) for line in lines[1 : 1 + SNIFF_ROWS]]
     rows = rows[:-1] or rows  # the last line of the head may be cut short
@@ -112,7 +112,7 @@ def parse(path: Path) -> list[Run]:
             _parse_pairs(content, points, account, meta, canonical_name(header[1]))
         else:
             meta["table_kind"] = {",": "csv", "\t": "tsv"}.get(delimiter or "", "whitespace")
-            _parse_delimited(content, delimiter, points, account, meta)
+            _parse_delimited(content, delimiter, points, account, meta, path.stem)
     meta["lines"] = account.as_meta()
     meta["unparsed_sample"] = account.unparsed_sample
     meta["decode_errors"] = log.decode_errors
@@ -142,8 +142,9 @@ def _fast(
         if step_index is None:
             return None
         meta["step_column"] = columns[step_index]
-        keep = [j for j in range(len(columns)) if j != step_index]
-        names = [canonical_name(columns[j]) for j in keep]
+        all_names = series_names(columns, step_index, path.stem, meta)
+        keep = [j for j, n in enumerate(all_names) if n is not None]
+        names = [str(all_names[j]) for j in keep]
         meta["columns"] = {columns[j]: n for j, n in zip(keep, names, strict=True)}
         steps_col, values = values[:, step_index], values[:, keep]
     elif values.shape[1] == 2:
@@ -183,7 +184,7 @@ def fast_numeric_table(text: str, delimiter: str | None, header: bool, total_lin
         return None  # blank lines, a line break pandas reads differently, a ragged row
     if any(df[c].dtype.kind not in "if" for c in df.columns):
         return None  # text cells (including a literal nan): the exact loop decides what each is
-    columns = [str(c) for c in df.columns]
+    columns = ["" if str(c).startswith("Unnamed: ") else str(c) for c in df.columns]  # pandas' name for no name
     if len(set(columns)) != len(columns):
         return None
     values = df.to_numpy(dtype=np.float64)
@@ -218,6 +219,38 @@ def runs_from_matrix(
     return assemble(steps[rows], cols, values[rows, cols], names, meta, run_name)
 
 
+_SPLIT_PREFIXES = {"train", "eval", "val", "valid", "validation", "test"}
+
+
+def series_names(columns: list[str], step_index: int, stem: str, meta: dict[str, Any]) -> list[str | None]:
+    """Series name of each column; None for the step column and for bookkeeping columns (listed in meta).
+
+    Skipped: a pandas index column (no name), names starting with "_"
+    (W&B history's _runtime, _timestamp), and the "Wall time" of a TensorBoard "Download CSV" export, whose
+    "Value" column is named after the tag in the file name (run-x-tag-train_loss.csv -> train/loss).
+    """
+    lowered = [c.strip().lower() for c in columns]
+    tensorboard_export = sorted(lowered) == ["step", "value", "wall time"]
+    names: list[str | None] = []
+    skipped: list[str] = []
+    for j, col in enumerate(columns):
+        key = col.strip()
+        if j == step_index:
+            names.append(None)
+        elif not key or key.startswith("_") or (tensorboard_export and lowered[j] == "wall time"):
+            names.append(None)
+            skipped.append(col)
+        elif tensorboard_export and lowered[j] == "value":
+            tag = stem.split("tag-", 1)[1] if "tag-" in stem else "value"
+            prefix, sep, rest = tag.partition("_")
+            names.append(canonical_name(f"{prefix}/{rest}" if sep and prefix.lower() in _SPLIT_PREFIXES else tag))
+        else:
+            names.append(canonical_name(key))
+    if skipped:
+        meta["skipped_columns"] = skipped
+    return names
+
+
 _PAIR_HEADER = re.compile(r"^\s*[A-Za-z_][\w/.-]*\s*(?:,|\s)\s*[A-Za-z_][\w/.-]*\s*$")
 
 
@@ -246,6 +279,7 @@ def _parse_delimited(
     points: PointBuffer,
     account: LineAccount,
     meta: dict[str, Any],
+    stem: str,
 ) -> None:
     header: list[str] | None = None
     step_index = 0
@@ -274,7 +308,8 @@ def _parse_delimited(
         for j, cell in enumerate(cells[: len(header)]):
             if not numeric[j] and _float(cell) is not None:
                 numeric[j] = True
-    names = [None if j == step_index or not numeric[j] else canonical_name(col) for j, col in enumerate(header)]
+    names = series_names(header, step_index, stem, meta)
+    names = [name if numeric[j] else None for j, name in enumerate(names)]
     bad_cells = 0
     for lineno, line, cells in rows:
         step = _step(cells[step_index]) if len(cells) > step_index else None
@@ -298,7 +333,8 @@ def _parse_delimited(
             account.ignored += 1  # a row with a step and no value (sparse tables)
     meta["columns"] = {col: names[j] for j, col in enumerate(header) if names[j]}
     meta["step_column"] = header[step_index]
-    text_columns = [col for j, col in enumerate(header) if j != step_index and not numeric[j]]
+    skipped = set(meta.get("skipped_columns", []))
+    text_columns = [col for j, col in enumerate(header) if j != step_index and not numeric[j] and col not in skipped]
     if text_columns:
         meta["text_columns"] = text_columns
     if bad_cells:
