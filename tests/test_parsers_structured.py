@@ -476,3 +476,16 @@ def test_table_bookkeeping_columns(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert run.names() == ["train/loss", "val/loss"]
         assert run.series("val/loss").to_dict() == {10: 3.6}
         assert run.meta["skipped_columns"] == ["", "_runtime"]
+
+
+def test_directory_one_level_up(tmp_path: Path) -> None:
+    logs = tmp_path / "lightning_logs"
+    (logs / "version_0").mkdir(parents=True)
+    (logs / "version_0" / "metrics.csv").write_text("epoch,step,train_loss\n0,1,2.0\n")
+    [run] = load(logs)  # the only version below
+    assert run.name == "version_0" and run.meta["format"] == "lightning-csv"
+    (logs / "version_1").mkdir()
+    (logs / "version_1" / "metrics.csv").write_text("epoch,step,train_loss\n0,1,2.0\n")
+    result = runner.invoke(app, ["show", str(logs)])
+    assert result.exit_code == 2
+    assert "holds 2 runs (version_0/metrics.csv, version_1/metrics.csv); give one of them" in result.stderr

@@ -85,7 +85,8 @@ def resolve_dir(path: Path) -> tuple[Path, ModuleType]:
 
     An HF Trainer checkpoint directory (trainer_state.json), an HF output directory (the newest
     checkpoint-N/trainer_state.json: it holds the whole log_history so far), a Lightning version directory
-    (metrics.csv), or a TensorBoard run directory (event files here or below, merged).
+    (metrics.csv), the one such directory just below (lightning_logs/version_0), or a TensorBoard run
+    directory (event files here or below, merged). Several runs below: an InputError naming them.
     """
     state = path / "trainer_state.json"
     if state.is_file():
@@ -100,6 +101,13 @@ def resolve_dir(path: Path) -> tuple[Path, ModuleType]:
     if metrics.is_file():
         head = _checked_head(metrics)
         return metrics, lightning_csv if lightning_csv.sniff(head) else detect(metrics)
+    # One level down: lightning_logs/ holding version_N/metrics.csv, an HF output_dir holding one run.
+    below = sorted(p for name in ("trainer_state.json", "metrics.csv") for p in path.glob(f"*/{name}") if p.is_file())
+    if len(below) == 1:
+        return resolve_dir(below[0].parent)
+    if len(below) > 1:
+        listed = ", ".join(str(p.relative_to(path)) for p in below[:_DIR_LISTED])
+        raise InputError(f"{path}: holds {len(below)} runs ({listed}); give one of them")
     if tensorboard.event_files(path):
         return path, tensorboard
     entries = sorted(path.iterdir(), key=lambda p: p.name)
