@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (inline logs keep their real, long lines)
 """Readers for modded-nanogpt, build-nanogpt, Megatron and torchtitan text logs: quirks on small inline logs,
 and the record counts of the real logs in ../shared/corpus (README there; skipped when absent)."""
 
@@ -35,7 +36,7 @@ def assert_accounted(run_meta: dict, path: Path) -> None:
 
 # ---------------------------------------------------------------- modded-nanogpt
 
-MODDED_SOURCE = '''\
+MODDED_SOURCE = """\
 ====================================================================================================
 import os
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ for step in range(args.num_iterations + 1):
 ====================================================================================================
 Running PyTorch 2.5.1 compiled for CUDA 12.4 on NVIDIA H100 80GB HBM3 with world_size 8
 ====================================================================================================
-'''
+"""
 
 
 def test_modded_source_lines_are_not_records_and_config_is_read_with_ast(tmp_path: Path) -> None:
@@ -87,7 +88,12 @@ def test_modded_source_lines_are_not_records_and_config_is_read_with_ast(tmp_pat
     meta = run.meta
     assert (meta["warmup_steps"], meta["warmdown_steps"], meta["max_steps"]) == (250, 1800, 6312)
     assert (meta["batch_size"], meta["block_size"], meta["tokens_per_step"]) == (512, 1024, 512 * 1024)
-    assert (meta["vocab_size"], meta["n_layer"], meta["gpu"], meta["world_size"]) == (50304, 12, "NVIDIA H100 80GB HBM3", 8)
+    assert (meta["vocab_size"], meta["n_layer"], meta["gpu"], meta["world_size"]) == (
+        50304,
+        12,
+        "NVIDIA H100 80GB HBM3",
+        8,
+    )
     assert meta["peak_memory_mib"] == 16662
     assert meta["lines"]["used"] == 4 and meta["lines"]["unparsed"] == 0
     assert_accounted(meta, log)
@@ -326,7 +332,12 @@ def test_megatron_corpus_counts(path: str, iterations: int, skipped: int, total:
 def test_megatron_corpus_facts() -> None:
     n16 = load(corpus_file("megatron/bigscience-megds-3d-perf-n16-divergence.out"))[0]
     assert n16.series("train/loss")[4] == pytest.approx(48.14127)
-    assert (n16.meta["n_layer"], n16.meta["n_embd"], n16.meta["batch_size"], n16.meta["block_size"]) == (64, 8192, 1024, 1024)
+    assert (n16.meta["n_layer"], n16.meta["n_embd"], n16.meta["batch_size"], n16.meta["block_size"]) == (
+        64,
+        8192,
+        1024,
+        1024,
+    )
     assert n16.meta["config"]["fp16"] is True
     assert 50e9 < n16.meta["params"] < 54e9  # ~52B, summed over the 4x16 model-parallel shards
     tr8b = load(corpus_file("megatron/bigscience-tr8b-104B-chronicles-excerpt-spike-overflow.log"))[0]
@@ -376,7 +387,11 @@ def test_torchtitan_ansi_thousands_na_header(tmp_path: Path) -> None:
     assert len(run.series("train/grad_norm")) == 1
     meta = run.meta
     assert (meta["gpu"], meta["params"], meta["peak_tflops"], meta["world_size"]) == (
-        "NVIDIA H100 80GB HBM3", 8030261248, pytest.approx(989.0), 8)
+        "NVIDIA H100 80GB HBM3",
+        8030261248,
+        pytest.approx(989.0),
+        8,
+    )
     assert (meta["batch_size"], meta["block_size"], meta["max_steps"], meta["warmup_steps"]) == (8, 8192, 1000, 200)
     assert meta["tokens_per_step"] == 8 * 8192 and meta["tokens_per_sec_scope"] == "per_gpu"
     assert meta["lines"] == {"total": 11, "used": 3, "ignored": 8, "unparsed": 0}

@@ -45,8 +45,10 @@ _SAMPLE = re.compile(r"^rank \d+ sample \d+: ")
 _BATCH = re.compile(r"^total desired batch size: (\d+)")
 _ACCUM = re.compile(r"^=> calculated gradient accumulation steps: (\d+)")
 _DECAYED = re.compile(r"^num (?:non-)?decayed parameter tensors: \d+, with ([\d,]+) parameters")
-_HEADER = re.compile(r"^(?:found \d+ shards|using device|loaded \d+ tokens|using fused AdamW|master_process|"
-                     r"ddp_|=> |total desired|Loading|Downloading|Traceback|\[W )")
+_HEADER = re.compile(
+    r"^(?:found \d+ shards|using device|loaded \d+ tokens|using fused AdamW|master_process|"
+    r"ddp_|=> |total desired|Loading|Downloading|Traceback|\[W )"
+)
 
 
 def sniff(head: str) -> bool:

@@ -27,7 +27,8 @@ NAME = "megatron"
 DESCRIPTION = "Megatron-LM / Megatron-DeepSpeed stdout"
 SAMPLE = (
     " iteration     1000/  311541 | consumed samples:      1024000 | elapsed time per iteration (ms): 22306.6 | "
-    "learning rate: 9.850E-05 | global batch size:  1024 | lm loss: 2.775923E+00 | loss scale: 32768.0 | grad norm: 0.412 |"
+    "learning rate: 9.850E-05 | global batch size:  1024 | lm loss: 2.775923E+00 | loss scale: 32768.0 | "
+    "grad norm: 0.412 |"
 )
 
 _PREFIX = r"(?:\[(?:default|rank)\d+\]:|\d+:)?"  # torchrun --tee / launcher rank tags, srun -l labels
@@ -37,8 +38,10 @@ _VALIDATION = re.compile(rf"^{_PREFIX}\s*validation loss at (.*?)\s*\|(.*)$")
 _VAL_ITERATION = re.compile(r"^iteration (\d+)\b")
 _OVERFLOW = re.compile(r"OVERFLOW! Rank (\d+) Skipping step")
 _ARG = re.compile(rf"^{_PREFIX}  ([A-Za-z_]\w*) \.{{2,}} (.*?)\s*$")
-_WORLD = re.compile(r"using world size: (\d+), data-parallel[- ]size: (\d+), tensor-model-parallel size: (\d+), "
-                    r"pipeline-model-parallel size: (\d+)")
+_WORLD = re.compile(
+    r"using world size: (\d+), data-parallel[- ]size: (\d+), tensor-model-parallel size: (\d+), "
+    r"pipeline-model-parallel size: (\d+)"
+)
 _RANK_PARAMS = re.compile(r"number of parameters on \(tensor, pipeline\) model parallel rank \((\d+), (\d+)\): (\d+)")
 _PADDED_VOCAB = re.compile(r"> padded vocab \(size: (\d+)\) with \d+ dummy tokens \(new size: (\d+)\)")
 # Lines Megatron, DeepSpeed and torch.distributed print that carry no metric: recognised, not parsed.

@@ -35,7 +35,9 @@ _FIELD = re.compile(r"([A-Za-z_/]+):(\S*)")
 _SEPARATOR = re.compile(r"^={20,}\s*$")  # print0("=" * 100) between source, nvidia-smi and the records
 _TIME = re.compile(r"^([-+\d.eE]+|nan|inf)(ms|s)$")
 _VRAM = re.compile(r"^([\d.]+)/([\d.]+)GB$")
-_RUNNING = re.compile(r"^Running [Pp]y[Tt]orch (\S+)(?: compiled for CUDA (\S+))?(?: on (.+?))?(?: with world_size (\d+))?\s*$")
+_RUNNING = re.compile(
+    r"^Running [Pp]y[Tt]orch (\S+)(?: compiled for CUDA (\S+))?(?: on (.+?))?(?: with world_size (\d+))?\s*$"
+)
 _SMI_GPU = re.compile(r"^\|\s+(\d+)\s+(NVIDIA .+?|Tesla .+?|AMD .+?)\s{2,}(?:On|Off)\s+\|")
 _PEAK_MEMORY = re.compile(r"^peak memory (?:consumption|allocated): (\d+) MiB")
 _PARAMS = re.compile(r"^\s*(Total|Embedding|Non-embedding) parameters: ([\d,]+)\s*$")
@@ -60,8 +62,15 @@ _MODEL_CALLS = {"GPT", "GPTConfig"}
 _CHUNK_END = "\x00"  # marks a `====` separator in the header list
 _MIN_SOURCE_LINES = 20  # a chunk that fails to parse before this line is not source code
 _PREFIX_TRIES = 5  # parses tried when only a prefix of the source parses (each costs ~10 ms per 1000 lines)
-_MODEL_KEYS = {"vocab_size": "vocab_size", "n_layer": "n_layer", "num_layers": "n_layer", "n_head": "n_head",
-               "num_heads": "n_head", "n_embd": "n_embd", "model_dim": "n_embd"}
+_MODEL_KEYS = {
+    "vocab_size": "vocab_size",
+    "n_layer": "n_layer",
+    "num_layers": "n_layer",
+    "n_head": "n_head",
+    "num_heads": "n_head",
+    "n_embd": "n_embd",
+    "model_dim": "n_embd",
+}
 
 
 def sniff(head: str) -> bool:
@@ -163,7 +172,7 @@ def _per_run_meta(runs: list[Run], records: list[tuple[int, int, list[tuple[str,
             first_step = step
         last_step = step
     if len(run_totals) == len(runs):
-        for run, total in zip(runs, run_totals):
+        for run, total in zip(runs, run_totals, strict=True):
             run.meta["max_steps"] = total
 
 
@@ -219,8 +228,11 @@ def _read_banners(lines: list[str], config: dict[str, Any], meta: dict[str, Any]
 
 def _derive(config: dict[str, Any], meta: dict[str, Any]) -> None:
     """Meta keys the analyzers use, from config names the records use (only where they are unambiguous)."""
-    for keys, meta_key in ((_MAX_STEPS_KEYS, "max_steps"), (_WARMUP_KEYS, "warmup_steps"),
-                           (_WARMDOWN_KEYS, "warmdown_steps")):
+    for keys, meta_key in (
+        (_MAX_STEPS_KEYS, "max_steps"),
+        (_WARMUP_KEYS, "warmup_steps"),
+        (_WARMDOWN_KEYS, "warmdown_steps"),
+    ):
         for key in keys:
             if isinstance(config.get(key), (int, float)) and not isinstance(config.get(key), bool):
                 meta[meta_key] = int(config[key])

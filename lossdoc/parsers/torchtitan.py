@@ -1,8 +1,8 @@
 """torchtitan stdout (``torchtitan/components/metrics.py:MetricsProcessor.log`` and ``validate.py``).
 
-    [rank0]:[titan] 2026-05-24 20:29:19,458 - root - INFO - \\x1b[31mstep: 10  \\x1b[32mloss:  6.36463  \\x1b[38;2;180;60;0m
-        grad_norm: 23.3750  \\x1b[38;2;54;234;195mmemory: 163.69GiB(91.78%)  \\x1b[34mtps: 11,845  \\x1b[36mtflops: 998.06
-        \\x1b[35mmfu: N/A\\x1b[39m
+    [rank0]:[titan] 2026-05-24 20:29:19,458 - root - INFO - \\x1b[31mstep: 10  \\x1b[32mloss:  6.36463
+        \\x1b[38;2;180;60;0mgrad_norm: 23.3750  \\x1b[38;2;54;234;195mmemory: 163.69GiB(91.78%)
+        \\x1b[34mtps: 11,845  \\x1b[36mtflops: 998.06  \\x1b[35mmfu: N/A\\x1b[39m   (one line)
     … validate step: 100  loss: 3.2101  memory: …                               -> val/loss
 ANSI colour codes sit inside the record and are removed; numbers may carry thousands separators (`tps: 11,845`,
 `tflops: 1,000.13`); `mfu: N/A` (no peak FLOPS known for the device) is NaN. Older releases print `wps:`
@@ -23,7 +23,10 @@ from ._text import ANSI, LineAccount, is_noise, parse_number, read_text
 
 NAME = "torchtitan"
 DESCRIPTION = "torchtitan stdout (step: N  loss: X  ... tps: ... mfu: ...)"
-SAMPLE = "[rank0]:[titan] 2026-05-24 20:29:19,458 - root - INFO - step: 10  loss:  6.36463  grad_norm: 23.3750  memory: 163.69GiB(91.78%)  tps: 11,845  tflops: 998.06  mfu: 44.36%"
+SAMPLE = (
+    "[rank0]:[titan] 2026-05-24 20:29:19,458 - root - INFO - step: 10  loss:  6.36463  grad_norm: 23.3750  "
+    "memory: 163.69GiB(91.78%)  tps: 11,845  tflops: 998.06  mfu: 44.36%"
+)
 
 _ESC = r"(?:\x1b\[[0-9;]*m)?"
 _SNIFF = re.compile(rf"\[titan\][^\n]*{_ESC}step:\s*\d+\s+{_ESC}loss:|^{_ESC}step:\s*\d+\s+{_ESC}loss:\s*[-\d.]", re.M)
@@ -74,7 +77,7 @@ def parse(path: Path) -> list[Run]:
     for lineno, raw in enumerate(lines, 1):
         line = _RANKS.sub("", ANSI.sub("", raw.rstrip("\r")))
         logged = _LOGGING.match(line)
-        message = line[logged.end():] if logged else line
+        message = line[logged.end() :] if logged else line
         if m := _RECORD.match(message):
             split = "val" if m.group(1) == "validate step" else "train"
             step = int(m.group(2))
