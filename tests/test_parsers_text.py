@@ -469,3 +469,10 @@ def test_readers_take_garbage_without_traceback(tmp_path: Path, reader) -> None:
     runs = reader.parse(log)
     assert runs and runs[0].meta["lines"]["total"] == 6
     assert_accounted(runs[0].meta, log)
+
+
+@pytest.mark.parametrize("reader", TEXT_READERS, ids=lambda r: r.NAME)
+def test_empty_file_has_no_lines(tmp_path: Path, reader) -> None:
+    (run,) = reader.parse(write(tmp_path, "empty.log", ""))
+    assert run.meta["lines"] == {"total": 0, "used": 0, "ignored": 0, "unparsed": 0}
+    assert len(run.df) == 0

@@ -104,7 +104,7 @@ def parse(path: Path) -> list[Run]:
     overflow_by_rank: dict[int, int] = {}
     skipped_after: list[int] = []
     rank_params: dict[tuple[int, int], int] = {}
-    lines = log.text.split("\n")
+    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
     if log.ends_with_newline:
         lines.pop()
     last_step = 0

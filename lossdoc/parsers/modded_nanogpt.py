@@ -80,7 +80,7 @@ def sniff(head: str) -> bool:
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
-    lines = log.text.split("\n")
+    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
     if log.ends_with_newline:
         lines.pop()
     meta: dict[str, Any] = {"format": NAME, "source": str(path), "config": {}}
