@@ -367,7 +367,7 @@ TITAN = (
     f"{ESC}[38;2;54;234;195mmemory: 56.33GiB(71.20%)  {ESC}[34mtps: 11,161  {ESC}[36mtflops: 1,000.13  "
     f"{ESC}[35mmfu: 41.20%{ESC}[39m\n"
     f"[rank0]:[titan] 2026-05-24 20:29:05,000 - root - INFO - {ESC}[33mvalidate step:  2  {ESC}[32mloss: 10.5000  "
-    f"{ESC}[38;2;54;234;195mmemory: 57.00GiB(72.00%){ESC}[39m\n"
+    f"{ESC}[38;2;54;234;195mmemory: 57.00GiB  {ESC}[34mtps: 30,000{ESC}[39m\n"
     "[rank0]:/path/to/torch/utils.py:468: UserWarning: Set timeout is now only supported for either nccl or gloo.\n"
     "[rank0]:  torch.distributed.distributed_c10d._set_pg_timeout(timeout, group)\n"
 )
@@ -384,6 +384,7 @@ def test_torchtitan_ansi_thousands_na_header(tmp_path: Path) -> None:
     assert math.isnan(mfu[1]) and mfu[2] == 41.2
     assert run.series("train/memory_gib")[1] == 56.33 and run.series("train/memory_pct")[1] == 71.2
     assert run.series("val/loss").to_dict() == {2: 10.5}
+    assert run.series("val/memory_gib")[2] == 57.0 and run.series("val/tokens_per_sec")[2] == 30000.0
     assert len(run.series("train/grad_norm")) == 1
     meta = run.meta
     assert (meta["gpu"], meta["params"], meta["peak_tflops"], meta["world_size"]) == (

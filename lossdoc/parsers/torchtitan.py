@@ -34,7 +34,7 @@ _RANKS = re.compile(r"^(?:\[rank\d+\]:)+")
 _LOGGING = re.compile(r"^\[titan\] \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - [\w.]+ - [A-Z]+ - ")
 _RECORD = re.compile(r"^(validate step|step):\s*(\d+)\s+(.*)$")
 _FIELD = re.compile(r"([A-Za-z_][\w/]*):\s*(\S+)")
-_MEMORY = re.compile(r"^([\d.,]+)GiB\(([\d.]+)%\)$")
+_MEMORY = re.compile(r"^([\d.,]+)GiB(?:\(([\d.]+)%\))?$")  # newer validation lines print no percentage
 _GPU = re.compile(r"(?:CUDA|GPU|ROCm|XPU) capacity: (.+?) (?:\(\d+\) )?with ([\d.]+)GiB memory")
 _MODEL = re.compile(r"Model (.+?) size: ([\d,]+) total parameters")
 _PARAM_COUNT = re.compile(r"Total parameter count: dense ([\d,]+), sparse ([\d,]+), active ([\d,]+)")
@@ -104,7 +104,8 @@ def _add(points: PointBuffer, split: str, step: int, key: str, value: str) -> No
     if key == "memory":
         if m := _MEMORY.match(value):
             points.add(step, f"{split}/memory_gib", _float(m.group(1)))
-            points.add(step, f"{split}/memory_pct", _float(m.group(2)))
+            if m.group(2) is not None:
+                points.add(step, f"{split}/memory_pct", _float(m.group(2)))
         return
     metric = _FIELDS.get(key) or canonical_name(key, split).partition("/")[2]
     points.add(step, f"{split}/{metric}", _float(value.rstrip("%")))
