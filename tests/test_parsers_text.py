@@ -283,6 +283,7 @@ MEGATRON = """\
 time (ms) | forward-compute: 120.0 | backward-compute: 240.0
 -----------------------------------------------------------------------------------------------
  validation loss at iteration 30 | lm loss value: 6.100000E+00 | lm loss PPL: 4.457850E+02 |
+ validation loss at iteration 30 on test set | lm loss value: 6.200000E+00 | lm loss PPL: 4.928750E+02 |
 -----------------------------------------------------------------------------------------------
 [default7]: iteration       20/     100 | consumed samples:        10240 | elapsed time per iteration (s): 1.30 | learning rate: 2.000E-04 | global batch size:   512 | lm loss: 6.400000E+00 | loss scale: 4096.0 | grad norm: 1.100 | number of skipped iterations:   0 | number of nan iterations:   0 |
 [default7]: iteration       30/     100 | consumed samples:        15360 | elapsed time per iteration (s): 1.20 | learning rate: 3.000E-04 | global batch size:   512 | lm loss: 5.900000E+00 | loss scale: 2048.0 | grad norm: 1.000 | number of skipped iterations:   0 | number of nan iterations:   0 |
@@ -302,13 +303,13 @@ def test_megatron_rank_prefix_seconds_overflow_validation_rollback(tmp_path: Pat
     assert run.series("train/lr")[40] == 4e-4 and run.series("train/loss_scale")[30] == 2048.0
     assert run.series("val/loss").to_dict() == {30: 6.1}
     assert run.series("val/ppl")[30] == pytest.approx(445.785)
-    assert run.series("test/loss").to_dict() == {40: 5.6}  # no iteration: the last one printed
+    assert run.series("test/loss").to_dict() == {30: 6.2, 40: 5.6}  # no iteration: the last one printed
     assert run.meta["skipped_steps"] == 1  # rank 1 repeats rank 0's overflow
     assert run.meta["skipped_after_iteration"] == [20]
     assert (run.meta["n_layer"], run.meta["n_embd"], run.meta["n_head"], run.meta["block_size"]) == (24, 1024, 16, 2048)
     assert (run.meta["batch_size"], run.meta["tokens_per_step"], run.meta["max_steps"]) == (512, 512 * 2048, 100)
     assert run.meta["lr_schedule"] == "cosine"
-    assert run.meta["lines"] == {"total": 23, "used": 8, "ignored": 15, "unparsed": 0}
+    assert run.meta["lines"] == {"total": 24, "used": 9, "ignored": 15, "unparsed": 0}
 
 
 @pytest.mark.parametrize(
@@ -454,7 +455,7 @@ def test_cli_show_and_formats(tmp_path: Path) -> None:
     assert doc["format"] == "megatron"
     assert doc["runs"][0]["series"]["train/loss"]["points"] == 4
     assert doc["runs"][0]["meta"]["skipped_steps"] == 1
-    assert doc["lines"]["total"] == 23
+    assert doc["lines"]["total"] == 24
 
     result = CliRunner().invoke(app, ["formats", "--json"])
     assert result.exit_code == 0

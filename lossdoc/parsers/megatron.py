@@ -119,7 +119,7 @@ def parse(path: Path) -> list[Run]:
         elif m := _VALIDATION.match(line):
             where, fields = m.group(1), _fields(m.group(2))
             it = _VAL_ITERATION.match(where)
-            split = "test" if "test" in where and not it else "val"
+            split = "test" if re.search(r"\btest\b", where) else "val"  # `... on test set`, `... for test data`
             step = int(it.group(1)) if it else last_step
             for key, value in fields:
                 metric = _VAL_FIELDS.get(key.lower()) or canonical_name(key).partition("/")[2]
