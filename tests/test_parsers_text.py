@@ -478,3 +478,47 @@ def test_empty_file_has_no_lines(tmp_path: Path, reader) -> None:
     (run,) = reader.parse(write(tmp_path, "empty.log", ""))
     assert run.meta["lines"] == {"total": 0, "used": 0, "ignored": 0, "unparsed": 0}
     assert len(run.df) == 0
+
+
+# ---------------------------------------------------------------- examples/logs (written by examples/generate.py)
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "logs"
+
+
+@pytest.mark.parametrize(
+    "name, reader, counts",
+    [
+        # generator: 1000 steps, val every 125 and at the end
+        ("modded-nanogpt-record.txt", modded_nanogpt, {"train/loss": 1000, "val/loss": 9}),
+        # generator: steps 0..749, val and HellaSwag at 0, 250, 500
+        ("build-nanogpt-log.txt", build_nanogpt, {"train/loss": 750, "val/loss": 3, "val/hellaswag": 3}),
+        ("build-nanogpt-stdout.out", build_nanogpt, {"train/loss": 750, "val/loss": 3, "val/hellaswag": 3}),
+        # generator: log interval 10 over 1000 iterations, validation every 250
+        ("megatron-gpt-345M.log", megatron, {"train/loss": 100, "val/loss": 4}),
+        # generator: log every 10 of 500 steps, validation every 250
+        ("torchtitan-llama3-debug.log", torchtitan, {"train/loss": 50, "val/loss": 2}),
+    ],
+)
+def test_examples_read_by_their_reader(name: str, reader, counts: dict[str, int]) -> None:
+    path = EXAMPLES / name
+    assert detect(path) is reader
+    (run,) = load(path)
+    assert {series: len(run.series(series)) for series in counts} == counts
+    assert run.meta["lines"]["unparsed"] == 0
+    assert_accounted(run.meta, path)
+
+
+def test_example_facts_survive_the_round_trip() -> None:
+    modded = load(EXAMPLES / "modded-nanogpt-record.txt")[0]
+    assert (modded.meta["warmup_steps"], modded.meta["warmdown_steps"], modded.meta["tokens_per_step"]) == (
+        100,
+        300,
+        524288,
+    )
+    mega = load(EXAMPLES / "megatron-gpt-345M.log")[0]
+    assert mega.meta["skipped_steps"] == 1 and mega.meta["tokens_per_step"] == 256 * 1024
+    assert mega.series("train/loss_scale")[440] == 32768.0  # halved after the overflow
+    titan = load(EXAMPLES / "torchtitan-llama3-debug.log")[0]
+    # the generator prints mfu = tflops / 989 peak: the reader's numbers must agree to print rounding
+    ratio = 100 * titan.series("train/tflops") / titan.meta["peak_tflops"] - titan.series("train/mfu")
+    assert ratio.abs().max() < 0.01
