@@ -31,6 +31,11 @@ _SNIFF = re.compile(r"^(?:\d+ (?:train|val|hella) [-+\d.eEnaif]+\s*$|step\s+\d+ 
 _LOGTXT = re.compile(r"^(\d+) (train|val|hella) (\S+)\s*$")
 _LOGTXT_NAMES = {"train": "train/loss", "val": "val/loss", "hella": "val/hellaswag"}
 _STEP = re.compile(r"^step\s+(\d+) \| (.*?)\s*$")
+# The whole standard stdout line in one match (fast path); other field sets go through _step_fields.
+_STEP_FULL = re.compile(
+    r"^step\s+(\d+) \| loss: (\S+) \| lr (\S+) \| norm: (\S+) \| dt: (\S+?)ms \| tok/sec: (\S+?)\s*$"
+)
+_FULL_NAMES = ("train/loss", "train/lr", "train/grad_norm", "train/step_time_ms", "train/tokens_per_sec")
 _STEP_FIELD = re.compile(r"^(loss|lr|norm|dt|tok/sec):?\s+(\S+?)(?:ms)?$")
 _STEP_NAMES = {
     "loss": "train/loss",
@@ -72,6 +77,11 @@ def parse(path: Path) -> list[Run]:
         if m := _LOGTXT.match(line):
             points.add(int(m.group(1)), _LOGTXT_NAMES[m.group(2)], _float(m.group(3)))
             kinds["log.txt"] += 1
+        elif m := _STEP_FULL.match(line):
+            last_step = int(m.group(1))
+            for name, text in zip(_FULL_NAMES, m.groups()[1:], strict=True):
+                points.add(last_step, name, _float(text))
+            kinds["stdout"] += 1
         elif (m := _STEP.match(line)) and (fields := _step_fields(m.group(2))):
             last_step = int(m.group(1))
             for name, value in fields:
@@ -120,6 +130,10 @@ def _eval_step(last_step: int | None) -> int:
 
 
 def _float(text: str) -> float:
+    try:
+        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
+    except ValueError:
+        pass
     try:
         return parse_number(text)
     except ValueError:

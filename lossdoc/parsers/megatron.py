@@ -15,6 +15,7 @@ line without an iteration ("at the end of training") belongs to the last iterati
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -176,12 +177,16 @@ def _fields(text: str) -> list[tuple[str, str]]:
 
 
 def _train_point(key: str, value: str) -> tuple[str, float]:
+    name, scale = _train_name(key)
+    return name, _float(value) * scale
+
+
+@functools.lru_cache(maxsize=1024)
+def _train_name(key: str) -> tuple[str, float]:
+    """Series name and unit factor of a record field (cached: a log repeats the same dozen keys)."""
     lower = key.lower()
-    number = _float(value)
-    if lower == "elapsed time per iteration (s)":
-        number *= 1000.0
-    name = _FIELDS.get(lower) or canonical_name(lower)
-    return name, number
+    scale = 1000.0 if lower == "elapsed time per iteration (s)" else 1.0
+    return _FIELDS.get(lower) or canonical_name(lower), scale
 
 
 def _config_meta(config: dict[str, Any], meta: dict[str, Any], rank_params: dict[tuple[int, int], int]) -> None:
@@ -203,6 +208,10 @@ def _config_meta(config: dict[str, Any], meta: dict[str, Any], rank_params: dict
 
 
 def _float(text: str) -> float:
+    try:
+        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
+    except ValueError:
+        pass
     try:
         return parse_number(text)
     except ValueError:

@@ -156,6 +156,10 @@ def _value(key: str, text: str) -> float:
 
 def _float(text: str) -> float:
     try:
+        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
+    except ValueError:
+        pass
+    try:
         return parse_number(text)
     except ValueError:
         return float("nan")

@@ -13,6 +13,7 @@ used for MFU, batch and sequence sizes, total and warmup steps.
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -107,8 +108,14 @@ def _add(points: PointBuffer, split: str, step: int, key: str, value: str) -> No
             if m.group(2) is not None:
                 points.add(step, f"{split}/memory_pct", _float(m.group(2)))
         return
+    points.add(step, _series_name(split, key), _float(value.rstrip("%")))
+
+
+@functools.lru_cache(maxsize=1024)
+def _series_name(split: str, key: str) -> str:
+    """`train/tokens_per_sec` for (train, tps); cached: a log repeats the same handful of keys."""
     metric = _FIELDS.get(key) or canonical_name(key, split).partition("/")[2]
-    points.add(step, f"{split}/{metric}", _float(value.rstrip("%")))
+    return f"{split}/{metric}"
 
 
 def _header(message: str, meta: dict[str, Any]) -> None:
@@ -142,6 +149,10 @@ def _header(message: str, meta: dict[str, Any]) -> None:
 
 
 def _float(text: str) -> float:
+    try:
+        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
+    except ValueError:
+        pass
     try:
         return parse_number(text)
     except ValueError:
