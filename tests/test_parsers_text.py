@@ -129,6 +129,17 @@ def test_modded_seconds_new_style_fork_fields_and_concatenated_runs(tmp_path: Pa
     assert run.series("train/train_time_ms").to_dict() == {1: 5298.0, 2: 5400.0}
 
 
+def test_modded_sniffs_a_source_longer_than_the_head(tmp_path: Path) -> None:
+    from lossdoc.parsers._text import HEAD_BYTES
+
+    filler = "x = 1  # " + "padding " * 10 + "\n"
+    source = MODDED_SOURCE + filler * (HEAD_BYTES // len(filler) + 10)
+    log = write(tmp_path, "long.txt", source + "step:0/10 val_loss:10.9 train_time:0ms step_avg:nanms\n")
+    assert not modded_nanogpt._SNIFF.search(read_head(log))  # no record inside the head ...
+    assert detect(log) is modded_nanogpt  # ... but the script's own record f-string and separators are
+    assert len(load(log)[0].series("val/loss")) == 1
+
+
 def test_modded_cut_record_is_unparsed_not_dropped(tmp_path: Path) -> None:
     log = write(tmp_path, "cut.txt", "step:0/10 val_loss:10.9 train_time:0ms step_avg:nanms\nstep:1/10 train_lo")
     (run,) = modded_nanogpt.parse(log)
@@ -310,6 +321,26 @@ def test_megatron_rank_prefix_seconds_overflow_validation_rollback(tmp_path: Pat
     assert (run.meta["batch_size"], run.meta["tokens_per_step"], run.meta["max_steps"]) == (512, 512 * 2048, 100)
     assert run.meta["lr_schedule"] == "cosine"
     assert run.meta["lines"] == {"total": 24, "used": 9, "ignored": 15, "unparsed": 0}
+
+
+def test_megatron_lm_timestamped_records_and_slash_keys(tmp_path: Path) -> None:
+    log = write(
+        tmp_path,
+        "mlm.log",
+        "[before the start of training step] datetime: 2024-07-15 15:26:00 \n"
+        " [2024-07-15 15:26:21] iteration       10/    1000 | consumed samples:           80 | elapsed time per iteration (ms): 8195.9 | learning rate: 1.000000E-06 | global batch size:     8 | loss scale: 8388608.0 | number of skipped iterations:  10 | number of nan iterations:   0 |\n"
+        "0: [default3]: [2024-07-15 15:26:30] iteration       20/    1000 | consumed samples:          160 | elapsed time per iteration (ms): 900.0 | throughput per GPU (TFLOP/s/GPU): 116.9 | tokens/sec/GPU: 48834 | learning rate: 2.000000E-06 | global batch size:     8 | lm loss: 8.482397E+00 | z_loss: 1.1E+01 | loss scale: 1.0 | grad norm: 184.5 | number of skipped iterations:   0 | number of nan iterations:   0 |\n"
+        " validation loss at iteration 20 on validation set | lm loss value: 8.400000E+00 | lm loss PPL: 4.447067E+03 | \n",
+    )
+    assert detect(log) is megatron
+    (run,) = megatron.parse(log)
+    assert run.series("train/loss").to_dict() == {20: 8.482397}  # all of the first 10 iterations were skipped
+    assert run.series("train/skipped_iterations").to_dict() == {10: 10.0, 20: 0.0}
+    assert run.series("train/tflops")[20] == 116.9
+    assert run.series("train/tokens_per_sec_per_gpu")[20] == 48834.0
+    assert run.series("train/z_loss")[20] == 11.0
+    assert run.series("val/loss").to_dict() == {20: 8.4}
+    assert run.meta["lines"] == {"total": 4, "used": 3, "ignored": 1, "unparsed": 0}
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..run import Run, canonical_name
+from ..run import ALIASES, Run
 from ._assemble import PointBuffer
 from ._text import LineAccount, is_noise, parse_number, read_text, visible
 
@@ -32,10 +32,16 @@ SAMPLE = (
     "grad norm: 0.412 |"
 )
 
-_PREFIX = r"(?:\[(?:default|rank)\d+\]:|\d+:)?"  # torchrun --tee / launcher rank tags, srun -l labels
-_SNIFF = re.compile(rf"^{_PREFIX}\s*(?:iteration\s+\d+/\s*\d+ \|.*\| lm loss|validation loss at iteration)", re.M)
-_RECORD = re.compile(rf"^{_PREFIX}\s*iteration\s+(\d+)/\s*(\d+)\s*\|(.*)$")
-_VALIDATION = re.compile(rf"^{_PREFIX}\s*validation loss at (.*?)\s*\|(.*)$")
+# srun -l labels (`0: `), torchrun --tee / launcher rank tags (`[default7]:`, `[rank0]:`), in any combination
+_PREFIX = r"(?:\d+:\s?)?(?:\[(?:default|rank)\d+\]:)?"
+_STAMP = r"(?:\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]\s*)?"  # Megatron-LM (2024+) stamps each record
+_SNIFF = re.compile(
+    rf"^{_PREFIX}\s*{_STAMP}"
+    r"(?:iteration\s+\d+/\s*\d+ \| (?:consumed samples|.*\| lm loss)|validation loss at iteration)",
+    re.M,
+)
+_RECORD = re.compile(rf"^{_PREFIX}\s*{_STAMP}iteration\s+(\d+)/\s*(\d+)\s*\|(.*)$")
+_VALIDATION = re.compile(rf"^{_PREFIX}\s*{_STAMP}validation loss at (.*?)\s*\|(.*)$")
 _VAL_ITERATION = re.compile(r"^iteration (\d+)\b")
 _OVERFLOW = re.compile(r"OVERFLOW! Rank (\d+) Skipping step")
 _ARG = re.compile(rf"^{_PREFIX}  ([A-Za-z_]\w*) \.{{2,}} (.*?)\s*$")
@@ -74,7 +80,9 @@ _FIELDS = {
     "tflops": "train/tflops",  # achieved TFLOP/s per GPU as Megatron-DeepSpeed counts them
     "throughput per gpu (tflop/s/gpu)": "train/tflops",
     "tokens per gpu per second (tgs)": "train/tokens_per_sec_per_gpu",
+    "tokens/sec/gpu": "train/tokens_per_sec_per_gpu",
 }
+_NON_NAME = re.compile(r"[^0-9a-z]+")
 _VAL_FIELDS = {"lm loss value": "loss", "lm loss ppl": "ppl"}
 # args-dump names -> meta keys shared with the other readers.
 _ARG_META = {
@@ -123,7 +131,7 @@ def parse(path: Path) -> list[Run]:
             split = "test" if re.search(r"\btest\b", where) else "val"  # `... on test set`, `... for test data`
             step = int(it.group(1)) if it else last_step
             for key, value in fields:
-                metric = _VAL_FIELDS.get(key.lower()) or canonical_name(key).partition("/")[2]
+                metric = _VAL_FIELDS.get(key.lower()) or _train_name(key)[0].partition("/")[2]
                 points.add(step, f"{split}/{metric}", _float(value))
             if fields:
                 account.used += 1
@@ -186,7 +194,8 @@ def _train_name(key: str) -> tuple[str, float]:
     """Series name and unit factor of a record field (cached: a log repeats the same dozen keys)."""
     lower = key.lower()
     scale = 1000.0 if lower == "elapsed time per iteration (s)" else 1.0
-    return _FIELDS.get(lower) or canonical_name(lower), scale
+    # Keys such as `tokens/sec/GPU` are one name, not split/metric: normalise the whole key.
+    return _FIELDS.get(lower) or ALIASES.get(lower) or "train/" + _NON_NAME.sub("_", lower).strip("_"), scale
 
 
 def _config_meta(config: dict[str, Any], meta: dict[str, Any], rank_params: dict[tuple[int, int], int]) -> None:

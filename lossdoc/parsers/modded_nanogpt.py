@@ -30,6 +30,9 @@ DESCRIPTION = "modded-nanogpt record log (script source, then step:N/M lines)"
 SAMPLE = "step:1000/6000 train_loss:3.7012 train_time:363340ms step_avg:363.34ms"
 
 _SNIFF = re.compile(r"^step:\d+/\d+ (?:train_loss|val_loss|train_time):", re.M)
+# A script whose source outgrows the sniffed head: its own record f-string plus the `"=" * 100` separators.
+_SNIFF_SOURCE = re.compile(r"step:\{step[^}]*\}/\{[^}]*\} (?:train_loss|val_loss|train_time):")
+_SNIFF_SEPARATOR = re.compile(r"^={100}\s*$", re.M)
 _RECORD = re.compile(r"^step:(\d+)/(\d+)((?: +[A-Za-z_/]+:\S*)+)[ \t\r]*$")
 _FIELD = re.compile(r"([A-Za-z_/]+):(\S*)")
 _SEPARATOR = re.compile(r"^={20,}\s*$")  # print0("=" * 100) between source, nvidia-smi and the records
@@ -74,7 +77,9 @@ _MODEL_KEYS = {
 
 
 def sniff(head: str) -> bool:
-    return bool(_SNIFF.search(head))
+    if _SNIFF.search(head):
+        return True
+    return bool(_SNIFF_SEPARATOR.search(head) and _SNIFF_SOURCE.search(head))
 
 
 def parse(path: Path) -> list[Run]:
