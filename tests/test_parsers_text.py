@@ -430,6 +430,29 @@ def test_torchtitan_ansi_thousands_na_header(tmp_path: Path) -> None:
     assert meta["lines"] == {"total": 11, "used": 3, "ignored": 8, "unparsed": 0}
 
 
+def test_torchtitan_2024_format(tmp_path: Path) -> None:
+    log = write(
+        tmp_path,
+        "titan-old.log",
+        "[rank0]:2024-04-16 21:45:20,124 - root - INFO - GPU capacity: NVIDIA H100 (0) with 79.10GiB memory\n"
+        "[rank0]:2024-04-16 21:45:20,200 - root - INFO - Training starts at step 1, with local batch size 1, "
+        "global batch size 8, sequence length 8192, total steps 1000 (warmup 200)\n"
+        f"[rank0]:2024-04-16 21:45:39,433 - root - INFO - {ESC}[36mstep:  1  {ESC}[32mloss: 10.8968  "
+        f"{ESC}[33mmemory:  9.76GiB(10.27%)  {ESC}[34mwps: 2,112  {ESC}[35mmfu: 1.52%{ESC}[39m\n",
+    )
+    assert detect(log) is torchtitan
+    (run,) = load(log)
+    assert run.series("train/loss").to_dict() == {1: 10.8968}
+    assert run.series("train/tokens_per_sec")[1] == 2112.0 and run.series("train/mfu")[1] == 1.52
+    assert (run.meta["gpu"], run.meta["batch_size"], run.meta["block_size"], run.meta["max_steps"]) == (
+        "NVIDIA H100",
+        8,
+        8192,
+        1000,
+    )
+    assert run.meta["lines"] == {"total": 3, "used": 1, "ignored": 2, "unparsed": 0}
+
+
 def test_torchtitan_corpus() -> None:
     file = corpus_file("torchtitan/qwen3-14b-autoresearch-run399-10steps.log")
     assert detect(file) is torchtitan

@@ -30,9 +30,10 @@ SAMPLE = (
 )
 
 _ESC = r"(?:\x1b\[[0-9;]*m)?"
-_SNIFF = re.compile(rf"\[titan\][^\n]*{_ESC}step:\s*\d+\s+{_ESC}loss:|^{_ESC}step:\s*\d+\s+{_ESC}loss:\s*[-\d.]", re.M)
+_SNIFF = re.compile(rf"(?:^|\s){_ESC}step:\s*\d+\s+{_ESC}loss:\s*{_ESC}[-\d.]", re.M)
 _RANKS = re.compile(r"^(?:\[rank\d+\]:)+")
-_LOGGING = re.compile(r"^\[titan\] \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - [\w.]+ - [A-Z]+ - ")
+# `[titan] 2026-05-24 20:29:19,458 - root - INFO - ` (releases before 2025 print no `[titan] `)
+_LOGGING = re.compile(r"^(?:\[titan\] )?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - [\w.]+ - [A-Z]+ - ")
 _RECORD = re.compile(r"^(validate step|step):\s*(\d+)\s+(.*)$")
 _FIELD = re.compile(r"([A-Za-z_][\w/]*):\s*(\S+)")
 _MEMORY = re.compile(r"^([\d.,]+)GiB(?:\(([\d.]+)%\))?$")  # newer validation lines print no percentage
