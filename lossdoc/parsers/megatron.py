@@ -37,7 +37,7 @@ _PREFIX = r"(?:\d+:\s?)?(?:\[(?:default|rank)\d+\]:)?"
 _STAMP = r"(?:\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]\s*)?"  # Megatron-LM (2024+) stamps each record
 _SNIFF = re.compile(
     rf"^{_PREFIX}\s*{_STAMP}"
-    r"(?:iteration\s+\d+/\s*\d+ \| (?:consumed samples|.*\| lm loss)|validation loss at iteration)",
+    r"(?:iteration\s+\d+/\s*\d+ \| (?:consumed samples|(?:.*\| )?lm loss)|validation loss at iteration)",
     re.M,
 )
 _RECORD = re.compile(rf"^{_PREFIX}\s*{_STAMP}iteration\s+(\d+)/\s*(\d+)\s*\|(.*)$")
@@ -230,6 +230,17 @@ def _float(text: str) -> float:
 def _literal(text: str) -> Any:
     """An args-dump value: a Python literal where it is one (64, 1e-4, True, None, [..]), else the text."""
     try:
-        return ast.literal_eval(text)
+        value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return text
+    return value if _plain(value) else text  # sets, bytes, complex: keep the text (meta must be JSON)
+
+
+def _plain(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
