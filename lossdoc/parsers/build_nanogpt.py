@@ -24,7 +24,7 @@ from ._assemble import PointBuffer
 from ._text import LineAccount, is_noise, parse_number, read_text, visible
 
 NAME = "build-nanogpt"
-DESCRIPTION = "build-nanogpt log.txt (N train X) and stdout (step N | loss: X | lr ...)"
+DESCRIPTION = "build-nanogpt log/log.txt (N train X) and its stdout (step N, loss:, lr, norm:, dt:, tok/sec:)"
 SAMPLE = "step  1000 | loss: 3.712044 | lr 6.0000e-04 | norm: 0.2854 | dt: 410.25ms | tok/sec: 1277966.93"
 
 _SNIFF = re.compile(r"^(?:\d+ (?:train|val|hella) [-+\d.eEnaif]+\s*$|step\s+\d+ \| loss: )", re.M)

@@ -28,8 +28,7 @@ NAME = "megatron"
 DESCRIPTION = "Megatron-LM / Megatron-DeepSpeed stdout"
 SAMPLE = (
     " iteration     1000/  311541 | consumed samples:      1024000 | elapsed time per iteration (ms): 22306.6 | "
-    "learning rate: 9.850E-05 | global batch size:  1024 | lm loss: 2.775923E+00 | loss scale: 32768.0 | "
-    "grad norm: 0.412 |"
+    "lm loss: 2.775923E+00 | grad norm: 0.412 |"
 )
 
 # srun -l labels (`0: `), torchrun --tee / launcher rank tags (`[default7]:`, `[rank0]:`), in any combination

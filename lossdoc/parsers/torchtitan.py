@@ -25,8 +25,7 @@ from ._text import ANSI, LineAccount, is_noise, parse_number, read_text
 NAME = "torchtitan"
 DESCRIPTION = "torchtitan stdout (step: N  loss: X  ... tps: ... mfu: ...)"
 SAMPLE = (
-    "[rank0]:[titan] 2026-05-24 20:29:19,458 - root - INFO - step: 10  loss:  6.36463  grad_norm: 23.3750  "
-    "memory: 163.69GiB(91.78%)  tps: 11,845  tflops: 998.06  mfu: 44.36%"
+    "step: 10  loss:  6.36463  grad_norm: 23.3750  memory: 163.69GiB(91.78%)  tps: 11,845  tflops: 998.06  mfu: 44.36%"
 )
 
 _ESC = r"(?:\x1b\[[0-9;]*m)?"
