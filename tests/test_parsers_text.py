@@ -129,6 +129,20 @@ def test_modded_seconds_new_style_fork_fields_and_concatenated_runs(tmp_path: Pa
     assert run.series("train/train_time_ms").to_dict() == {1: 5298.0, 2: 5400.0}
 
 
+def test_modded_source_followed_by_banner_without_separator(tmp_path: Path) -> None:
+    source = MODDED_SOURCE.split("=" * 100 + "\nRunning")[0]  # the script, then straight into the banner
+    assert "Running" not in source and source.count("=" * 100) == 1
+    log = write(
+        tmp_path,
+        "noseparator.txt",
+        source + "Running PyTorch 2.5.1 compiled for CUDA 12.4 on NVIDIA H100 80GB HBM3 with world_size 8\n"
+        "step:0/6312 val_loss:10.9876 train_time:0ms step_avg:nanms\n",
+    )
+    (run,) = modded_nanogpt.parse(log)
+    assert run.meta["config"]["warmdown_iters"] == 1800  # the source still parsed, up to the banner
+    assert run.meta["world_size"] == 8  # and the banner after it was read
+
+
 def test_modded_sniffs_a_source_longer_than_the_head(tmp_path: Path) -> None:
     from lossdoc.parsers._text import HEAD_BYTES
 

@@ -197,11 +197,10 @@ def _read_header(header: list[str], meta: dict[str, Any]) -> None:
         if line is not _CHUNK_END:
             chunk.append(line)
             continue
-        tree = _parse_source(chunk) if chunk else None
+        tree, used = _parse_source(chunk) if chunk else (None, 0)
         if tree is not None:
             _read_source(tree, config, model)
-        else:
-            _read_banners(chunk, config, meta, gpus)
+        _read_banners(chunk[used:], config, meta, gpus)  # what follows the source in the same chunk
         chunk = []
     if gpus:
         meta.setdefault("gpu", gpus[0])
@@ -267,23 +266,24 @@ def _derive(config: dict[str, Any], meta: dict[str, Any]) -> None:
         meta["batch_size"] = config["args.batch_size"]
 
 
-def _parse_source(lines: list[str]) -> ast.Module | None:
-    """The embedded script as an AST (never executed); if the whole does not parse, the statements before
-    the first line that does not (source followed by other prints). None when it is not Python."""
+def _parse_source(lines: list[str]) -> tuple[ast.Module | None, int]:
+    """The embedded script as an AST (never executed) and how many lines it took; if the whole does not
+    parse, the statements before the first line that does not (source followed by other prints).
+    (None, 0) when the lines are not Python."""
     try:
-        return ast.parse("\n".join(lines))
+        return ast.parse("\n".join(lines)), len(lines)
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         bad = getattr(exc, "lineno", None) or 0
     if bad < _MIN_SOURCE_LINES:
-        return None
-    # Cut before the last top-level statement that starts before the bad line; a few tries at most.
-    cuts = [i for i in range(bad - 1, 0, -1) if lines[i - 1][:1] not in ("", " ", "\t", ")", "]", "}")]
+        return None, 0
+    # Cut before the bad line, else before the last top-level statements that start before it; a few tries.
+    cuts = [bad] + [i for i in range(bad - 1, 0, -1) if lines[i - 1][:1] not in ("", " ", "\t", ")", "]", "}")]
     for cut in cuts[:_PREFIX_TRIES]:
         try:
-            return ast.parse("\n".join(lines[: cut - 1]))
+            return ast.parse("\n".join(lines[: cut - 1])), cut - 1
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
-    return None
+    return None, 0
 
 
 def _read_source(tree: ast.Module, config: dict[str, Any], model: dict[str, Any]) -> None:
