@@ -590,3 +590,12 @@ def test_example_facts_survive_the_round_trip() -> None:
     # the generator prints mfu = tflops / 989 peak: the reader's numbers must agree to print rounding
     ratio = 100 * titan.series("train/tflops") / titan.meta["peak_tflops"] - titan.series("train/mfu")
     assert ratio.abs().max() < 0.01
+
+
+def test_modded_odd_source_raises_no_warning(tmp_path: Path, recwarn: pytest.WarningsRecorder) -> None:
+    # `1abc` makes ast.parse emit a SyntaxWarning before failing; the library must stay silent
+    source = "import os\n" + "x = 1\n" * 25 + "y = 1abc\n" + "=" * 100 + "\n"
+    log = write(tmp_path, "odd.txt", source + "step:0/10 val_loss:10.9 train_time:0ms step_avg:nanms\n")
+    (run,) = modded_nanogpt.parse(log)
+    assert len(run.series("val/loss")) == 1
+    assert not [w for w in recwarn if issubclass(w.category, SyntaxWarning)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +230,9 @@ def _float(text: str) -> float:
 def _literal(text: str) -> Any:
     """An args-dump value: a Python literal where it is one (64, 1e-4, True, None, [..]), else the text."""
     try:
-        value = ast.literal_eval(text)
+        with warnings.catch_warnings():  # SyntaxWarning on odd text would reach stderr: the library never prints
+            warnings.simplefilter("ignore")
+            value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return text
     return value if _plain(value) else text  # sets, bytes, complex: keep the text (meta must be JSON)

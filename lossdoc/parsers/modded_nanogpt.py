@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -266,12 +267,19 @@ def _derive(config: dict[str, Any], meta: dict[str, Any]) -> None:
         meta["batch_size"] = config["args.batch_size"]
 
 
+def _ast_parse(text: str, mode: str = "exec") -> Any:
+    """ast.parse without its SyntaxWarnings (`1abc`, invalid escapes) on stderr: the library never prints."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, mode=mode)
+
+
 def _parse_source(lines: list[str]) -> tuple[ast.Module | None, int]:
     """The embedded script as an AST (never executed) and how many lines it took; if the whole does not
     parse, the statements before the first line that does not (source followed by other prints).
     (None, 0) when the lines are not Python."""
     try:
-        return ast.parse("\n".join(lines)), len(lines)
+        return _ast_parse("\n".join(lines)), len(lines)
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         bad = getattr(exc, "lineno", None) or 0
     if bad < _MIN_SOURCE_LINES:
@@ -280,7 +288,7 @@ def _parse_source(lines: list[str]) -> tuple[ast.Module | None, int]:
     cuts = [bad] + [i for i in range(bad - 1, 0, -1) if lines[i - 1][:1] not in ("", " ", "\t", ")", "]", "}")]
     for cut in cuts[:_PREFIX_TRIES]:
         try:
-            return ast.parse("\n".join(lines[: cut - 1])), cut - 1
+            return _ast_parse("\n".join(lines[: cut - 1])), cut - 1
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
     return None, 0
@@ -371,7 +379,7 @@ def _constant(node: ast.AST) -> Any:
 def _repr_kwargs(text: str) -> dict[str, Any]:
     """`Hyperparameters(a=1, b='x')` as printed by the script -> {a: 1, b: 'x'} (literal values only)."""
     try:
-        node = ast.parse(text, mode="eval").body
+        node = _ast_parse(text, mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return {}
     if not isinstance(node, ast.Call):
@@ -385,7 +393,7 @@ def _repr_kwargs(text: str) -> dict[str, Any]:
 
 def _literal(text: str) -> Any:
     try:
-        node = ast.parse(text, mode="eval").body
+        node = _ast_parse(text, mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     value = _constant(node)
