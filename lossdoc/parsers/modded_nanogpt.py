@@ -8,9 +8,14 @@ A record log is the training script's own source, then ``nvidia-smi`` and a few 
     ... tokens_seen:5.24e+05 tokens/sec:9.90e+04 vram:15.7/23.5GB        forks add fields
 The source itself contains ``step:`` and ``val_loss`` (in f-strings), so records are anchored on whole lines
 ``step:N/M key:value ...`` and everything before the first record is header. What the embedded source states
-plainly (the ``Hyperparameters`` class, literal module-level constants, literal ``GPT(...)`` arguments) is
-read with ``ast`` (never executed) into ``meta["config"]``; a printed ``Hyperparameters(...)`` repr (the
-values actually used) wins over the source defaults. Several runs in one file (the counter back to 0) are
+plainly (the ``Hyperparameters`` class and literal ``GPT(...)``/``GPTConfig(...)`` arguments) is read with
+``ast`` (never executed) into ``meta["config"]``, and from it ``max_steps``, ``warmup_steps``,
+``warmdown_steps`` (or ``cooldown_frac``), ``batch_size``/``block_size``/``tokens_per_step`` where the batch is
+stated in sequences. Scripts without that class (track 3) keep their literal module-level constants apart in
+``config["module_constants"]``, unused for meta: a module-level ``warmup_steps = 10`` can be kernel warm-up.
+A printed ``Hyperparameters(...)`` repr (the values actually used) wins over the source defaults.
+Timing: ``train_time`` (cumulative, validation excluded; seconds converted to ms) and ``step_avg`` are kept,
+and ``train/step_time_ms`` is their per-step difference. Several runs in one file (the counter back to 0) are
 several runs (the shared assemble()).
 """
 
