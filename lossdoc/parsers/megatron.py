@@ -6,10 +6,14 @@
     validation loss at iteration 7000 | lm loss value: 7.174200E+00 | lm loss PPL: 1.305315E+03 |
     [deepscale] OVERFLOW! Rank 0 Skipping step. Attempted loss scale: 1048576.0, reducing to 524288.0
 Every `key: value` field of a record becomes a series (canonical names where run.py's ALIASES know them);
-`elapsed time per iteration (s)` (BLOOM) is converted to ms. Rank prefixes (`[default7]:`, `[rank0]:`, srun's
-`0:`) are dropped. fp16 OVERFLOW lines are counted as skipped steps in ``meta["skipped_steps"]``; the args dump
-(`  num_layers ........ 64`) goes into ``meta["config"]`` and the model/batch facts into meta. A validation
-line without an iteration ("at the end of training") belongs to the last iteration printed.
+`elapsed time per iteration (s)` (BLOOM) is converted to ms; `TFLOPs` / `throughput per GPU` are per GPU
+(``train/tflops``). Rank prefixes (`[default7]:`, `[rank0]:`, srun's `0:`) and Megatron-LM's record timestamps
+(`[2024-07-15 15:26:21]`) are dropped. fp16 OVERFLOW lines are counted as skipped steps in
+``meta["skipped_steps"]`` (with the iteration printed before each, ``skipped_after_iteration``); the args dump
+(`  num_layers ........ 64`) goes into ``meta["config"]`` and the model/batch facts into meta. A validation line
+without an iteration ("at the end of training") belongs to the last iteration printed; `test` ones go to
+``test/``. An iteration counter that goes back part of the way (a restart from a checkpoint) is a rollback,
+recorded by the shared assemble().
 """
 
 from __future__ import annotations
