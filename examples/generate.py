@@ -181,11 +181,193 @@ def write_wandb_csv(path: Path) -> None:
     path.write_text("\n".join(out) + "\n")
 
 
+MODDED_SOURCE = """\
+import os
+import time
+from dataclasses import dataclass
+
+import torch
+
+@dataclass
+class Hyperparameters:
+    input_bin : str = 'data/fineweb10B/fineweb_train_*.bin'
+    batch_size : int = 8*64 # batch size, in sequences, across all devices
+    device_batch_size : int = 64 # batch size, in sequences, per device
+    sequence_length : int = 1024 # sequence length, in tokens
+    num_iterations : int = 1000 # number of iterations to run
+    warmup_iters : int = 100
+    warmdown_iters : int = 300 # linear warmdown to 0 over the last iterations
+    val_loss_every : int = 125
+    val_tokens : int = 10485760
+args = Hyperparameters()
+
+model = GPT(GPTConfig(vocab_size=50304, n_layer=12, n_head=6, n_embd=768))
+for step in range(args.num_iterations + 1):
+    if step % args.val_loss_every == 0:
+        print0(f'step:{step}/{args.num_iterations} val_loss:{val_loss:.4f} train_time:{t:.0f}ms step_avg:{a:.2f}ms')
+    print0(f'step:{step+1}/{args.num_iterations} train_loss:{loss:.4f} train_time:{t:.0f}ms step_avg:{a:.2f}ms')
+"""
+
+
+def write_modded_nanogpt(path: Path) -> None:
+    """modded-nanogpt record: the script's source, nvidia-smi, then `step:N/M train_loss:` every step and
+    `step:N/M val_loss:` every 125 steps (the source's own f-strings contain `step:` and `val_loss`)."""
+    run = synthetic_run(n_steps=1000, seed=6, warmup=100)
+    n = int(run.steps[-1])
+    sep = "=" * 100
+    out = [sep, MODDED_SOURCE.rstrip("\n"), sep]
+    out.append("Running PyTorch 2.5.1+cu124 compiled for CUDA 12.4 on NVIDIA H100 80GB HBM3 with world_size 8")
+    out += [sep, "Sun Nov 22 08:00:00 2026", "+" + "-" * 87 + "+"]
+    smi_row = "|   {}  NVIDIA H100 80GB HBM3          On  | 00000000:6{}:00.0 Off |                    0 |"
+    out += [smi_row.format(g, g) for g in range(8)]
+    out += ["+" + "-" * 87 + "+", "", sep]
+    clock = 0.0
+    for s in range(n + 1):
+        if s % 125 == 0 or s == n:
+            avg = "nan" if s <= 10 else f"{clock / (s - 10):.2f}"
+            out.append(f"step:{s}/{n} val_loss:{run.val_loss[s]:.4f} train_time:{clock:.0f}ms step_avg:{avg}ms")
+        if s < n:
+            clock += run.step_ms[s] * 2.6
+            avg = "nan" if s + 1 <= 10 else f"{clock / (s + 1 - 10):.2f}"
+            loss = run.train_loss[s + 1]
+            out.append(f"step:{s + 1}/{n} train_loss:{loss:.4f} train_time:{clock:.0f}ms step_avg:{avg}ms")
+    out.append("peak memory consumption: 31245 MiB")
+    path.write_text("\n".join(out) + "\n")
+
+
+def write_build_nanogpt_log(path: Path) -> None:
+    """build-nanogpt log/log.txt: `N train X` every step, `N val X` and `N hella A` every 250 steps."""
+    run = synthetic_run(n_steps=750, seed=7)
+    out = []
+    for s in run.steps[:-1]:
+        if s % 250 == 0:
+            out.append(f"{s} val {run.val_loss[s]:.4f}")
+            out.append(f"{s} hella {0.25 + s / 750 * 0.03:.4f}")
+        out.append(f"{s} train {run.train_loss[s]:.6f}")
+    path.write_text("\n".join(out) + "\n")
+
+
+def write_build_nanogpt_stdout(path: Path) -> None:
+    """build-nanogpt stdout: header, `step N | loss: ...` every step, evals and generated samples every 250."""
+    run = synthetic_run(n_steps=750, seed=7)
+    out = [
+        "total desired batch size: 524288",
+        "=> calculated gradient accumulation steps: 1",
+        "found 99 shards for split train",
+        "found 1 shards for split val",
+        "num decayed parameter tensors: 50, with 124,354,560 parameters",
+        "num non-decayed parameter tensors: 98, with 121,344 parameters",
+        "using fused AdamW: True",
+    ]
+    for s in run.steps[:-1]:
+        if s % 250 == 0:
+            out.append(f"validation loss: {run.val_loss[s]:.4f}")
+            correct = int(10042 * (0.25 + s / 750 * 0.03))
+            out.append(f"HellaSwag accuracy: {correct}/10042={correct / 10042:.4f}")
+            if s > 0:
+                out += [f"rank {r} sample 0: Hello, I'm a language model, and I" for r in range(2)]
+                out.append("like to write.")
+        ms = run.step_ms[s] * 3
+        out.append(
+            f"step {s:5d} | loss: {run.train_loss[s]:.6f} | lr {run.lr[s]:.4e} | norm: {run.grad_norm[s]:.4f} | "
+            f"dt: {ms:.2f}ms | tok/sec: {524288 / (ms / 1000):.2f}"
+        )
+    path.write_text("\n".join(out) + "\n")
+
+
+MEGATRON_ARGS = [
+    ("global_batch_size", "256"),
+    ("hidden_size", "1024"),
+    ("lr", "0.0003"),
+    ("lr_decay_style", "cosine"),
+    ("lr_warmup_iters", "100"),
+    ("micro_batch_size", "8"),
+    ("num_attention_heads", "16"),
+    ("num_layers", "24"),
+    ("rampup_batch_size", "None"),
+    ("seq_length", "1024"),
+    ("train_iters", "1000"),
+]
+
+
+def write_megatron(path: Path) -> None:
+    """Megatron-LM stdout (GPT-345M-style): args dump, ` iteration N/ M |` every 10 iterations, `time (ms)`
+    lines, a validation block every 250, and one fp16 OVERFLOW line (a skipped step)."""
+    run = synthetic_run(n_steps=1000, seed=8, peak_lr=3e-4, tokens_per_step=262_144)
+    out = ["using world size: 8, data-parallel-size: 8, tensor-model-parallel size: 1, pipeline-model-parallel size: 1"]
+    out.append("------------------------ arguments ------------------------")
+    out += [f"  {k} {'.' * (48 - len(k))} {v}" for k, v in MEGATRON_ARGS]
+    out.append("-------------------- end of arguments ---------------------")
+    out += [
+        "> building GPT2BPETokenizer tokenizer ...",
+        " > padded vocab (size: 50257) with 175 dummy tokens (new size: 50432)",
+    ]
+    out += ["building GPT model ...", "training ..."]
+    for s in range(10, 1001, 10):
+        if s == 430:
+            out.append("[2026-11-22 08:00:00,000] [INFO] [stage_1_and_2.py:1644:step] [deepscale] OVERFLOW! Rank 0 "
+                       "Skipping step. Attempted loss scale: 65536.0, reducing to 32768.0")
+        scale = 65536.0 if s < 430 else 32768.0
+        out.append(
+            f" iteration {s:8d}/{1000:8d} | consumed samples: {s * 256:12d} | elapsed time per iteration (ms): "
+            f"{run.step_ms[s] * 4:.1f} | learning rate: {run.lr[s]:.3E} | global batch size: {256:5d} | "
+            f"lm loss: {run.train_loss[s]:.6E} | loss scale: {scale:.1f} | grad norm: {run.grad_norm[s]:.3f} | "
+            f"number of skipped iterations: {int(s == 430):3d} | number of nan iterations: {0:3d} |"
+        )
+        out.append(f"time (ms) | forward-compute: {run.step_ms[s]:.2f} | backward-compute: {run.step_ms[s] * 2:.2f}")
+        if s % 250 == 0:
+            rule = "-" * 99
+            val = run.val_loss[s]
+            out += [rule, f" validation loss at iteration {s} | lm loss value: {val:.6E} | lm loss PPL: "
+                          f"{math.exp(val):.6E} | ", rule]
+    path.write_text("\n".join(out) + "\n")
+
+
+def write_torchtitan(path: Path) -> None:
+    """torchtitan stdout: rank-prefixed logging lines, header facts, ANSI-coloured `step:` records every 10
+    steps with thousands separators, and a validation line every 250 steps."""
+    run = synthetic_run(n_steps=500, seed=9, tokens_per_step=8 * 2048)
+    esc = "\x1b"
+    head = "[rank0]:[titan] 2026-11-22 08:00:{sec:02d},000 - root - INFO - "
+    out = ["+ NGPU=8", "+ torchrun --nproc_per_node=8 -m torchtitan.train --job.config_file llama3_debug.toml"]
+    facts = [
+        "Building 1-D device mesh with parallelism: pp=1, dp_replicate=1, dp_shard=8, cp=1, tp=1, ep=1",
+        "CUDA capacity: NVIDIA H100 80GB HBM3 with 79.11GiB memory",
+        f"{esc}[34mModel llama3 debugmodel {esc}[31msize: 124,475,904 total parameters{esc}[39m",
+        "Peak FLOPS used for computing MFU: 9.890e+14",
+        "Trainer is initialized with local batch size 1, global batch size 8, gradient accumulation steps 1, "
+        "sequence length 2048, total steps 500 (warmup 100)",
+        "Training starts at step 1",
+    ]
+    out += [head.format(sec=i) + f for i, f in enumerate(facts)]
+    for s in range(10, 501, 10):
+        tps = 2048 / (run.step_ms[s] / 1000) * 20
+        tflops = 6 * 124_475_904 * tps / 1e12
+        out.append(
+            head.format(sec=s % 60) + f"{esc}[31mstep: {s:2}  {esc}[32mloss: {run.train_loss[s]:7.4f}  "
+            f"{esc}[38;2;180;60;0mgrad_norm: {run.grad_norm[s]:7.4f}  {esc}[38;2;54;234;195mmemory: 21.37GiB(27.01%)  "
+            f"{esc}[34mtps: {round(tps):,}  {esc}[36mtflops: {tflops:,.2f}  "
+            f"{esc}[35mmfu: {100 * tflops / 989:.2f}%{esc}[39m"
+        )
+        if s % 250 == 0:
+            out.append(
+                head.format(sec=s % 60) + f"{esc}[33mvalidate step: {s:2}  {esc}[32mloss: {run.val_loss[s]:7.4f}  "
+                f"{esc}[38;2;54;234;195mmemory: 22.10GiB(27.94%)  {esc}[34mtps: {round(tps * 3):,}{esc}[39m"
+            )
+    out.append(head.format(sec=59) + "Training completed")
+    path.write_text("\n".join(out) + "\n")
+
+
 WRITERS: dict[str, Callable[[Path], None]] = {
     "nanogpt-gpt2-124M.log": write_nanogpt,
     "llmc-main.log": write_llmc,
     "llmc-stdout.log": write_llmc_stdout,
     "wandb-export.csv": write_wandb_csv,
+    "modded-nanogpt-record.txt": write_modded_nanogpt,
+    "build-nanogpt-log.txt": write_build_nanogpt_log,
+    "build-nanogpt-stdout.out": write_build_nanogpt_stdout,
+    "megatron-gpt-345M.log": write_megatron,
+    "torchtitan-llama3-debug.log": write_torchtitan,
 }
 
 

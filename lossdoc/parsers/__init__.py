@@ -10,13 +10,17 @@ from types import ModuleType
 
 from ..errors import InputError, UnknownFormat
 from ..run import Run
-from . import llmc, llmc_stdout, nanogpt, wandb_csv
+from . import build_nanogpt, llmc, llmc_stdout, megatron, modded_nanogpt, nanogpt, torchtitan, wandb_csv
 from ._text import HEAD_BYTES, read_head
 
 # isort: split
 from . import hf_trainer, lightning_csv, table, tensorboard  # structured formats
 
 PARSERS: list[ModuleType] = [
+    modded_nanogpt,  # first: its embedded script source may contain any other format's strings
+    megatron,
+    torchtitan,
+    build_nanogpt,  # `step N | loss:` (no /M) and `N train X`: before the generic readers
     llmc_stdout,  # before nanogpt: its `step N/M | loss` lines are unambiguous
     llmc,
     nanogpt,
