@@ -31,3 +31,11 @@ def test_readme_has_the_two_setup_commands_and_the_example_exists() -> None:
     assert (ROOT / "examples" / "logs" / "nanogpt-gpt2-124M.log").exists()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python -m pytest" in ci
+
+
+if __name__ == "__main__":  # python -m tests.test_readme: rewrite the README's formats table
+    start, end = "-->\n", "\n<!-- /formats-table -->"
+    head, _, rest = README.partition("<!-- formats-table")
+    marker, _, tail = rest.partition(end)
+    marker = marker.split(start)[0] + start
+    (ROOT / "README.md").write_text(head + "<!-- formats-table" + marker + formats_table() + end + tail)

@@ -108,8 +108,8 @@ def assemble(
 def _has_repeats(steps: Any, codes: Any) -> bool:
     """Whether a (series, step) pair repeats, for a run whose steps never go back (no rollback):
     then each series' steps are non-decreasing in file order and a repeat is two equal neighbours."""
-    import numpy as np
-
+    if len(steps) < 2:  # an empty run (a file with no records) has no repeats; codes.max() needs a point
+        return False
     for code in range(int(codes.max()) + 1):
         s = steps[codes == code]
         if len(s) > 1 and bool((s[1:] == s[:-1]).any()):

@@ -33,7 +33,7 @@ def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
     points = PointBuffer()
-    lines = log.text.split("\n")
+    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
     if log.ends_with_newline:
         lines.pop()
     for lineno, raw in enumerate(lines, 1):

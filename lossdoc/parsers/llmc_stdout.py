@@ -75,7 +75,7 @@ def parse(path: Path) -> list[Run]:
     points = PointBuffer()
     header: dict[str, str] = {}
     meta: dict[str, Any] = {"format": NAME, "source": str(path)}
-    lines = log.text.split("\n")
+    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
     if log.ends_with_newline:
         lines.pop()
     last_step = 0

@@ -151,6 +151,8 @@ def _float(text: str) -> float:
 
 def _other_lines(text: str) -> list[tuple[int, str]]:
     """(line number, line) of every line not starting like a record, without a per-line Python loop."""
+    if not text:
+        return []  # an empty file has no lines, not one empty line
     shifted = "\n" + text
     out = []
     lineno, pos = 0, 0

@@ -44,7 +44,7 @@ def parse(path: Path) -> list[Run]:
             "time series. Export a panel instead (panel menu > Export > CSV) or use the W&B API history."
         )
     reader = csv.reader(io.StringIO(text))
-    header = next(reader)
+    header = next(reader, [])  # an empty file: no columns, no runs
     account = LineAccount(total=log.total_lines(), ignored=1)
     columns: dict[int, tuple[str, str]] = {}  # column index -> (run, series)
     band_columns = 0

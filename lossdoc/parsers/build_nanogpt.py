@@ -1,0 +1,140 @@
+"""build-nanogpt (karpathy/build-nanogpt ``train_gpt2.py``): its ``log/log.txt`` and its stdout.
+
+log.txt, one record a line:
+    0 val 10.9310          -> val/loss
+    0 hella 0.2413         -> val/hellaswag
+    0 train 10.934416      -> train/loss
+stdout:
+    step     0 | loss: 10.955010 | lr 8.3916e-07 | norm: 15.3421 | dt: 23547.83ms | tok/sec: 22264.81
+    validation loss: 10.9522                 no step printed: the eval runs at the top of the loop for the step
+    HellaSwag accuracy: 2497/10042=0.2487    about to train, so it belongs to the next step (0 first), as log.txt says
+    rank 3 sample 2: Hello, I'm a language model, …   generations (may run over several lines): ignored
+Header facts: ``total desired batch size: 524288`` (tokens per step), gradient accumulation steps, and the
+parameter count (decayed + non-decayed tensors' parameters).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ..run import Run
+from ._assemble import PointBuffer
+from ._text import LineAccount, is_noise, parse_number, read_text, visible
+
+NAME = "build-nanogpt"
+DESCRIPTION = "build-nanogpt log/log.txt (N train X) and its stdout (step N, loss:, lr, norm:, dt:, tok/sec:)"
+SAMPLE = "step  1000 | loss: 3.712044 | lr 6.0000e-04 | norm: 0.2854 | dt: 410.25ms | tok/sec: 1277966.93"
+
+_SNIFF = re.compile(r"^(?:\d+ (?:train|val|hella) [-+\d.eEnaif]+\s*$|step\s+\d+ \| loss: )", re.M)
+_LOGTXT = re.compile(r"^(\d+) (train|val|hella) (\S+)\s*$")
+_LOGTXT_NAMES = {"train": "train/loss", "val": "val/loss", "hella": "val/hellaswag"}
+_STEP = re.compile(r"^step\s+(\d+) \| (.*?)\s*$")
+# The whole standard stdout line in one match (fast path); other field sets go through _step_fields.
+_STEP_FULL = re.compile(
+    r"^step\s+(\d+) \| loss: (\S+) \| lr (\S+) \| norm: (\S+) \| dt: (\S+?)ms \| tok/sec: (\S+?)\s*$"
+)
+_FULL_NAMES = ("train/loss", "train/lr", "train/grad_norm", "train/step_time_ms", "train/tokens_per_sec")
+_STEP_FIELD = re.compile(r"^(loss|lr|norm|dt|tok/sec):?\s+(\S+?)(?:ms)?$")
+_STEP_NAMES = {
+    "loss": "train/loss",
+    "lr": "train/lr",
+    "norm": "train/grad_norm",
+    "dt": "train/step_time_ms",
+    "tok/sec": "train/tokens_per_sec",
+}
+_VAL = re.compile(r"^validation loss: (\S+)\s*$")
+_HELLA = re.compile(r"^HellaSwag accuracy: (\d+)/(\d+)=(\S+)\s*$")
+_SAMPLE = re.compile(r"^rank \d+ sample \d+: ")
+_BATCH = re.compile(r"^total desired batch size: (\d+)")
+_ACCUM = re.compile(r"^=> calculated gradient accumulation steps: (\d+)")
+_DECAYED = re.compile(r"^num (?:non-)?decayed parameter tensors: \d+, with ([\d,]+) parameters")
+_HEADER = re.compile(
+    r"^(?:found \d+ shards|using device|loaded \d+ tokens|using fused AdamW|master_process|"
+    r"ddp_|=> |total desired|Loading|Downloading|Traceback|\[W )"
+)
+
+
+def sniff(head: str) -> bool:
+    return bool(_SNIFF.search(head))
+
+
+def parse(path: Path) -> list[Run]:
+    log = read_text(path)
+    account = LineAccount(total=log.total_lines())
+    points = PointBuffer()
+    meta: dict[str, Any] = {"format": NAME, "source": str(path)}
+    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
+    if log.ends_with_newline:
+        lines.pop()
+    params = 0
+    last_step: int | None = None
+    in_sample = False  # a generation's text may run over several lines until the next recognised line
+    kinds = {"log.txt": 0, "stdout": 0}
+    for lineno, raw in enumerate(lines, 1):
+        line = visible(raw).rstrip()
+        if m := _LOGTXT.match(line):
+            points.add(int(m.group(1)), _LOGTXT_NAMES[m.group(2)], _float(m.group(3)))
+            kinds["log.txt"] += 1
+        elif m := _STEP_FULL.match(line):
+            last_step = int(m.group(1))
+            for name, text in zip(_FULL_NAMES, m.groups()[1:], strict=True):
+                points.add(last_step, name, _float(text))
+            kinds["stdout"] += 1
+        elif (m := _STEP.match(line)) and (fields := _step_fields(m.group(2))):
+            last_step = int(m.group(1))
+            for name, value in fields:
+                points.add(last_step, name, value)
+            kinds["stdout"] += 1
+        elif m := _VAL.match(line):
+            points.add(_eval_step(last_step), "val/loss", _float(m.group(1)))
+        elif m := _HELLA.match(line):
+            points.add(_eval_step(last_step), "val/hellaswag", _float(m.group(3)))
+        else:
+            if _SAMPLE.match(line):
+                in_sample = True
+            elif m := _BATCH.match(line):
+                meta["tokens_per_step"] = int(m.group(1))
+            elif m := _ACCUM.match(line):
+                meta["grad_accum_steps"] = int(m.group(1))
+            elif m := _DECAYED.match(line):
+                params += int(m.group(1).replace(",", ""))
+            elif not (in_sample or is_noise(line) or _HEADER.match(line)):
+                account.unknown(lineno, raw)
+                continue
+            account.ignored += 1
+            continue
+        in_sample = False
+        account.used += 1
+    if params:
+        meta["params"] = params  # decayed + non-decayed parameters, as configure_optimizers prints them
+    meta["variant"] = "log.txt" if kinds["log.txt"] > kinds["stdout"] else "stdout"
+    meta["lines"] = account.as_meta()
+    meta["unparsed_sample"] = account.unparsed_sample
+    meta["decode_errors"] = log.decode_errors
+    return points.to_runs(meta, path.stem)
+
+
+def _step_fields(text: str) -> list[tuple[str, float]]:
+    out = []
+    for piece in text.split(" | "):
+        if m := _STEP_FIELD.match(piece.strip()):
+            out.append((_STEP_NAMES[m.group(1)], _float(m.group(2))))
+    return out if out and out[0][0] == "train/loss" else []
+
+
+def _eval_step(last_step: int | None) -> int:
+    """The eval at the top of the loop belongs to the step about to be trained (log.txt writes it so)."""
+    return 0 if last_step is None else last_step + 1
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
+    except ValueError:
+        pass
+    try:
+        return parse_number(text)
+    except ValueError:
+        return float("nan")

@@ -1,0 +1,159 @@
+"""torchtitan stdout (``torchtitan/components/metrics.py:MetricsProcessor.log`` and ``validate.py``).
+
+    [rank0]:[titan] 2026-05-24 20:29:19,458 - root - INFO - \\x1b[31mstep: 10  \\x1b[32mloss:  6.36463
+        \\x1b[38;2;180;60;0mgrad_norm: 23.3750  \\x1b[38;2;54;234;195mmemory: 163.69GiB(91.78%)
+        \\x1b[34mtps: 11,845  \\x1b[36mtflops: 998.06  \\x1b[35mmfu: N/A\\x1b[39m   (one line)
+    … validate step: 100  loss: 3.2101  memory: …                               -> val/loss
+ANSI colour codes sit inside the record and are removed; numbers may carry thousands separators (`tps: 11,845`,
+`tflops: 1,000.13`); `mfu: N/A` (no peak FLOPS known for the device) is NaN. Older releases print `wps:`
+instead of `tps:`. torchtitan's tps and tflops are per GPU (tokens per second per device), so
+``meta["tokens_per_sec_scope"] = "per_gpu"``. Header lines give the GPU, the parameter count, the peak FLOPS
+used for MFU, batch and sequence sizes, total and warmup steps.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+from ..run import Run, canonical_name
+from ._assemble import PointBuffer
+from ._text import ANSI, LineAccount, is_noise, parse_number, read_text
+
+NAME = "torchtitan"
+DESCRIPTION = "torchtitan stdout (step: N  loss: X  ... tps: ... mfu: ...)"
+SAMPLE = (
+    "step: 10  loss:  6.36463  grad_norm: 23.3750  memory: 163.69GiB(91.78%)  tps: 11,845  tflops: 998.06  mfu: 44.36%"
+)
+
+_ESC = r"(?:\x1b\[[0-9;]*m)?"
+_SNIFF = re.compile(rf"(?:^|\s){_ESC}step:\s*\d+\s+{_ESC}loss:\s*{_ESC}[-\d.]", re.M)
+_RANKS = re.compile(r"^(?:\[rank\d+\]:)+")
+# `[titan] 2026-05-24 20:29:19,458 - root - INFO - ` (releases before 2025 print no `[titan] `)
+_LOGGING = re.compile(r"^(?:\[titan\] )?\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - [\w.]+ - [A-Z]+ - ")
+_RECORD = re.compile(r"^(validate step|step):\s*(\d+)\s+(.*)$")
+_FIELD = re.compile(r"([A-Za-z_][\w/]*):\s*(\S+)")
+_MEMORY = re.compile(r"^([\d.,]+)GiB(?:\(([\d.]+)%\))?$")  # newer validation lines print no percentage
+_GPU = re.compile(r"(?:CUDA|GPU|ROCm|XPU) capacity: (.+?) (?:\(\d+\) )?with ([\d.]+)GiB memory")
+_MODEL = re.compile(r"Model (.+?) size: ([\d,]+) total parameters")
+_PARAM_COUNT = re.compile(r"Total parameter count: dense ([\d,]+), sparse ([\d,]+), active ([\d,]+)")
+_PEAK = re.compile(r"Peak FLOPS used for computing MFU: ([\d.eE+]+)")
+_WARMUP_ADJUSTED = re.compile(r"Warmup steps \((\d+)\) exceed total steps \((\d+)\)\. Adjusting warmup steps to (\d+)")
+_MESH = re.compile(r"Building \d*-?D? ?device mesh with parallelism: (.*)$")
+# "Trainer is initialized with local batch size 168, global batch size 1344, gradient accumulation steps 1,
+#  sequence length 128, total steps 10 (warmup 600)" (older: "Training starts at step 1, with local batch size …")
+_SIZES = {
+    "local_batch_size": re.compile(r"local batch size (\d+)"),
+    "batch_size": re.compile(r"global batch size (\d+)"),
+    "grad_accum_steps": re.compile(r"gradient accumulation steps (\d+)"),
+    "block_size": re.compile(r"sequence length (\d+)"),
+    "max_steps": re.compile(r"total steps (\d+)"),
+    "warmup_steps": re.compile(r"\(warmup (\d+)\)"),
+}
+_FIELDS = {
+    "loss": "loss",
+    "grad_norm": "grad_norm",
+    "tps": "tokens_per_sec",  # tokens per second per GPU
+    "wps": "tokens_per_sec",  # older name of tps
+    "tflops": "tflops",  # achieved TFLOP/s per GPU
+    "mfu": "mfu",  # percent
+    "lr": "lr",
+}
+
+
+def sniff(head: str) -> bool:
+    return bool(_SNIFF.search(head))
+
+
+def parse(path: Path) -> list[Run]:
+    log = read_text(path)
+    account = LineAccount(total=log.total_lines())
+    points = PointBuffer()
+    meta: dict[str, Any] = {"format": NAME, "source": str(path), "tokens_per_sec_scope": "per_gpu"}
+    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
+    if log.ends_with_newline:
+        lines.pop()
+    for lineno, raw in enumerate(lines, 1):
+        line = _RANKS.sub("", ANSI.sub("", raw.rstrip("\r")))
+        logged = _LOGGING.match(line)
+        message = line[logged.end() :] if logged else line
+        if m := _RECORD.match(message):
+            split = "val" if m.group(1) == "validate step" else "train"
+            step = int(m.group(2))
+            for key, value in _FIELD.findall(m.group(3)):
+                _add(points, split, step, key, value)
+            account.used += 1
+            continue
+        if logged:
+            _header(message, meta)
+            account.ignored += 1
+        elif is_noise(line) or line.startswith(("+ ", "NCCL ", "torchrun ")):
+            account.ignored += 1
+        else:
+            account.unknown(lineno, raw)
+    if isinstance(meta.get("batch_size"), int) and isinstance(meta.get("block_size"), int):
+        meta["tokens_per_step"] = meta["batch_size"] * meta["block_size"]  # global batch includes accumulation
+    meta["lines"] = account.as_meta()
+    meta["unparsed_sample"] = account.unparsed_sample
+    meta["decode_errors"] = log.decode_errors
+    return points.to_runs(meta, path.stem)
+
+
+def _add(points: PointBuffer, split: str, step: int, key: str, value: str) -> None:
+    if key == "memory":
+        if m := _MEMORY.match(value):
+            points.add(step, f"{split}/memory_gib", _float(m.group(1)))
+            if m.group(2) is not None:
+                points.add(step, f"{split}/memory_pct", _float(m.group(2)))
+        return
+    points.add(step, _series_name(split, key), _float(value.rstrip("%")))
+
+
+@functools.lru_cache(maxsize=1024)
+def _series_name(split: str, key: str) -> str:
+    """`train/tokens_per_sec` for (train, tps); cached: a log repeats the same handful of keys."""
+    metric = _FIELDS.get(key) or canonical_name(key, split).partition("/")[2]
+    return f"{split}/{metric}"
+
+
+def _header(message: str, meta: dict[str, Any]) -> None:
+    if m := _GPU.search(message):
+        meta["gpu"] = m.group(1)
+        meta["gpu_memory_gib"] = float(m.group(2))
+    elif m := _MODEL.search(message):
+        meta["model"] = m.group(1)
+        meta["params"] = int(m.group(2).replace(",", ""))
+    elif m := _PARAM_COUNT.search(message):
+        meta["params_active"] = int(m.group(3).replace(",", ""))
+    elif m := _PEAK.search(message):
+        meta["peak_tflops"] = float(m.group(1)) / 1e12
+    elif m := _WARMUP_ADJUSTED.search(message):
+        meta["warmup_steps_adjusted"] = int(m.group(3))
+    elif m := _MESH.search(message):
+        degrees = dict(re.findall(r"(\w+)=(-?\d+)", m.group(1)))
+        meta["parallelism"] = {k: int(v) for k, v in degrees.items()}
+        sizes = [int(degrees.get(k, 1)) for k in ("pp", "dp_replicate", "dp_shard", "cp", "tp")]
+        if all(s > 0 for s in sizes):  # ep is carved out of the other dimensions, not multiplied in
+            world = 1
+            for s in sizes:
+                world *= s
+            meta["world_size"] = world
+    elif "batch size" in message:
+        for key, pattern in _SIZES.items():
+            if m := pattern.search(message):
+                meta[key] = int(m.group(1))
+        if "warmup_steps_adjusted" in meta:  # the trainer said it clipped warmup to the run's length
+            meta["warmup_steps"] = meta["warmup_steps_adjusted"]
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
+    except ValueError:
+        pass
+    try:
+        return parse_number(text)
+    except ValueError:
+        return float("nan")
