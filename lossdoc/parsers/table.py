@@ -166,6 +166,8 @@ def fast_numeric_table(text: str, delimiter: str | None, header: bool, total_lin
     import numpy as np
     import pandas as pd
 
+    # pandas >= 3 parses round-trip exact by default and deprecates asking for it; older pandas must be asked.
+    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -174,8 +176,8 @@ def fast_numeric_table(text: str, delimiter: str | None, header: bool, total_lin
             skip_blank_lines=False,
             keep_default_na=False,
             na_values=[""],
-            float_precision="round_trip",
             comment=None,
+            **exact,
             engine="c",
         )
     except (ValueError, IndexError, OverflowError):  # pandas' ParserError and EmptyDataError are ValueErrors
