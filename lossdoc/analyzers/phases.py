@@ -449,10 +449,11 @@ def check_init(loss: float, step: int, vocab: int | None, meta: dict[str, Any]) 
         title = f"initial loss {where} is {expected - loss:.2f} below {vs}"
         if step > 0:
             advice = (
-                f"the log starts at step {step:,}: it was probably resumed from a checkpoint (or the vocab is wrong)"
+                f"the log starts at step {step:,}: probably resumed from a checkpoint or fine-tuning a trained "
+                "model (or the vocab is wrong)"
             )
         else:
-            advice = "the log may start from a resumed checkpoint, or the vocab size is wrong"
+            advice = "the run may start from a trained checkpoint (resumed or fine-tuning), or the vocab is wrong"
     else:
         verdict = "ok"
         title = f"initial loss {where} vs {vs}"
@@ -818,17 +819,14 @@ def observations(
     if len(phases) > 1 and p1.share is not None and not rising:
         n1 = p1.end_step - first
         out.append(
-            f"{p1.share:.0%} of the total drop happened in the first {_steps(n1)} steps "
-            f"({n1 / run_len:.1%} of the run)."
+            f"{p1.share:.0%} of the total drop happened in the first {_n_steps(n1)} ({n1 / run_len:.1%} of the run)."
         )
         if p1.share > 0.5:
-            out.append(
-                f"The first {_steps(n1)} steps did more work than the next {_steps(last - p1.end_step)} combined."
-            )
+            out.append(f"The first {_n_steps(n1)} did more work than the next {_n_steps(last - p1.end_step)} combined.")
         fast = next((r for r in regimes if r.name == "fast"), None)
         if fast is not None and fast.end_step not in (p1.end_step, last):
             cum = (phases[0].start_loss - phases[fast.phases[-1] - 1].end_loss) / total
-            out.append(f"{cum:.0%} of the learning happened in the first {_steps(fast.end_step - first)} steps.")
+            out.append(f"{cum:.0%} of the learning happened in the first {_n_steps(fast.end_step - first)}.")
     knee_step = next((p.start_step for p in phases[1:] if p.rate_per_1k < mean_rate), None)
     past_knee: bool | None = None
     if checkpoints:
@@ -868,6 +866,10 @@ def _steps(n: float) -> str:
     if abs(n) >= 1e3:
         return f"{n / 1e3:.3g}K"
     return f"{n:.0f}"
+
+
+def _n_steps(n: float) -> str:
+    return "step" if n == 1 else f"{_steps(n)} steps"
 
 
 def _num(x: float) -> str:
