@@ -267,6 +267,9 @@ def test_target_on_noisy_train_loss_ignores_single_dips() -> None:
         "llmc/mng-adamw-baseline-oldfmt.log",
         "llmc_stdout/hector-a100-gpt2-124M-full.log",
         "nanogpt/yplarrywang-tinystories-50M-6000iters.log",
+        "modded-nanogpt/soap-6000steps.txt",
+        "modded-nanogpt/fp4-19073steps-spike.txt",
+        "build_nanogpt/agndm-1epoch-stdout.out",
     ],
 )
 def test_corpus_clean_runs(relative: str) -> None:
@@ -281,6 +284,23 @@ def test_corpus_clean_runs(relative: str) -> None:
         assert result.past_knee is True
         assert result.phases[0].label == "catastrophic drop"
         assert [r.name for r in result.regimes] == ["explosive", "fast", "slow refinement"]
+
+
+@pytest.mark.parametrize(
+    ("relative", "val_points"),
+    [("modded-nanogpt/bosalign-valonly.txt", 15), ("modded-nanogpt/track3-valonly-seconds.txt", 39)],
+)
+def test_corpus_val_only_logs(relative: str, val_points: int) -> None:
+    from lossdoc import load
+
+    runs = load(corpus_file(relative))
+    for run in runs[:3]:  # track3 holds 20 seeds of one recipe; three are enough
+        result = ph.analyze(run)
+        assert result.series == "val/loss" and result.points == val_points
+        check_invariants(result)
+        assert all(p.share is not None for p in result.phases)
+        assert result.init.verdict == "ok"  # 10.83 at step 0 = ln(50257)
+        assert result.phases[-1].end_loss < 3.4
 
 
 def test_corpus_val_and_train_agree_on_the_llmc_run() -> None:
