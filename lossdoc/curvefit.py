@@ -343,7 +343,7 @@ def project(
     projection = {
         "step": int(project_step),
         "loss": loss,
-        "low": loss - half,
+        "low": max(loss - half, 0.0),  # a cross-entropy loss is not negative
         "high": loss + half,
         "coverage": PROJECTION_COVERAGE,
         "remaining": at_last - loss,  # the further drop the fit predicts from the last step to the projection

@@ -89,7 +89,8 @@ LR_DECAYED_FRAC = 0.1  # a last LR at or below 10% of the peak: the schedule has
 PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the run's mean rate
 
 # --- fit and projection (lossdoc.curvefit) ---------------------------------------------------------------
-MIN_FIT_POINTS = 10  # points the fit window must keep
+MIN_FIT_POINTS = 10  # points the fit window should keep past the knee and warmup ...
+MIN_FIT_HARD_POINTS = 6  # ... and must keep past the first phase (else the whole series is fitted)
 MIN_FIT_SPAN_FRAC = 0.2  # ... and it must cover at least the last 20% of the log
 FEW_FIT_POINTS = 12  # fewer points than this in the window: say the fit is loose
 PROJECT_TARGET_REACH = 100  # without a schedule, look for a target crossing up to 100x the last step
@@ -312,11 +313,11 @@ def fit_start_step(result: PhasesResult, steps: np.ndarray, lr_peak_step: int | 
     import numpy as np
 
     last = int(steps[-1])
-    candidates = [result.phases[0].end_step, result.knee_step or 0, lr_peak_step or 0]
-    start = max(candidates)
+    first_phase_end = result.phases[0].end_step if len(result.phases) > 1 else int(steps[0])
+    start = max(first_phase_end, result.knee_step or 0, lr_peak_step or 0)
     if start >= last * (1 - MIN_FIT_SPAN_FRAC) or int(np.sum(steps >= start)) < MIN_FIT_POINTS:
-        start = result.phases[0].end_step
-    if int(np.sum(steps >= start)) < MIN_FIT_POINTS:
+        start = first_phase_end  # a short log: keep everything but the initial drop
+    if int(np.sum(steps >= start)) < MIN_FIT_HARD_POINTS:
         start = int(steps[0])
     return start
 
