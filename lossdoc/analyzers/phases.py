@@ -341,6 +341,9 @@ def _fit_and_project(
     planned = run.meta.get("max_steps") or (run.meta.get("config") or {}).get("max_iters")
     horizon = max(project or 0, last, int(planned or 0))
     sched, why = curvefit.schedule_for(run, horizon + 1, schedule_spec)
+    if sched is not None and project is None and horizon <= last:
+        # a target to place beyond the log, and no LR known past its last step: a power law can still say
+        sched, why = None, f"the LR is known only up to the last step, {last:,}"
     if sched is None:
         result.notes.append(f"fit without the LR schedule ({why}); --schedule gives it")
     peak = int(np.argmax(sched.lr[: last + 1])) if sched is not None else None
