@@ -560,3 +560,45 @@ def test_a_warmdown_is_its_own_faster_phase() -> None:
     last, before = result.phases[-1], result.phases[-2]
     assert abs(math.log(last.start_step / 16_000)) < math.log(1.15)
     assert last.rate_per_1k > 2 * before.rate_per_1k
+
+
+# --- schedules (lossdoc.curvefit) --------------------------------------------------------------------------
+
+
+def test_annealing_areas_known_answers() -> None:
+    from lossdoc import curvefit
+
+    s1, s2 = curvefit.annealing_areas(np.full(100, 3e-4))
+    assert s1 == pytest.approx(np.arange(1, 101))  # constant LR: S1 counts peak-LR steps, nothing anneals
+    assert np.all(s2 == 0)
+    lr = np.where(np.arange(20_000) < 1_000, 1.0, 0.5)  # one drop to half at step 1,000
+    s1, s2 = curvefit.annealing_areas(lr)
+    assert s1[-1] == pytest.approx(1_000 + 0.5 * 19_000)
+    # m_i = 0.5·λ^(i−1000): S2 -> 0.5 / (1 − λ) = 500 (Tissue et al. 2024 momentum form)
+    assert s2[-1] == pytest.approx(0.5 / (1 - curvefit.MOMENTUM_LAMBDA), rel=1e-3)
+    assert s2[1_000] == pytest.approx(0.5)
+
+
+def test_schedules_from_config_header_spec_and_file(tmp_path) -> None:
+    from lossdoc import curvefit
+
+    # nanoGPT get_lr: warmup (it+1)/(warmup+1), cosine to min_lr at lr_decay_iters, min_lr after
+    meta = {"format": "nanogpt", "config": {"learning_rate": 6e-4, "warmup_iters": 100, "lr_decay_iters": 6000}}
+    run = make_run("n", {"train/loss": ([0, 1], [10.0, 9.0])}, meta)
+    sched, _ = curvefit.schedule_for(run, 8_001)
+    assert sched.source.startswith("nanoGPT config")
+    assert sched.lr[0] == pytest.approx(6e-4 / 101)
+    assert sched.lr[100] == pytest.approx(6e-4)
+    assert sched.lr[3_050] == pytest.approx(6e-5 + 0.5 * (6e-4 - 6e-5))  # half-way down the cosine
+    assert sched.lr[8_000] == pytest.approx(6e-5)  # nanoGPT's default min_lr after lr_decay_iters
+    # llm.c header: cosine to final fraction at max_steps
+    meta = {"lr_schedule": "cosine", "learning_rate": 6e-4, "warmup_steps": 700, "max_steps": 19_560}
+    sched, _ = curvefit.schedule_for(make_run("l", {"train/loss": ([0, 1], [10.0, 9.0])}, meta), 19_561)
+    assert sched.lr[19_560] == pytest.approx(0.0, abs=1e-12) and sched.lr[700] == pytest.approx(6e-4)
+    spec = curvefit.parse_schedule("wsd:peak=1e-3,warmup=10,total=100,decay=20", 101)
+    assert spec.lr[50] == pytest.approx(1e-3) and spec.lr[90] == pytest.approx(5e-4) and spec.lr[100] == 0
+    path = tmp_path / "lr.csv"
+    path.write_text("0,0.001\n100,0.0005\n")
+    assert curvefit.parse_schedule(str(path), 101).lr[50] == pytest.approx(7.5e-4)
+    with pytest.raises(InputError, match="not key=number"):
+        curvefit.parse_schedule("cosine:peak", 10)
