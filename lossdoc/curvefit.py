@@ -99,8 +99,12 @@ def parse_schedule(spec: str, length: int) -> Schedule:
     path = Path(spec)
     if path.exists():
         try:
-            rows = np.loadtxt(path, delimiter=None if "," not in path.read_text()[:200] else ",", ndmin=2)
-        except (ValueError, OSError) as exc:
+            text = path.read_text()
+            delimiter = "," if "," in text[:200] else None
+            first = text.lstrip().split("\n", 1)[0]
+            header = 1 if any(ch.isalpha() and ch not in "eE" for ch in first) else 0  # a "step,lr" header
+            rows = np.loadtxt(path, delimiter=delimiter, ndmin=2, skiprows=header)
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
             raise InputError(f"--schedule {spec}: cannot read a two-column step/lr file ({exc})") from None
         if rows.shape[1] < 2:
             raise InputError(f"--schedule {spec}: need two columns, step and lr")

@@ -598,7 +598,7 @@ def test_schedules_from_config_header_spec_and_file(tmp_path) -> None:
     spec = curvefit.parse_schedule("wsd:peak=1e-3,warmup=10,total=100,decay=20", 101)
     assert spec.lr[50] == pytest.approx(1e-3) and spec.lr[90] == pytest.approx(5e-4) and spec.lr[100] == 0
     path = tmp_path / "lr.csv"
-    path.write_text("0,0.001\n100,0.0005\n")
+    path.write_text("step,lr\n0,0.001\n100,5e-4\n")
     assert curvefit.parse_schedule(str(path), 101).lr[50] == pytest.approx(7.5e-4)
     with pytest.raises(InputError, match="not key=number"):
         curvefit.parse_schedule("cosine:peak", 10)
