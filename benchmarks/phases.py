@@ -108,9 +108,12 @@ def backtest() -> None:
         picked = [r for r in rows if r[2] == form]
         if picked:
             err = sum(abs(r[3] - r[4]) for r in picked) / len(picked)
+            med = sorted(abs(r[3] - r[4]) for r in picked)[len(picked) // 2]
             half = sorted(r[6] for r in picked)[len(picked) // 2]
             cover = sum(r[5] for r in picked)
-            print(f"{form}: mean |error| {err:.4f}, median half-width {half:.4f}, coverage {cover}/{len(picked)}")
+            print(
+                f"{form}: mean |error| {err:.4f}, median {med:.4f}, median half-width {half:.4f}, coverage {cover}/{len(picked)}"
+            )
 
 
 def main() -> None:

@@ -15,10 +15,11 @@ The learning rate per step comes from, in order: ``--schedule`` (a spec or a two
 logged ``train/lr`` when it covers the projection, or the schedule the log's own config states (nanoGPT's
 warmup + cosine, llm.c's warmup + cosine with a final fraction).
 
-Interval: the parameter covariance of the least-squares fit (delta method) combined with a hold-out check
-(refit on the first HOLDOUT_FRAC of the window, error at the window's end, scaled by how much further the
-projection reaches). Nominal coverage PROJECTION_COVERAGE; on the corpus llm.c runs the backtest from the
-half-way point lands inside it (tests/test_phases.py).
+Interval (a prediction interval for the value an eval will show at that step): the parameter covariance of
+the least-squares fit (delta method), the scatter of points around the fit, and a hold-out check (refit on
+the first HOLDOUT_FRAC of the window, error at the window's end, scaled by how much further the projection
+reaches), with a floor of REL_FLOOR of the predicted further drop. Nominal coverage PROJECTION_COVERAGE;
+the corpus backtests (benchmarks/phases.py, tests/test_phases.py) land inside it.
 """
 
 from __future__ import annotations
@@ -337,7 +338,9 @@ def project(
     hold = holdout_error(s, v, schedule)
     reach = max(1.0, (project_step - last) / max(last - (s[0] + HOLDOUT_FRAC * (last - s[0])), 1.0))
     model_term = 0.0 if math.isnan(hold) else hold * reach
-    half = math.sqrt((Z_90 * se) ** 2 + model_term**2 + (Z_90 * fit.rmse / math.sqrt(max(fit.points, 1))) ** 2)
+    # a prediction interval for the value an eval at that step will show: the fitted mean's uncertainty,
+    # the hold-out model error, and the scatter of points around the curve (rmse)
+    half = math.sqrt((Z_90 * se) ** 2 + model_term**2 + (Z_90 * fit.rmse) ** 2)
     # A fit's own statistics understate extrapolation error (the form is an approximation), so the further
     # drop it predicts is taken as uncertain by at least REL_FLOOR of itself (a heuristic, checked by the
     # half-way backtests on the corpus llm.c runs in tests/test_phases.py).
