@@ -112,7 +112,8 @@ def backtest() -> None:
             half = sorted(r[6] for r in picked)[len(picked) // 2]
             cover = sum(r[5] for r in picked)
             print(
-                f"{form}: mean |error| {err:.4f}, median {med:.4f}, median half-width {half:.4f}, coverage {cover}/{len(picked)}"
+                f"{form}: mean |error| {err:.4f}, median {med:.4f}, "
+                f"median half-width {half:.4f}, coverage {cover}/{len(picked)}"
             )
 
 
