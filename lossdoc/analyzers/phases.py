@@ -872,6 +872,13 @@ def _steps(n: float) -> str:
     return f"{n:.0f}"
 
 
+def _tokens(n: float) -> str:
+    for size, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= size:
+            return f"{n / size:.3g}{unit}"
+    return f"{n:.0f}"
+
+
 def _n_steps(n: float) -> str:
     return "step" if n == 1 else f"{_steps(n)} steps"
 
@@ -928,7 +935,7 @@ def find_target(
         s0, s1, v0, v1 = float(steps[i - 1]), float(steps[i]), float(smooth[i - 1]), float(smooth[i])
         step = s0 + (s1 - s0) * (v0 - target) / (v0 - v1) if v0 != v1 else s1
     tokens = _tokens_at(step, meta, run)
-    tok = f" ({tokens / 1e9:.3g}B tokens)" if tokens else ""
+    tok = f" ({_tokens(tokens)} tokens)" if tokens else ""
     return Target(
         loss=target,
         step=step,
