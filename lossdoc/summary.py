@@ -52,6 +52,7 @@ def summarize(runs: list[Run], source: str) -> dict[str, Any]:
             for run in runs
         ],
         "lines": first.get("lines", {}),
+        "lines_unit": first.get("lines_unit", "lines"),
         "unparsed_sample": [{"line": n, "text": t} for n, t in first.get("unparsed_sample", [])],
     }
 

@@ -41,7 +41,7 @@ def render_show(console: Console, doc: dict[str, Any], verbose: bool = False) ->
     lines = doc["lines"]
     console.print(f"[bold]{doc['source']}[/bold]  format: [green]{doc['format']}[/green]  runs: {len(doc['runs'])}")
     console.print(
-        f"lines: {fmt(lines.get('total'))} total, {fmt(lines.get('used'))} records, "
+        f"{doc.get('lines_unit', 'lines')}: {fmt(lines.get('total'))} total, {fmt(lines.get('used'))} records, "
         f"{fmt(lines.get('ignored'))} recognised non-metric, {fmt(lines.get('unparsed'))} not understood"
     )
     for run in doc["runs"]:
