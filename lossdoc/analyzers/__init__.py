@@ -10,4 +10,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-ANALYZERS: list[ModuleType] = []
+from . import spikes
+
+ANALYZERS: list[ModuleType] = [
+    spikes,
+]
