@@ -16,6 +16,8 @@ PLATEAU_MIN_POINTS = 6  # ... and at least 6 points (smoothed bins)
 PLATEAU_BINS = 200  # dense series are smoothed to 200 bin medians (noise / ~sqrt(n/200))
 FLAT_REL = 0.005  # fitted change over the whole stretch < 0.5% of the loss: flat
 SLOPE_T = 2.0  # |slope| < 2 standard errors: flat (within noise of zero)
+KNEE_CHUNK = 0.10  # the start of a stretch is trimmed in 10% chunks ...
+KNEE_RATIO = 3.0  # ... while the chunk falls 3x faster than the rest (the end of the descent, not the plateau)
 UPTICK_MIN_REL = 0.001  # a val uptick is a rise over the previous eval of more than 0.1% of the loss
 MAX_UPTICKS = 50  # listed in JSON (the count is always given)
 
@@ -106,16 +108,35 @@ def _plateaus(name: str, steps: Any, values: Any, val: Any) -> list[dict[str, An
         j = reach[i]
         if j >= start_final:
             break
-        if long_enough(i, j):
-            item = _describe(name, xs, ys, steps, values, val, i, j)
+        k = _trim_knee(xs, ys, i, j)
+        if long_enough(k, j):
+            item = _describe(name, xs, ys, steps, values, val, k, j)
             if item["label"] == "flat":
                 out.append(item)
                 i = j + 1
                 continue
         i += 1
+    start_final = _trim_knee(xs, ys, start_final, last)
     if long_enough(start_final, last):
         out.append(_describe(name, xs, ys, steps, values, val, start_final, last))
     return out
+
+
+def _trim_knee(xs: Any, ys: Any, i: int, j: int) -> int:
+    """Move the start past the tail of the descent that the band lets into the stretch."""
+    import numpy as np
+
+    for _ in range(int(1 / KNEE_CHUNK)):
+        q = int((j - i + 1) * KNEE_CHUNK)
+        if q < 2 or j - (i + q) < 3:
+            break
+        head, head_se = _ols_slope(np.asarray(xs[i : i + q + 1], float), np.asarray(ys[i : i + q + 1], float))
+        rest, _ = _ols_slope(np.asarray(xs[i + q : j + 1], float), np.asarray(ys[i + q : j + 1], float))
+        if head < -SLOPE_T * head_se and abs(head) > KNEE_RATIO * abs(rest):
+            i += q
+        else:
+            break
+    return i
 
 
 def _describe(name: str, xs: Any, ys: Any, steps: Any, values: Any, val: Any, i: int, j: int) -> dict[str, Any]:

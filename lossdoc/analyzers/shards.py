@@ -107,7 +107,7 @@ def load_shard_map(path: str | Path) -> dict[str, Any]:
         raise InputError(f"shard map {path}: cannot read ({exc})") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"shard map {path}: not valid JSON ({exc.msg} at line {exc.lineno}); expected {SHARD_MAP_HELP}") from None
-    return parse_shard_map(doc, str(path))
+    return parse_shard_map(doc, f"shard map {path}")
 
 
 def parse_shard_map(doc: Any, where: str = "shard map") -> dict[str, Any]:

@@ -53,6 +53,7 @@ BAND_Z = 3.0  # pre-spike band = level +- 3 scales; "recovered" = back inside it
 CONFIRM_POINTS = 3  # recovery must hold: the median of the next 3 points is inside the band
 RISE_Z = 3.0  # a rise before the spike must exceed 3 scales ...
 RISE_MIN_REL = 0.02  # ... and 2% of the loss to be called a rising trend
+RISE_LOOKBACK_WINDOWS = 8  # looked for over the 8 windows (1024 points on a dense log) before the spike
 GRAD_RISE_RATIO = 1.5  # grad norm just before the spike >= 1.5x its earlier median ...
 GRAD_RISE_POINTS = 5  # ... over the last 5 logged points, rising in at least 4 of them, is "climbing"
 
@@ -467,7 +468,7 @@ def _rising_before(y: np.ndarray, steps: np.ndarray, sc: Scores, i: int) -> dict
     """A rise of the loss level over the window before the onset (the pre-spike climb of the issue)."""
     import numpy as np
 
-    lo = max(0, i - sc.window)
+    lo = max(0, i - RISE_LOOKBACK_WINDOWS * sc.window)
     level = sc.level[lo:i]
     ok = ~np.isnan(level)
     if ok.sum() < 2:
