@@ -1,6 +1,8 @@
 """Run: one training run as a tidy (long) frame plus the metadata the log states.
 
-`run.df` has the columns step:int64, split:str, metric:str, value:float64, one row per logged point.
+`run.df` has the columns step:int64, split, metric, value:float64, one row per logged point; split and
+metric hold strings as pandas categoricals (cheap on million-point logs: compare them to a string as usual,
+use ``.astype(str)`` before string arithmetic).
 NaN is a value, never a missing row. Series are named ``split/metric`` in snake_case; the canonical
 names below are what every analyzer may rely on, and ALIASES maps each format's own names onto them.
 """
@@ -106,7 +108,8 @@ class Run:
 
     def names(self) -> list[str]:
         """Series names present, canonical ones first in their fixed order, then the rest sorted."""
-        present = set((self.df["split"] + "/" + self.df["metric"]).unique()) if len(self.df) else set()
+        pairs = self.df[["split", "metric"]].drop_duplicates()
+        present = {f"{a}/{b}" for a, b in zip(pairs["split"], pairs["metric"])}
         ordered = [n for n in CANONICAL_SERIES if n in present]
         return ordered + sorted(present - set(ordered))
 
@@ -126,7 +129,7 @@ class Run:
 
     def wide(self) -> pd.DataFrame:
         """One row per step, one column per series (NaN where a series has no point at that step)."""
-        df = self.df.assign(series=self.df["split"] + "/" + self.df["metric"])
+        df = self.df.assign(series=self.df["split"].astype(str) + "/" + self.df["metric"].astype(str))
         wide = df.pivot_table(index="step", columns="series", values="value", aggfunc="last", dropna=False)
         wide.columns.name = None
         return wide[[c for c in self.names() if c in wide.columns]]
@@ -145,20 +148,21 @@ def frame_from_columns(columns: dict[str, tuple[np.ndarray, np.ndarray]]) -> pd.
         parts_value.append(np.asarray(values, dtype=np.float64))
         parts_split.append(np.full(n, split, dtype=object))
         parts_metric.append(np.full(n, metric, dtype=object))
+    # categoricals, as the readers build them (see the module docstring)
     if not parts_step:
         return pd.DataFrame(
             {
                 "step": pd.Series([], dtype="int64"),
-                "split": pd.Series([], dtype=object),
-                "metric": pd.Series([], dtype=object),
+                "split": pd.Categorical([]),
+                "metric": pd.Categorical([]),
                 "value": pd.Series([], dtype="float64"),
             }
         )
     return pd.DataFrame(
         {
             "step": np.concatenate(parts_step),
-            "split": np.concatenate(parts_split),
-            "metric": np.concatenate(parts_metric),
+            "split": pd.Categorical(np.concatenate(parts_split)),
+            "metric": pd.Categorical(np.concatenate(parts_metric)),
             "value": np.concatenate(parts_value),
         }
     )

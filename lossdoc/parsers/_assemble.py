@@ -70,16 +70,19 @@ def assemble(
             rollbacks[-1].append((i, int(steps[i - 1]), int(steps[i])))
     run_bounds.append(n)
 
-    split_of = np.array([s.partition("/")[0] for s in names] or [""], dtype=object)
-    metric_of = np.array([s.partition("/")[2] for s in names] or [""], dtype=object)
+    # split and metric are categoricals built from the codes: no per-row strings on million-point logs.
+    split_names = sorted({s.partition("/")[0] for s in names})
+    metric_names = sorted({s.partition("/")[2] for s in names})
+    split_code = np.array([split_names.index(s.partition("/")[0]) for s in names] or [0], dtype=np.int64)
+    metric_code = np.array([metric_names.index(s.partition("/")[2]) for s in names] or [0], dtype=np.int64)
     runs: list[Run] = []
     for k in range(len(run_bounds) - 1):
         lo, hi = run_bounds[k], run_bounds[k + 1]
         df = pd.DataFrame(
             {
                 "step": steps[lo:hi],
-                "split": split_of[codes[lo:hi]] if hi > lo else np.array([], dtype=object),
-                "metric": metric_of[codes[lo:hi]] if hi > lo else np.array([], dtype=object),
+                "split": pd.Categorical.from_codes(split_code[codes[lo:hi]], categories=split_names or [""]),
+                "metric": pd.Categorical.from_codes(metric_code[codes[lo:hi]], categories=metric_names or [""]),
                 "value": values[lo:hi],
             }
         )
@@ -103,10 +106,12 @@ def assemble(
 
 
 def _has_repeats(steps: Any, codes: Any) -> bool:
-    """Cheap test for a repeated (series, step) pair without a rollback (e.g. a step logged twice)."""
+    """Whether a (series, step) pair repeats, for a run whose steps never go back (no rollback):
+    then each series' steps are non-decreasing in file order and a repeat is two equal neighbours."""
     import numpy as np
 
-    if len(steps) < 2:
-        return False
-    key = steps * 4096 + codes  # series codes are small; steps are non-negative in practice
-    return len(np.unique(key)) != len(key)
+    for code in range(int(codes.max()) + 1):
+        s = steps[codes == code]
+        if len(s) > 1 and bool((s[1:] == s[:-1]).any()):
+            return True
+    return False

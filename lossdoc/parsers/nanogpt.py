@@ -27,13 +27,12 @@ SAMPLE = "iter 100: loss 3.2140, time 98.12ms, mfu 41.20%"
 
 _SNIFF = re.compile(r"^(?:iter \d+: loss \S+, time|step \d+: train loss \S+, val loss)", re.M)
 
-# One pass over the whole text keeps the records in file order (fast on million-line logs).
-_RECORD = re.compile(
-    r"^(?:iter (\d+): loss ([^,\s]+), time ([^m\s]+)ms(?:, mfu ([^%\s]+)%)?"
-    r"|step (\d+): train loss ([^,\s]+), val loss ([^,\s]+))[ \t\r]*$",
-    re.M,
-)
+# Whole-text patterns (one findall each is what makes million-line logs fast).
+_ITER = re.compile(r"^iter (\d+): loss ([^,\s]+), time ([^m\s]+)ms(?:, mfu ([^%\s]+)%)?[ \t\r]*$", re.M)
+_EVAL = re.compile(r"^step (\d+): train loss ([^,\s]+), val loss ([^,\s]+)[ \t\r]*$", re.M)
 _RECORD_PREFIX = ("iter ", "step ")
+# Used on "\n" + text: a literal first character lets the regex engine jump from newline to newline.
+_OTHER_LINE = re.compile(r"\n(?!iter |step )([^\n]*)")
 
 _TOKENS_PER_ITER = re.compile(r"^tokens per iteration will be: ([\d,]+)")
 _NUM_PARAMS = re.compile(r"^number of parameters: ([\d.]+)([KMB]?)")
@@ -55,61 +54,113 @@ def parse(path: Path) -> list[Run]:
     import numpy as np
 
     log = read_text(path)
+    text = log.text
     account = LineAccount(total=log.total_lines())
-    rows = _RECORD.findall(log.text)
-    account.used = len(rows)
+    iter_rows = _ITER.findall(text)
+    evals = list(_EVAL.finditer(text))  # few: their positions place them among the iter lines
+    account.used = len(iter_rows) + len(evals)
 
     meta: dict[str, Any] = {"format": NAME, "source": str(path), "config": {}}
-    _read_other_lines(log.text, account, meta)
-    if not log.ends_with_newline and log.text:
-        last = log.text.rsplit("\n", 1)[-1]
-        if not _RECORD.match(last):
+    _read_other_lines(text, account, meta)
+    if not log.ends_with_newline and text:
+        last = text.rsplit("\n", 1)[-1]
+        if not (_ITER.match(last) or _EVAL.match(last)):
             meta["truncated_last_line"] = last[:200]
     meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = account.unparsed_sample
+    meta["unparsed_sample"] = sorted(account.unparsed_sample)
     meta["decode_errors"] = log.decode_errors
+    meta["records"] = {"iter": len(iter_rows), "eval": len(evals)}
+    name = _run_name(path, meta)
+    if not iter_rows and not evals:
+        return assemble([], [], [], [], meta, name)
 
-    if not rows:
-        return assemble([], [], [], [], meta, _run_name(path, meta))
-    cols = list(zip(*rows))
-    is_iter = np.array(cols[0], dtype=object) != ""
-    n_iter = int(is_iter.sum())
-    n_eval = len(rows) - n_iter
+    # File order of the records: each eval line goes after the iter lines printed before it.
+    iters_before = _iters_before(text, evals)
+    n_lines = len(iter_rows) + len(evals)
+    is_eval = np.zeros(n_lines, dtype=bool)
+    is_eval[iters_before + np.arange(len(evals), dtype=np.int64)] = True
+    is_iter = ~is_eval
 
     # Points in file order: each iter line gives 3 series, each eval line gives 2.
     names = ["train/loss", "train/step_time_ms", "train/mfu", "train/eval_loss", "val/loss"]
     per_line = np.where(is_iter, 3, 2)
-    line_of_point = np.repeat(np.arange(len(rows)), per_line)
-    steps_str = np.where(is_iter, np.array(cols[0], dtype=object), np.array(cols[4], dtype=object))
-    line_steps = np.array(steps_str.tolist(), dtype=np.int64)
-
-    codes = np.empty(len(line_of_point), dtype=np.int64)
-    values = np.empty(len(line_of_point), dtype=np.float64)
     first_point = np.concatenate([[0], np.cumsum(per_line)[:-1]])
-    iter_first = first_point[is_iter]
-    eval_first = first_point[~is_iter]
-    iter_idx = np.flatnonzero(is_iter)
-    eval_idx = np.flatnonzero(~is_iter)
-    for offset, col in enumerate((1, 2, 3)):
-        codes[iter_first + offset] = offset
-        values[iter_first + offset] = _floats(cols[col], iter_idx)
-    for offset, col in enumerate((5, 6)):
-        codes[eval_first + offset] = 3 + offset
-        values[eval_first + offset] = _floats(cols[col], eval_idx)
+    n_points = int(per_line.sum())
+    steps = np.empty(n_points, dtype=np.int64)
+    codes = np.empty(n_points, dtype=np.int64)
+    values = np.empty(n_points, dtype=np.float64)
+    iter_steps, iter_values = _iter_columns(iter_rows)
+    for offset in range(3):
+        at = first_point[is_iter] + offset
+        steps[at] = iter_steps
+        codes[at] = offset
+        values[at] = iter_values[offset]
+    eval_steps = np.array([m.group(1) for m in evals], dtype=np.int64)
+    for offset in range(2):
+        at = first_point[is_eval] + offset
+        steps[at] = eval_steps
+        codes[at] = 3 + offset
+        values[at] = _floats(tuple(m.group(2 + offset) for m in evals))
     # nanoGPT prints mfu -100.00% until it has measured 5 iterations: not a measurement.
-    mfu_points = codes == 2
-    values[mfu_points & (values == -100.0)] = np.nan
-    meta["records"] = {"iter": n_iter, "eval": n_eval}
-    return assemble(line_steps[line_of_point], codes, values, names, meta, _run_name(path, meta))
+    values[(codes == 2) & (values == -100.0)] = np.nan
+    return assemble(steps, codes, values, names, meta, name)
 
 
-def _floats(column: tuple[str, ...], index: Any) -> Any:
-    """Column of number strings (some empty: an optional field absent) -> float array (NaN if absent)."""
+def _iters_before(text: str, evals: list[Any]) -> Any:
+    """For each eval line, how many iter records come before it in the file."""
     import numpy as np
 
-    picked = np.array(column, dtype=object)[index]
-    picked[picked == ""] = "nan"
-    return np.array(picked.tolist(), dtype=np.float64)
+    counts, pos, seen = [], 0, 0
+    for m in evals:
+        seen += text.count("\niter ", pos, m.start()) + (pos == 0 and text.startswith("iter "))
+        pos = m.start()
+        counts.append(seen)
+    return np.array(counts, dtype=np.int64)
+
+
+def _iter_columns(rows: list[tuple[str, ...]]) -> tuple[Any, list[Any]]:
+    """Steps and (loss, time, mfu) arrays of the iter records, converted by numpy in one go."""
+    import numpy as np
+
+    try:
+        table = np.array(rows, dtype=[("step", "i8"), ("loss", "f8"), ("time", "f8"), ("mfu", "f8")])
+        return table["step"], [table["loss"], table["time"], table["mfu"]]
+    except ValueError:  # an absent mfu field or a malformed number: column by column
+        columns = list(zip(*rows)) or [()] * 4
+        return np.array(columns[0], dtype=np.int64), [_floats(c) for c in columns[1:]]
+
+
+def _floats(column: tuple[str, ...]) -> Any:
+    """A column of number strings -> float array; an empty string (field absent on that line) is NaN."""
+    import numpy as np
+
+    if "" in column:
+        column = tuple(x or "nan" for x in column)
+    try:
+        return np.array(column, dtype=np.float64)
+    except ValueError:  # a malformed number somewhere: convert one by one
+        return np.array([_float(x) for x in column], dtype=np.float64)
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+def _other_lines(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of every line not starting like a record, without a per-line Python loop."""
+    shifted = "\n" + text
+    out = []
+    lineno, pos = 0, 0
+    for m in _OTHER_LINE.finditer(shifted):
+        if m.end() == len(shifted) and not m.group(1) and text.endswith("\n"):
+            break  # the empty "line" after the final newline
+        lineno += shifted.count("\n", pos, m.start() + 1)
+        pos = m.start() + 1
+        out.append((lineno, m.group(1)))
+    return out
 
 
 def _run_name(path: Path, meta: dict[str, Any]) -> str:
@@ -120,18 +171,14 @@ def _run_name(path: Path, meta: dict[str, Any]) -> str:
 def _read_other_lines(text: str, account: LineAccount, meta: dict[str, Any]) -> None:
     """Classify the lines that are not records: header facts into meta, noise ignored, the rest unparsed."""
     config: dict[str, Any] = meta["config"]
-    lines = text.split("\n")
-    if text.endswith("\n"):
-        lines.pop()
-    others = [(i, line) for i, line in enumerate(lines, 1) if not line.startswith(_RECORD_PREFIX)]
-    prefixed = len(lines) - len(others)
-    if prefixed != account.used:  # record-like lines that did not match the grammar (e.g. cut short)
-        for i, line in enumerate(lines, 1):
-            if line.startswith(_RECORD_PREFIX) and not _RECORD.match(line):
-                if _SNIFF.match(line) or not is_noise(line):
-                    account.unknown(i, line)
-                else:
-                    account.ignored += 1
+    # Record-like lines (starting "iter " or "step ") are counted with str.count; only when some of them did
+    # not match the grammar (e.g. a line cut short) are they looked at one by one.
+    prefixed = sum(text.count("\n" + p) + text.startswith(p) for p in _RECORD_PREFIX)
+    if prefixed != account.used:
+        for i, line in enumerate(text.split("\n"), 1):
+            if line.startswith(_RECORD_PREFIX) and not (_ITER.match(line) or _EVAL.match(line)):
+                account.unknown(i, line)
+    others = _other_lines(text)
     for i, raw in others:
         line = visible(raw)
         if m := _TOKENS_PER_ITER.match(line):
