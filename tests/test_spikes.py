@@ -50,9 +50,9 @@ def test_smooth_curve_without_noise_gives_no_huge_scores():
     # a CI golden trace: no noise at all, the MAD is ~0; the relative floor must keep it quiet
     steps = np.arange(1, 101)
     y = 2.75 + 5.3 * np.exp(-steps / 25.0)
-    scores = spikes.robust_scores(y)
-    z = (y - scores.base_up) / scores.scale
-    assert np.nanmax(np.abs(z)) < spikes.SPIKE_Z
+    scores = spikes.robust_scores(y, steps)
+    assert np.nanmax((y - scores.base_up) / scores.scale) < 1  # upward scores stay small
+    assert np.nanmin((y - scores.base_down) / scores.scale) > -1  # and so do downward ones
     assert spikes.analyze(run_of(steps, y)).spikes == []
 
 

@@ -208,7 +208,10 @@ def hypergeom_tail(population: int, successes: int, draws: int, observed: int) -
         return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
     mean = draws * successes / population if population else 0.0
-    lo, hi = max(observed, 0, draws - (population - successes)), min(draws, successes)
+    floor = max(0, draws - (population - successes))  # the smallest count possible
+    if observed <= floor:
+        return mean, 1.0
+    lo, hi = observed, min(draws, successes)
     if lo > hi:
         return mean, 0.0 if observed > hi else 1.0
     total = log_comb(population, draws)
