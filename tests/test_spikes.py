@@ -406,3 +406,16 @@ def test_analyze_has_a_spikes_section(spiky_log):
     assert any(f["analyzer"] == "spikes" for f in doc["findings"])
     text = runner.invoke(app, ["analyze", str(spiky_log)])
     assert text.exit_code == 0 and "<<< SPIKE" in text.stdout
+
+
+def test_slow_climb_at_the_end_is_a_rising_end_not_a_spike():
+    # the BigScience 3D-perf shape: recovered from a blow-up, then climbing steadily again (11.65 -> 20.4)
+    steps = np.arange(1, 63)
+    y = np.concatenate([[12.44, 12.45], np.linspace(44.2, 11.65, 29), np.linspace(11.84, 20.44, 31)])
+    result = spikes.analyze(run_of(steps, y))
+    assert [(s.step, s.kind) for s in ups(result)] == [(3, "sustained")]
+    r = result.rising_end
+    assert r["from_step"] == 31 and r["to_step"] == 62 and r["pct"] == pytest.approx(100 * (20.44 / 11.65 - 1), abs=1)
+    assert any(f.severity is Severity.PROBLEM and "rising since step 31" in f.title for f in result.findings)
+    steps, clean = curve()
+    assert spikes.analyze(run_of(steps, clean)).rising_end is None

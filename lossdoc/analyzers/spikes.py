@@ -59,6 +59,10 @@ RISE_LOOKBACK_WINDOWS = 8  # looked for over the 8 windows (1024 points on a den
 GRAD_RISE_RATIO = 1.5  # grad norm just before the spike >= 1.5x its earlier median ...
 GRAD_RISE_POINTS = 5  # ... over the last 5 logged points, rising in at least 4 of them, is "climbing"
 
+RISING_END_REL = 0.05  # train loss at the end > 5% above its (smoothed) minimum ...
+RISING_END_POINTS = 3  # ... with at least 3 smoothed points after the minimum: the run is drifting upward
+RISING_END_PROBLEM = 0.20  # a rise of 20% or more is a problem, below that a warning
+
 # --- best val / checkpoint ------------------------------------------------------------------------------------
 VAL_WORSE_Z = 3.0  # latest val worse than the best by > 3 robust scales of eval-to-eval noise ...
 VAL_WORSE_REL = 0.01  # ... and by > 1% of the best loss, is "worse than the best"
@@ -110,6 +114,7 @@ class SpikesResult:
     val_upticks: list[dict[str, Any]]
     tokens_per_step: float | None
     findings: list[Finding]
+    rising_end: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,6 +126,7 @@ class SpikesResult:
             "val_upticks": self.val_upticks,
             "best": self.best,
             "nonfinite": self.nonfinite,
+            "rising_end": self.rising_end,
             "tokens_per_step": self.tokens_per_step,
             "findings": [f.to_json() for f in self.findings],
         }
@@ -323,6 +329,7 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
     best = _best_val(run, lr)
     plateaus, upticks = _plateaus.find(series)
 
+    rising = _rising_end(series["train/loss"], spikes) if "train/loss" in series else None
     result = SpikesResult(
         series=names,
         spikes=spikes,
@@ -334,9 +341,35 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
         val_upticks=upticks,
         tokens_per_step=tokens_per_step,
         findings=[],
+        rising_end=rising,
     )
     result.findings = _findings(result)
     return result
+
+
+def _rising_end(train: Any, spikes: list[Spike]) -> dict[str, Any] | None:
+    """A train loss that has been climbing since its minimum without a spike to explain it (slow divergence)."""
+    import numpy as np
+
+    ok = np.isfinite(train.to_numpy(dtype=float))
+    steps, values = train.index.to_numpy()[ok], train.to_numpy(dtype=float)[ok]
+    if len(values) < RISING_END_POINTS + 2:
+        return None
+    xs, ys = _plateaus._smoothed(steps, values)
+    k = int(np.argmin(ys))
+    if len(ys) - 1 - k < RISING_END_POINTS or ys[-1] - ys[k] <= RISING_END_REL * abs(ys[k]):
+        return None
+    start = int(xs[k])
+    if any(sp.series == "train/loss" and sp.kind == "divergence" and sp.step >= start for sp in spikes):
+        return None  # a diverging spike already explains the rise
+    return {
+        "series": "train/loss",
+        "from_step": start,
+        "from": float(ys[k]),
+        "to_step": int(xs[-1]),
+        "to": float(ys[-1]),
+        "pct": 100.0 * float(ys[-1] - ys[k]) / abs(float(ys[k])),
+    }
 
 
 def _tokens_per_step(run: Run) -> float | None:
@@ -632,6 +665,20 @@ def _findings(r: SpikesResult) -> list[Finding]:
                 advice="Restart from the last checkpoint before this step; check for fp16 overflow, a too-high LR "
                 "or a corrupt batch at this step.",
                 steps=(nf["step"], nf["step"]),
+            )
+        )
+    if r.rising_end:
+        re_ = r.rising_end
+        out.append(
+            Finding(
+                NAME,
+                Severity.PROBLEM if re_["pct"] >= 100 * RISING_END_PROBLEM else Severity.WARNING,
+                f"train/loss has been rising since step {re_['from_step']:,}: {re_['from']:.4g} → {re_['to']:.4g} "
+                f"(+{re_['pct']:.0f}%) by step {re_['to_step']:,}",
+                evidence=dict(re_),
+                advice=f"The run is drifting upward (slow divergence): stop it and restart from a checkpoint at or "
+                f"before step {re_['from_step']:,} with a lower LR.",
+                steps=(re_["from_step"], re_["to_step"]),
             )
         )
     upward = [s for s in r.spikes if s.jump > 0]

@@ -74,6 +74,12 @@ def render(console: Console, result: Any) -> None:
 
     for nf in result.nonfinite:
         console.print(f"[bold red]{nf['series']} is {nf['value']} from step {fmt(nf['step'])}[/bold red] ({nf['count']} points)")
+    if result.rising_end:
+        r = result.rising_end
+        console.print(
+            f"[bold red]train/loss rising since step {fmt(r['from_step'])}[/bold red]: {r['from']:.4f} → {r['to']:.4f} "
+            f"(+{r['pct']:.0f}%) by step {fmt(r['to_step'])}"
+        )
     b = result.best
     if b:
         verdict = "worse" if b["worse"] else "within noise of it"
