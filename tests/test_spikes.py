@@ -146,6 +146,7 @@ def test_noisy_benign_spike_with_val_unaffected():
     big = max(train, key=lambda s: s.jump_pct)
     assert big.step == 14257 and big.kind == "single-step"
     assert not [s for s in result.spikes if s.series == "val/loss"]
+    assert (big.val_before, big.val_after, big.val_affected) == (val[114], val[115], False)  # evals 14250, 14375
 
 
 def test_rising_trend_lr_and_grad_norm_before_a_spike():
@@ -324,6 +325,7 @@ def test_corpus_modded_nanogpt_fp4_spike_val_unaffected():
     big = max(ups(result), key=lambda s: s.jump)
     assert (big.step, big.kind) == (14257, "single-step")
     assert big.peak == pytest.approx(6.2785)
+    assert (big.val_before, big.val_after, big.val_affected) == (3.1609, 3.1585, False)
     assert not [s for s in result.spikes if s.series == "val/loss" and 14_000 <= s.step <= 14_500]
 
 
@@ -334,6 +336,18 @@ def test_corpus_bigscience_13b_spike():
     assert (sp.step, sp.peak_step) == (29050, 29060)
     assert sp.before == pytest.approx(2.77, abs=0.01) and sp.peak == pytest.approx(8.715872)
     assert sp.kind == "divergence" and sp.lr == pytest.approx(9.849e-05)
+
+
+def test_sustained_spike_that_moves_val_is_marked():
+    steps, y = curve()
+    bump = np.zeros_like(y)
+    bump[5010:5400] = 0.30 * (1 - np.arange(390) / 390)
+    y = y * (1 + bump)
+    vsteps = np.arange(0, 10_000, 250)
+    val = 3.0 + 7.8 * (1 + vsteps / 50.0) ** -0.45
+    val[vsteps == 5250] *= 1.2  # the eval after the spike sees it
+    (sp,) = ups(spikes.analyze(run_of(steps, y, **{"val/loss": (vsteps, val)})))
+    assert sp.step == 5010 and sp.val_affected is True and sp.val_after == pytest.approx(val[21])
 
 
 runner = CliRunner()

@@ -96,6 +96,9 @@ class Spike:
     grad_norm_rising: bool | None = None
     rising_before: dict[str, Any] | None = None
     shard_boundary: str | None = None
+    val_before: float | None = None  # train spikes: last eval at or before the onset ...
+    val_after: float | None = None  # ... and the first eval after it
+    val_affected: bool | None = None  # val rose by more than eval noise (VAL_WORSE_Z, VAL_WORSE_REL)
     window: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -314,6 +317,8 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
     other = {n: s for n, s in series.items()}
     for sp in spikes:
         sp.window = _window_rows(sp, other)
+    if "val/loss" in series:
+        _val_effect(spikes, series["val/loss"])
 
     main = "train/loss" if "train/loss" in eligible else ("val/loss" if "val/loss" in eligible else None)
     main_steps = [sp.step for sp in spikes if sp.series == main and sp.jump > 0]
@@ -345,6 +350,34 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
     )
     result.findings = _findings(result)
     return result
+
+
+def _val_noise(values: np.ndarray) -> float:
+    """Eval-to-eval noise: robust sd of successive differences / sqrt(2) (0 with fewer than 3 differences)."""
+    import numpy as np
+
+    diffs = np.diff(values)
+    if len(diffs) < 3:
+        return 0.0
+    return MAD_TO_SIGMA * float(np.median(np.abs(diffs - np.median(diffs)))) / math.sqrt(2)
+
+
+def _val_effect(spikes: list[Spike], val: Any) -> None:
+    """For each train spike: the evals around it and whether val moved by more than its noise."""
+    import numpy as np
+
+    ok = np.isfinite(val.to_numpy(dtype=float))
+    steps, values = val.index.to_numpy()[ok], val.to_numpy(dtype=float)[ok]
+    noise = _val_noise(values)
+    for sp in spikes:
+        if sp.series != "train/loss":
+            continue
+        k = int(np.searchsorted(steps, sp.step, side="right"))  # evals at steps <= onset: [0, k)
+        if k == 0 or k >= len(steps):
+            continue
+        sp.val_before, sp.val_after = float(values[k - 1]), float(values[k])
+        margin = max(VAL_WORSE_Z * noise, VAL_WORSE_REL * abs(sp.val_before))
+        sp.val_affected = bool(sp.val_after - sp.val_before > margin)
 
 
 def _rising_end(train: Any, spikes: list[Spike]) -> dict[str, Any] | None:
@@ -583,10 +616,7 @@ def _best_val(run: Run, lr: Any) -> dict[str, Any] | None:
     k = int(np.argmin(val.to_numpy()))
     best_step, best_loss = int(val.index[k]), float(val.iloc[k])
     latest_step, latest = int(val.index[-1]), float(val.iloc[-1])
-    diffs = np.diff(val.to_numpy(dtype=float))
-    noise = (
-        MAD_TO_SIGMA * float(np.median(np.abs(diffs - np.median(diffs)))) / math.sqrt(2) if len(diffs) >= 3 else 0.0
-    )
+    noise = _val_noise(val.to_numpy(dtype=float))
     margin = max(VAL_WORSE_Z * noise, VAL_WORSE_REL * best_loss)
     interval, source = _checkpoint_interval(run, val.index.to_numpy())
     checkpoint = (best_step // interval) * interval if interval else best_step
@@ -702,7 +732,8 @@ def _findings(r: SpikesResult) -> list[Finding]:
             Finding(
                 NAME,
                 Severity.INFO,
-                f"{len(singles)} single-step spike(s), back at the next point; largest {_describe(top)}",
+                f"{len(singles)} single-step spike(s), back at the next point; largest {_describe(top)}"
+                + _val_note(top),
                 evidence={"count": len(singles), "largest_step": top.step, "largest_jump_pct": top.jump_pct},
                 advice="One-step spikes are typically a bad batch; harmless unless they recur at the same data "
                 "position (log the batch/shard index to check).",
@@ -791,6 +822,13 @@ def _findings(r: SpikesResult) -> list[Finding]:
     return out
 
 
+def _val_note(sp: Spike) -> str:
+    if sp.val_affected is None:
+        return ""
+    word = "val rose" if sp.val_affected else "val unaffected"
+    return f"; {word} ({sp.val_before:.4g} → {sp.val_after:.4g} at the next eval)"
+
+
 def _spike_finding(sp: Spike) -> Finding:
     parts = [f"Spike in {_describe(sp)}"]
     if sp.kind == "sustained":
@@ -817,6 +855,8 @@ def _spike_finding(sp: Spike) -> Finding:
         extra.append(f"grad norm climbing into it ({sp.grad_norm_before:.3g} → {sp.grad_norm:.3g})")
     if sp.shard_boundary:
         extra.append(f"just after shard boundary {sp.shard_boundary}")
+    if sp.val_affected is not None:
+        extra.append(_val_note(sp)[2:])
     title = "".join(parts) + ("; " + "; ".join(extra) if extra else "")
     end = sp.recovery_step if sp.recovery_step is not None else sp.peak_step
     return Finding(

@@ -168,4 +168,7 @@ def _context_table(console: Console, sp: Any) -> None:
         lines.append(g)
     if sp.shard_boundary:
         lines.append(f"after shard boundary: {sp.shard_boundary}")
+    if sp.val_affected is not None:
+        word = "val rose" if sp.val_affected else "val unaffected"
+        lines.append(f"{word}: {sp.val_before:.4f} → {sp.val_after:.4f} at the next eval")
     console.print("  " + "; ".join(lines), highlight=False)
