@@ -112,7 +112,11 @@ def score_clean(total_steps: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     print(f"\nClean curves ({total_steps:,} steps each row, in curves of 100,000 steps)")
     print(f"{'noise':<28} {'false positives':>16} {'per 100K steps':>15}   target")
-    for label, noise, heavy in (("1% Gaussian", 0.01, False), ("3% Gaussian", 0.03, False), ("1% Student-t (df 5)", 0.01, True)):
+    for label, noise, heavy in (
+        ("1% Gaussian", 0.01, False),
+        ("3% Gaussian", 0.03, False),
+        ("1% Student-t (df 5)", 0.01, True),
+    ):
         fp = 0
         for _ in range(max(1, total_steps // 100_000)):
             y = base_curve(100_000, noise, rng, heavy)

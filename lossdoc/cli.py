@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -24,10 +24,10 @@ app = typer.Typer(
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of a report.")]
-FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="Force a reader (see `lossdoc formats`).")]
-RunOpt = Annotated[Optional[str], typer.Option("--run", help="Which run of a multi-run file (name or 1-based index).")]
+FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="Force a reader (see `lossdoc formats`).")]
+RunOpt = Annotated[str | None, typer.Option("--run", help="Which run of a multi-run file (name or 1-based index).")]
 FailOnOpt = Annotated[
-    Optional[str], typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
+    str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
 ]
 LogArg = Annotated[Path, typer.Argument(help="The training log (file or directory).", show_default=False)]
 
@@ -121,7 +121,7 @@ def show(
     json: JsonOpt = False,
     format: FormatOpt = None,
     to: Annotated[
-        Optional[Path], typer.Option("--to", help="Also write the tidy points to FILE (.csv, .jsonl or .parquet).")
+        Path | None, typer.Option("--to", help="Also write the tidy points to FILE (.csv, .jsonl or .parquet).")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the first lines not understood.")] = False,
 ) -> None:
@@ -185,7 +185,7 @@ def spikes(
     run: RunOpt = None,
     fail_on: FailOnOpt = None,
     shard_map: Annotated[
-        Optional[Path],
+        Path | None,
         typer.Option(
             "--shard-map",
             help='JSON: [{"shard": NAME, "start_step": N} or {"shard": NAME, "start_token": N}, …] '

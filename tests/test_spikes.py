@@ -377,8 +377,18 @@ def test_cli_json(spiky_log):
     for key in ("spikes", "periodicity", "plateaus", "best"):
         assert key in doc
     (sp,) = [s for s in doc["spikes"] if s["series"] == "train/loss"]
-    for key in ("step", "series", "before", "peak", "jump", "jump_pct", "kind", "recovery_steps", "tokens_wasted",
-                "shard_boundary"):
+    for key in (
+        "step",
+        "series",
+        "before",
+        "peak",
+        "jump",
+        "jump_pct",
+        "kind",
+        "recovery_steps",
+        "tokens_wasted",
+        "shard_boundary",
+    ):
         assert key in sp
     assert (sp["step"], sp["kind"], sp["tokens_wasted"]) == (2000, "single-step", 524288)
     assert {"period_steps", "score"} <= set(doc["periodicity"]) and {"step", "loss"} <= set(doc["best"])

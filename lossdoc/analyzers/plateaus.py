@@ -30,8 +30,8 @@ def _smoothed(steps: Any, values: Any) -> tuple[Any, Any]:
     if n <= PLATEAU_BINS:
         return steps.astype(float), values
     edges = np.linspace(0, n, PLATEAU_BINS + 1).astype(int)
-    mids = np.array([np.median(steps[a:b]) for a, b in zip(edges[:-1], edges[1:])])
-    meds = np.array([np.median(values[a:b]) for a, b in zip(edges[:-1], edges[1:])])
+    mids = np.array([np.median(steps[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    meds = np.array([np.median(values[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
     return mids, meds
 
 

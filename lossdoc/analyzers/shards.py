@@ -91,8 +91,7 @@ def periodicity(spike_steps: list[int], eligible: np.ndarray, spacing: float) ->
 # ---------------------------------------------------------------------------------------------------------------
 
 SHARD_MAP_HELP = (
-    'a JSON list of {"shard": NAME, "start_step": N} or {"shard": NAME, "start_token": N}, '
-    'or {"steps_per_shard": N}'
+    'a JSON list of {"shard": NAME, "start_step": N} or {"shard": NAME, "start_token": N}, or {"steps_per_shard": N}'
 )
 
 
@@ -106,7 +105,9 @@ def load_shard_map(path: str | Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"shard map {path}: cannot read ({exc})") from None
     except json.JSONDecodeError as exc:
-        raise InputError(f"shard map {path}: not valid JSON ({exc.msg} at line {exc.lineno}); expected {SHARD_MAP_HELP}") from None
+        raise InputError(
+            f"shard map {path}: not valid JSON ({exc.msg} at line {exc.lineno}); expected {SHARD_MAP_HELP}"
+        ) from None
     return parse_shard_map(doc, f"shard map {path}")
 
 
@@ -117,14 +118,16 @@ def parse_shard_map(doc: Any, where: str = "shard map") -> dict[str, Any]:
     if isinstance(doc, dict):
         n = doc.get("steps_per_shard")
         if isinstance(n, bool) or not isinstance(n, (int, float)) or n <= 0 or not float(n).is_integer():
-            raise InputError(f"{where}: steps_per_shard must be a positive integer (got {n!r}); expected {SHARD_MAP_HELP}")
+            raise InputError(
+                f"{where}: steps_per_shard must be a positive integer (got {n!r}); expected {SHARD_MAP_HELP}"
+            )
         return {"steps_per_shard": int(n)}
     if not isinstance(doc, list) or not doc:
         raise InputError(f"{where}: expected {SHARD_MAP_HELP}")
     entries = []
     for k, item in enumerate(doc):
         if not isinstance(item, dict) or "shard" not in item:
-            raise InputError(f"{where}: entry {k + 1} is not an object with a \"shard\" key; expected {SHARD_MAP_HELP}")
+            raise InputError(f'{where}: entry {k + 1} is not an object with a "shard" key; expected {SHARD_MAP_HELP}')
         unit = "step" if "start_step" in item else ("token" if "start_token" in item else None)
         if unit is None:
             raise InputError(f"{where}: entry {k + 1} ({item['shard']!r}) has neither start_step nor start_token")
@@ -216,6 +219,7 @@ def hypergeom_tail(population: int, successes: int, draws: int, observed: int) -
         return mean, 0.0 if observed > hi else 1.0
     total = log_comb(population, draws)
     tail = sum(
-        math.exp(log_comb(successes, k) + log_comb(population - successes, draws - k) - total) for k in range(lo, hi + 1)
+        math.exp(log_comb(successes, k) + log_comb(population - successes, draws - k) - total)
+        for k in range(lo, hi + 1)
     )
     return mean, float(min(1.0, tail))

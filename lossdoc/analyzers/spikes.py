@@ -535,9 +535,7 @@ def _grad_facts(spike: Spike, grad: Any, step: int) -> None:
         spike.grad_norm_before = float(np.median(earlier))
         if len(last) >= GRAD_RISE_POINTS - 1 and spike.grad_norm_before > 0:
             ups = int((np.diff(last) > 0).sum())
-            spike.grad_norm_rising = bool(
-                last[-1] >= GRAD_RISE_RATIO * spike.grad_norm_before and ups >= len(last) - 2
-            )
+            spike.grad_norm_rising = bool(last[-1] >= GRAD_RISE_RATIO * spike.grad_norm_before and ups >= len(last) - 2)
 
 
 def _rising_before(y: np.ndarray, steps: np.ndarray, sc: Scores, i: int) -> dict[str, Any] | None:
@@ -584,7 +582,14 @@ def _window_rows(spike: Spike, series: dict[str, Any]) -> list[dict[str, Any]]:
         t = _exact(train, step)
         v = _exact(val, step)
         main = t if spike.series == "train/loss" else v
-        rows.append({"step": step, "train": t, "val": v, "delta": (main - prev) if (main is not None and prev is not None) else None})
+        rows.append(
+            {
+                "step": step,
+                "train": t,
+                "val": v,
+                "delta": (main - prev) if (main is not None and prev is not None) else None,
+            }
+        )
         prev = main if main is not None else prev
     return rows
 
@@ -747,7 +752,8 @@ def _findings(r: SpikesResult) -> list[Finding]:
             Finding(
                 NAME,
                 Severity.WARNING,
-                f"{len(down)} downward outlier(s): loss far below its neighbours for one point; largest {_describe(top)}",
+                f"{len(down)} downward outlier(s): loss far below its neighbours for one point; "
+                f"largest {_describe(top)}",
                 evidence={"count": len(down), "largest_step": top.step, "largest_jump_pct": top.jump_pct},
                 advice="A loss that drops far below its neighbours and comes straight back is a data or logging "
                 "problem (an empty/duplicated batch, a short sequence, a mis-averaged loss), not progress.",
@@ -839,14 +845,17 @@ def _spike_finding(sp: Spike) -> Finding:
         severity = Severity.WARNING
         advice = "A spike that needs recovery costs compute; if they repeat, lower the LR or tighten grad clipping."
     else:
-        parts.append(f"; not back in the pre-spike band by the end of the log ({100 * sp.recovered_fraction:.0f}% recovered)")
+        parts.append(
+            f"; not back in the pre-spike band by the end of the log ({100 * sp.recovered_fraction:.0f}% recovered)"
+        )
         severity = Severity.PROBLEM
         advice = "Divergence: restart from a checkpoint before the spike with a lower LR (or skip the batches there)."
     extra = []
     if sp.rising_before:
         rb = sp.rising_before
         extra.append(
-            f"loss was rising before it: {rb['from']:.4g} → {rb['to']:.4g} from step {rb['from_step']:,} (+{rb['pct']:.0f}%)"
+            f"loss was rising before it: {rb['from']:.4g} → {rb['to']:.4g} "
+            f"from step {rb['from_step']:,} (+{rb['pct']:.0f}%)"
         )
     if sp.lr is not None:
         frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of peak" if sp.lr_frac_of_peak is not None else ""

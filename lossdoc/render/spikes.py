@@ -36,12 +36,16 @@ def render(console: Console, result: Any) -> None:
     if not spikes:
         console.print(f"No spikes in {', '.join(result.series)} (robust z > 6 against the trailing 128 points).")
     for name, items in by_series.items():
-        kinds = {k: sum(1 for s in items if s.kind == k and s.jump > 0) for k in ("single-step", "sustained", "divergence")}
+        kinds = {
+            k: sum(1 for s in items if s.kind == k and s.jump > 0) for k in ("single-step", "sustained", "divergence")
+        }
         down = sum(1 for s in items if s.jump < 0)
         parts = [f"{v} {k}" for k, v in kinds.items() if v]
         if down:
             parts.append(f"{down} downward outlier(s)")
-        console.print(f"[bold]{name}[/bold]: {len(items)} anomal{'y' if len(items) == 1 else 'ies'} ({', '.join(parts)})")
+        console.print(
+            f"[bold]{name}[/bold]: {len(items)} anomal{'y' if len(items) == 1 else 'ies'} ({', '.join(parts)})"
+        )
 
     for sp in _order(spikes)[:TABLES]:
         _context_table(console, sp)
@@ -73,7 +77,9 @@ def render(console: Console, result: Any) -> None:
             console.print(f"[dim]… and {len(spikes) - LIST_ROWS} more (--json lists all)[/dim]")
 
     for nf in result.nonfinite:
-        console.print(f"[bold red]{nf['series']} is {nf['value']} from step {fmt(nf['step'])}[/bold red] ({nf['count']} points)")
+        console.print(
+            f"[bold red]{nf['series']} is {nf['value']} from step {fmt(nf['step'])}[/bold red] ({nf['count']} points)"
+        )
     if result.rising_end:
         r = result.rising_end
         console.print(
@@ -84,7 +90,8 @@ def render(console: Console, result: Any) -> None:
     if b:
         verdict = "worse" if b["worse"] else "within noise of it"
         console.print(
-            f"\nBest val {b['loss']:.4f} at step {fmt(b['step'])}; latest {b['latest']:.4f} at {fmt(b['latest_step'])} is "
+            f"\nBest val {b['loss']:.4f} at step {fmt(b['step'])}; "
+            f"latest {b['latest']:.4f} at {fmt(b['latest_step'])} is "
             f"{verdict} (margin {b['margin']:.3g})"
             + (f"; nearest checkpoint: step {fmt(b['checkpoint_step'])}" if b["worse"] else "")
         )
@@ -99,7 +106,8 @@ def render(console: Console, result: Any) -> None:
     if result.shards:
         s = result.shards
         console.print(
-            f"Shard map: {s['spikes_near_boundary']} of {s['spikes']} spikes within {fmt(s['window_steps'])} steps after "
+            f"Shard map: {s['spikes_near_boundary']} of {s['spikes']} spikes "
+            f"within {fmt(s['window_steps'])} steps after "
             f"one of {s['boundaries']} boundaries (chance {s['expected_by_chance']:.1f}, p = {s['p_value']:.3g})"
         )
     for pl in result.plateaus:
@@ -157,7 +165,9 @@ def _context_table(console: Console, sp: Any) -> None:
         lines.append(f"not recovered by the end of the log ({100 * sp.recovered_fraction:.0f}% of the jump given back)")
     if sp.rising_before:
         rb = sp.rising_before
-        lines.append(f"rising before: {rb['from']:.4f} → {rb['to']:.4f} from step {rb['from_step']:,} (+{rb['pct']:.0f}%)")
+        lines.append(
+            f"rising before: {rb['from']:.4f} → {rb['to']:.4f} from step {rb['from_step']:,} (+{rb['pct']:.0f}%)"
+        )
     if sp.lr is not None:
         frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of peak" if sp.lr_frac_of_peak is not None else ""
         lines.append(f"LR {sp.lr:.2e}{frac}")
