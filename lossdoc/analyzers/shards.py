@@ -20,9 +20,9 @@ if TYPE_CHECKING:
     import numpy as np
 
 PERIOD_P = 0.01  # p-value below which a period / shard association is reported (strict: one test per log)
-PERIOD_TRIALS = 400  # random placements for the periodicity test (p resolution 0.0025)
+PERIOD_TRIALS = 200  # random placements for the periodicity test (smallest p 1/201 = 0.005 < PERIOD_P)
 PERIOD_MIN_SPIKES = 3  # two spikes give an interval, not a period
-PERIOD_MAX_SPIKES = 100  # the largest this many are used (the test is O(spikes x candidates))
+PERIOD_MAX_SPIKES = 100  # only the first 100 spikes are used (the test is O(spikes x candidates x trials))
 PERIOD_MIN_SPACINGS = 4  # a period must span at least 4 logged points, else phases are quantised
 PERIOD_HARMONIC_TOL = 0.05  # among periods scoring within 0.05 of the best, the longest is the fundamental
 SHARD_WINDOW_FRAC = 0.05  # "just after a boundary" = within 5% of the median shard length ...

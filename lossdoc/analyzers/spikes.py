@@ -245,9 +245,11 @@ def detect(y: np.ndarray, scores: Scores | None = None, steps: np.ndarray | None
         peak = i + int(np.argmax(y[i : (j if j < n else n)]))
         events.append(Event(onset=i, end=j, peak=peak, z=float(z_up[i]), direction=1, recovered=j < n))
         busy_until = j
-    spans = [(e.onset, e.end) for e in events]
+    busy = np.zeros(n, dtype=bool)  # inside an upward spike (onset .. recovery)
+    for e in events:
+        busy[e.onset : e.end] = True
     for i in np.flatnonzero(z_down < -SPIKE_Z).tolist():
-        if i + 1 >= n or any(lo <= i < hi for lo, hi in spans):
+        if i + 1 >= n or busy[i]:
             continue
         low = sc.level[i] - BAND_Z * sc.scale[i]
         if forward[i + 1] >= low:  # isolated: back inside the band at once
@@ -314,9 +316,9 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
         for ev in detect(y, sc, st):
             spikes.append(_spike_facts(name, ev, y, st, sc, tokens_per_step, lr, grad, tokens))
     spikes.sort(key=lambda s: (s.step, s.series))
-    other = {n: s for n, s in series.items()}
+    arrays = {n: (s.index.to_numpy(), s.to_numpy(dtype=float)) for n, s in series.items()}
     for sp in spikes:
-        sp.window = _window_rows(sp, other)
+        sp.window = _window_rows(sp, arrays)
     if "val/loss" in series:
         _val_effect(spikes, series["val/loss"])
 
@@ -565,43 +567,41 @@ def _rising_before(y: np.ndarray, steps: np.ndarray, sc: Scores, i: int) -> dict
     }
 
 
-def _window_rows(spike: Spike, series: dict[str, Any]) -> list[dict[str, Any]]:
+def _window_rows(spike: Spike, arrays: dict[str, tuple[np.ndarray, np.ndarray]]) -> list[dict[str, Any]]:
     """Rows of the spike table: points of the spike's series around it, with the other loss where logged."""
     import numpy as np
 
-    s = series[spike.series]
-    steps = s.index.to_numpy()
+    steps, values = arrays[spike.series]
     i = int(np.searchsorted(steps, spike.step))
     j = int(np.searchsorted(steps, spike.recovery_step)) if spike.recovery_step is not None else i
-    hi = min(len(steps), max(i + TABLE_AFTER, min(j + 1, i + 2 * TABLE_AFTER)))
-    chosen = steps[max(0, i - TABLE_BEFORE) : hi]
-    train, val = series.get("train/loss"), series.get("val/loss")
-    rows = []
-    prev = None
-    for step in chosen.tolist():
-        t = _exact(train, step)
-        v = _exact(val, step)
-        main = t if spike.series == "train/loss" else v
-        rows.append(
-            {
-                "step": step,
-                "train": t,
-                "val": v,
-                "delta": (main - prev) if (main is not None and prev is not None) else None,
-            }
-        )
-        prev = main if main is not None else prev
-    return rows
+    lo, hi = max(0, i - TABLE_BEFORE), min(len(steps), max(i + TABLE_AFTER, min(j + 1, i + 2 * TABLE_AFTER)))
+    chosen = steps[lo:hi]
+    columns = {}
+    for name in ("train/loss", "val/loss"):
+        if name == spike.series:
+            columns[name] = values[lo:hi].tolist()
+        else:
+            columns[name] = _exact(arrays.get(name), chosen)
+    main = values[lo:hi]
+    deltas = [None] + np.diff(main).tolist()
+    return [
+        {"step": step, "train": t, "val": v, "delta": d}
+        for step, t, v, d in zip(chosen.tolist(), columns["train/loss"], columns["val/loss"], deltas, strict=True)
+    ]
 
 
-def _exact(series: Any, step: int) -> float | None:
-    if series is None:
-        return None
-    try:
-        value = series.loc[step]
-    except KeyError:
-        return None
-    return float(value)
+def _exact(arrays: tuple[np.ndarray, np.ndarray] | None, steps: np.ndarray) -> list[float | None]:
+    """The values logged at exactly these steps (both sorted), None where a step has no point."""
+    import numpy as np
+
+    if arrays is None:
+        return [None] * len(steps)
+    own_steps, values = arrays
+    if not len(own_steps):
+        return [None] * len(steps)
+    k = np.minimum(np.searchsorted(own_steps, steps), len(own_steps) - 1)
+    hit = own_steps[k] == steps
+    return [float(values[kk]) if h else None for kk, h in zip(k.tolist(), hit.tolist(), strict=True)]
 
 
 # ---------------------------------------------------------------------------------------------------------------
