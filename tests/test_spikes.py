@@ -443,3 +443,22 @@ def test_slow_climb_at_the_end_is_a_rising_end_not_a_spike():
     assert any(f.severity is Severity.PROBLEM and "rising since step 31" in f.title for f in result.findings)
     steps, clean = curve()
     assert spikes.analyze(run_of(steps, clean)).rising_end is None
+
+
+def test_spiky_example_log_end_to_end(tmp_path):
+    """examples/logs/llmc-stdout-spikes.log (examples/generate.py): the case the README shows."""
+    shard_map = tmp_path / "shards.json"
+    shard_map.write_text('{"steps_per_shard": 600}')
+    log = Path(__file__).resolve().parents[1] / "examples" / "logs" / "llmc-stdout-spikes.log"
+    res = runner.invoke(app, ["spikes", str(log), "--json", "--shard-map", str(shard_map)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    got = {s["step"]: s for s in doc["spikes"]}
+    assert sorted(got) == [603, 1203, 1500, 1803]
+    assert [got[s]["shard_boundary"] for s in (603, 1203, 1803)] == ["shard 1", "shard 2", "shard 3"]
+    sustained = got[1500]
+    assert sustained["kind"] == "sustained" and 60 <= sustained["recovery_steps"] <= 150
+    assert sustained["tokens_wasted"] == sustained["recovery_steps"] * 524288
+    assert sustained["grad_norm_rising"] is True and sustained["rising_before"] is not None
+    assert sustained["val_affected"] is True and got[1203]["val_affected"] is False
+    assert doc["shards"]["spikes_near_boundary"] == 3 and doc["shards"]["p_value"] < 0.01

@@ -573,17 +573,19 @@ def _window_rows(spike: Spike, arrays: dict[str, tuple[np.ndarray, np.ndarray]])
 
     steps, values = arrays[spike.series]
     i = int(np.searchsorted(steps, spike.step))
-    j = int(np.searchsorted(steps, spike.recovery_step)) if spike.recovery_step is not None else i
-    lo, hi = max(0, i - TABLE_BEFORE), min(len(steps), max(i + TABLE_AFTER, min(j + 1, i + 2 * TABLE_AFTER)))
-    chosen = steps[lo:hi]
+    keep = set(range(max(0, i - TABLE_BEFORE), min(len(steps), i + TABLE_AFTER)))
+    keep.add(int(np.searchsorted(steps, spike.peak_step)))
+    if spike.recovery_step is not None:  # the peak and the recovery get a row even when far after the onset
+        keep.add(int(np.searchsorted(steps, spike.recovery_step)))
+    idx = np.array(sorted(k for k in keep if k < len(steps)), dtype=np.int64)
+    chosen = steps[idx]
     columns = {}
     for name in ("train/loss", "val/loss"):
         if name == spike.series:
-            columns[name] = values[lo:hi].tolist()
+            columns[name] = values[idx].tolist()
         else:
             columns[name] = _exact(arrays.get(name), chosen)
-    main = values[lo:hi]
-    deltas = [None] + np.diff(main).tolist()
+    deltas = [None] + np.diff(values[idx]).tolist()  # change from the row above, as in a hand-made spike table
     return [
         {"step": step, "train": t, "val": v, "delta": d}
         for step, t, v, d in zip(chosen.tolist(), columns["train/loss"], columns["val/loss"], deltas, strict=True)
@@ -675,6 +677,10 @@ def _fmt_tokens(tokens: float) -> str:
         if tokens >= size:
             return f"{tokens / size:.3g}{unit}"
     return f"{tokens:.0f}"
+
+
+def _p_text(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def _describe(sp: Spike) -> str:
@@ -784,7 +790,7 @@ def _findings(r: SpikesResult) -> list[Finding]:
                 NAME,
                 Severity.WARNING,
                 f"Spikes recur every ~{p['period_steps']:,} steps ({p['n_spikes']} spikes, phase score "
-                f"{p['score']:.2f}, p = {p['p_value']:.3f} against random timing)",
+                f"{p['score']:.2f}, {_p_text(p['p_value'])} against random timing)",
                 evidence={k: v for k, v in p.items() if not isinstance(v, list)},
                 advice="Periodic spikes point at the data order: check which data shard/file the loader is on at "
                 "each spike (pass --shard-map to test it).",
@@ -793,12 +799,13 @@ def _findings(r: SpikesResult) -> list[Finding]:
     if r.shards:
         sh = r.shards
         sev = Severity.WARNING if sh["p_value"] < _shards.PERIOD_P else Severity.INFO
+        p_text = _p_text(sh["p_value"])
         out.append(
             Finding(
                 NAME,
                 sev,
                 f"{sh['spikes_near_boundary']} of {sh['spikes']} spikes start within {sh['window_steps']:,} steps "
-                f"after a shard boundary (chance: {sh['expected_by_chance']:.1f}, p = {sh['p_value']:.3f})",
+                f"after a shard boundary (chance: {sh['expected_by_chance']:.1f}, {p_text})",
                 evidence={k: v for k, v in sh.items() if not isinstance(v, list)},
                 advice="Inspect the shards named in the spike table; shuffle across shards or drop the bad ones."
                 if sev is Severity.WARNING

@@ -87,7 +87,9 @@ def render(console: Console, result: Any) -> None:
             f"(+{r['pct']:.0f}%) by step {fmt(r['to_step'])}"
         )
     b = result.best
-    if b:
+    if b and b["latest_step"] == b["step"]:
+        console.print(f"\nBest val {b['loss']:.4f} is the latest eval (step {fmt(b['step'])})")
+    elif b:
         verdict = "worse" if b["worse"] else "within noise of it"
         console.print(
             f"\nBest val {b['loss']:.4f} at step {fmt(b['step'])}; "
@@ -108,7 +110,7 @@ def render(console: Console, result: Any) -> None:
         console.print(
             f"Shard map: {s['spikes_near_boundary']} of {s['spikes']} spikes "
             f"within {fmt(s['window_steps'])} steps after "
-            f"one of {s['boundaries']} boundaries (chance {s['expected_by_chance']:.1f}, p = {s['p_value']:.3g})"
+            f"one of {s['boundaries']} boundaries (chance {s['expected_by_chance']:.1f}, p = {s['p_value']:.2g})"
         )
     for pl in result.plateaus:
         band = f"{pl['series']} {pl['low']:.4f}–{pl['high']:.4f}"
