@@ -302,6 +302,18 @@ def test_registered_and_applies():
     assert spikes.applies(run_of(steps, y)) is None
 
 
+def test_corpus_all_nan_run_is_reported_not_skipped():
+    run = lossdoc.load(corpus_file("llmc_stdout/hector-a100-allnan-cancelled.log"))[0]
+    assert spikes.applies(run) is None
+    result = spikes.analyze(run)
+    assert result.spikes == [] and result.best is None
+    first = {nf["series"]: nf for nf in result.nonfinite}
+    assert first["train/loss"]["step"] == 1 and first["train/loss"]["count"] == first["train/loss"]["points"] == 16256
+    assert first["train/loss"]["last_finite_step"] is None
+    titles = [f.title for f in result.findings if f.severity is Severity.PROBLEM]
+    assert any(t.startswith("train/loss is nan from its first point, step 1") for t in titles)
+
+
 def test_corpus_llmc_data_spikes():
     run = lossdoc.load(corpus_file("llmc/mng-llmc-gpt2-124M-8xH100.log"))[0]
     result = spikes.analyze(run)

@@ -279,10 +279,10 @@ def _first_at_or_below(values: np.ndarray, limit: float, start: int) -> int:
 
 
 def applies(run: Run) -> str | None:
-    for name in ("train/loss", "val/loss"):
-        if run.has(name) and int(run.series(name).notna().sum()) > MIN_HISTORY:
-            return None
-    return f"needs train/loss or val/loss with more than {MIN_HISTORY} points"
+    # any point will do: a loss that is NaN from the first step is exactly what this analysis must report
+    if run.has("train/loss") or run.has("val/loss"):
+        return None
+    return "needs train/loss or val/loss"
 
 
 def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
@@ -691,20 +691,29 @@ def _describe(sp: Spike) -> str:
 def _findings(r: SpikesResult) -> list[Finding]:
     out: list[Finding] = []
     for nf in r.nonfinite:
-        where = (
-            f"last finite {nf['last_finite']:.4g} at step {nf['last_finite_step']:,}"
-            if nf["last_finite_step"] is not None
-            else "no finite value before"
-        )
+        counts = f"{nf['count']:,} of {nf['points']:,} points non-finite"
+        if nf["last_finite_step"] is not None:
+            title = (
+                f"{nf['series']} became {nf['value']} at step {nf['step']:,} ({counts}; "
+                f"last finite {nf['last_finite']:.4g} at step {nf['last_finite_step']:,})"
+            )
+            advice = (
+                "Restart from the last checkpoint before this step; check for fp16 overflow, a too-high LR "
+                "or a corrupt batch at this step."
+            )
+        else:
+            title = f"{nf['series']} is {nf['value']} from its first point, step {nf['step']:,} ({counts})"
+            advice = (
+                "Never finite: not an instability but a broken setup; check the data (token ids within the vocab), "
+                "the build/precision settings and the initialisation on a single batch."
+            )
         out.append(
             Finding(
                 NAME,
                 Severity.PROBLEM,
-                f"{nf['series']} became {nf['value']} at step {nf['step']:,} ({nf['count']} of {nf['points']} points "
-                f"non-finite; {where})",
+                title,
                 evidence={k: v for k, v in nf.items() if k != "series"} | {"series": nf["series"]},
-                advice="Restart from the last checkpoint before this step; check for fp16 overflow, a too-high LR "
-                "or a corrupt batch at this step.",
+                advice=advice,
                 steps=(nf["step"], nf["step"]),
             )
         )

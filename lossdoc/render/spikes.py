@@ -33,7 +33,7 @@ def render(console: Console, result: Any) -> None:
     by_series: dict[str, list[Any]] = {}
     for sp in spikes:
         by_series.setdefault(sp.series, []).append(sp)
-    if not spikes:
+    if not spikes and len(result.nonfinite) < len(result.series):
         console.print(f"No spikes in {', '.join(result.series)} (robust z > 6 against the trailing 128 points).")
     for name, items in by_series.items():
         kinds = {
