@@ -474,3 +474,17 @@ def test_spiky_example_log_end_to_end(tmp_path):
     assert sustained["grad_norm_rising"] is True and sustained["rising_before"] is not None
     assert sustained["val_affected"] is True and got[1203]["val_affected"] is False
     assert doc["shards"]["spikes_near_boundary"] == 3 and doc["shards"]["p_value"] < 0.01
+
+
+def test_lr_from_the_nanogpt_schedule_when_not_logged():
+    steps, y = curve(3000)
+    y[2000] *= 1.5
+    config = {"learning_rate": 6e-4, "warmup_iters": 100, "lr_decay_iters": 3000, "min_lr": 6e-5}
+    run = make_run("r", {"train/loss": (steps, y)}, {"format": "nanogpt", "config": config})
+    (sp,) = spikes.analyze(run).spikes
+    # karpathy/nanoGPT get_lr at it=2000: min_lr + 0.5(1 + cos(pi * 1900/2900)) (lr - min_lr)
+    expected = 6e-5 + 0.5 * (1 + np.cos(np.pi * 1900 / 2900)) * (6e-4 - 6e-5)
+    assert sp.lr == pytest.approx(expected) and sp.lr_source == "nanoGPT schedule"
+    assert sp.lr_frac_of_peak == pytest.approx(expected / 6e-4, rel=1e-3)
+    no_config = make_run("r", {"train/loss": (steps, y)}, {"format": "nanogpt"})
+    assert spikes.analyze(no_config).spikes[0].lr is None

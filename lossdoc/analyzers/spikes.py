@@ -68,6 +68,9 @@ VAL_WORSE_Z = 3.0  # latest val worse than the best by > 3 robust scales of eval
 VAL_WORSE_REL = 0.01  # ... and by > 1% of the best loss, is "worse than the best"
 CHECKPOINT_KEYS = ("checkpoint_interval", "save_interval", "save_every", "ckpt_interval", "checkpoint_every")
 
+# nanoGPT train.py defaults for the LR schedule keys a config file may leave out (karpathy/nanoGPT train.py)
+NANOGPT_LR_DEFAULTS = {"decay_lr": True, "warmup_iters": 2000, "lr_decay_iters": 600000, "min_lr": 6e-5}
+
 MAX_SPIKES_IN_FINDINGS = 5  # sustained/divergence spikes listed one finding each; the rest are summarised
 TABLE_BEFORE, TABLE_AFTER = 4, 8  # rows of the spike table around each spike (points of the spike's series)
 
@@ -90,6 +93,7 @@ class Spike:
     band_high: float
     band_low: float
     lr: float | None = None
+    lr_source: str | None = None  # "train/lr" (logged) or "nanoGPT schedule" (from the echoed config)
     lr_frac_of_peak: float | None = None
     grad_norm: float | None = None
     grad_norm_before: float | None = None
@@ -295,6 +299,9 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
     names = [n for n in ("train/loss", "val/loss") if run.has(n)]
     tokens_per_step = _tokens_per_step(run)
     lr = run.series("train/lr").dropna() if run.has("train/lr") else None
+    lr_source = "train/lr"
+    if lr is None or not len(lr):
+        lr, lr_source = _schedule_lr(run), "nanoGPT schedule"
     grad = run.series("train/grad_norm").dropna() if run.has("train/grad_norm") else None
     tokens = run.series("train/tokens").dropna() if run.has("train/tokens") else None
     series = {name: run.series(name) for name in names}
@@ -315,6 +322,7 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
         eligible[name] = st[~np.isnan(sc.base_up)]
         for ev in detect(y, sc, st):
             spikes.append(_spike_facts(name, ev, y, st, sc, tokens_per_step, lr, grad, tokens))
+            spikes[-1].lr_source = lr_source if spikes[-1].lr is not None else None
     spikes.sort(key=lambda s: (s.step, s.series))
     arrays = {n: (s.index.to_numpy(), s.to_numpy(dtype=float)) for n, s in series.items()}
     for sp in spikes:
@@ -405,6 +413,30 @@ def _rising_end(train: Any, spikes: list[Spike]) -> dict[str, Any] | None:
         "to": float(ys[-1]),
         "pct": 100.0 * float(ys[-1] - ys[k]) / abs(float(ys[k])),
     }
+
+
+def _schedule_lr(run: Run) -> Any:
+    """The LR at every logged step from nanoGPT's get_lr (linear warmup, cosine to min_lr), when the log echoes
+    a nanoGPT config with learning_rate; None otherwise. Same formula as karpathy/nanoGPT train.py get_lr."""
+    import numpy as np
+    import pandas as pd
+
+    config = run.meta.get("config")
+    if run.meta.get("format") != "nanogpt" or not isinstance(config, dict):
+        return None
+    peak = config.get("learning_rate")
+    if isinstance(peak, bool) or not isinstance(peak, (int, float)) or peak <= 0:
+        return None
+    cfg = {k: config.get(k, v) for k, v in NANOGPT_LR_DEFAULTS.items()}
+    steps = np.unique(run.df["step"].to_numpy())
+    if not cfg["decay_lr"]:
+        return pd.Series(np.full(len(steps), float(peak)), index=steps)
+    warmup, decay, min_lr = float(cfg["warmup_iters"]), float(cfg["lr_decay_iters"]), float(cfg["min_lr"])
+    it = steps.astype(float)
+    ratio = np.clip((it - warmup) / max(decay - warmup, 1.0), 0.0, 1.0)
+    cosine = min_lr + 0.5 * (1.0 + np.cos(np.pi * ratio)) * (peak - min_lr)
+    values = np.where(it < warmup, peak * (it + 1) / (warmup + 1), np.where(it > decay, min_lr, cosine))
+    return pd.Series(values, index=steps)
 
 
 def _tokens_per_step(run: Run) -> float | None:
