@@ -358,6 +358,36 @@ def write_torchtitan(path: Path) -> None:
     path.write_text("\n".join(out) + "\n")
 
 
+def write_llmc_stdout_spikes(path: Path) -> None:
+    """llm.c console output of a spiky run (for `lossdoc spikes`): one-step spikes 3 steps after every 600-step
+    data shard, and at step 1500 a sustained spike (+35%, back over 150 steps) that the loss and grad norm climb
+    into; the eval after it sees it too."""
+    run = synthetic_run(n_steps=2400, seed=6)
+    train, norm, val = run.train_loss.copy(), run.grad_norm.copy(), run.val_loss.copy()
+    for s in (603, 1203, 1803):
+        train[s] *= 1.25
+    train[1200:1500] *= np.linspace(1.0, 1.10, 300)  # drifting up before the spike
+    train[1500:1650] *= 1.05 + 0.30 * (1 - np.arange(150) / 150)
+    train[1650:] *= 1.0 + 0.05 * np.exp(-np.arange(len(train) - 1650) / 50.0)  # (the 10% drift eases off too)
+    norm[1492:1501] *= np.linspace(1.2, 4.0, 9)
+    val[1600] *= 1.12
+    n = int(run.steps[-1])
+    rows = [("total batch size", "524288"), ("learning rate (LR)", "6.000000e-04"), ("val_loss_every", "200"),
+            ("num_parameters", "124475904")]
+    rule = "+-----------------------+----------------------------------------------------+"
+    out = [rule, f"| {'Parameter':<21} | {'Value':<50} |", rule]
+    out += [f"| {k:<21} | {v:<50} |" for k, v in rows] + [rule]
+    out.append(f"val loss {val[0]:.6f}")
+    for s in range(1, n + 1):
+        out.append(
+            f"step {s:4d}/{n} | loss {train[s]:.6f} (+0.00z)| norm {norm[s]:6.4f} (+0.00z)| "
+            f"lr {run.lr[s]:.2e} | {run.step_ms[s]:.2f} ms | {run.mfu[s]:.1f}% bf16 MFU | 3744914 tok/s"
+        )
+        if s % 200 == 0:
+            out.append(f"val loss {val[s]:.6f}")
+    path.write_text("\n".join(out) + "\n")
+
+
 WRITERS: dict[str, Callable[[Path], None]] = {
     "nanogpt-gpt2-124M.log": write_nanogpt,
     "llmc-main.log": write_llmc,
@@ -368,6 +398,7 @@ WRITERS: dict[str, Callable[[Path], None]] = {
     "build-nanogpt-stdout.out": write_build_nanogpt_stdout,
     "megatron-gpt-345M.log": write_megatron,
     "torchtitan-llama3-debug.log": write_torchtitan,
+    "llmc-stdout-spikes.log": write_llmc_stdout_spikes,
 }
 
 

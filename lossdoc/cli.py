@@ -238,3 +238,48 @@ def phases(
         return _exit_code(result.findings, fail_on)
 
     _guard(body)
+
+
+@app.command()
+def spikes(
+    log: LogArg,
+    json: JsonOpt = False,
+    format: FormatOpt = None,
+    run: RunOpt = None,
+    fail_on: FailOnOpt = None,
+    shard_map: Annotated[
+        Path | None,
+        typer.Option(
+            "--shard-map",
+            help='JSON: [{"shard": NAME, "start_step": N} or {"shard": NAME, "start_token": N}, …] '
+            'or {"steps_per_shard": N}; tests whether spikes follow shard boundaries.',
+        ),
+    ] = None,
+) -> None:
+    """Loss spikes (kind, recovery cost, LR, grad norm), NaN onset, best val, periodicity, shards, plateaus."""
+
+    def body() -> int:
+        from .analyzers import spikes as spikes_analyzer
+        from .analyzers.shards import load_shard_map
+        from .parsers import load
+
+        shards = load_shard_map(shard_map) if shard_map is not None else None
+        runs = load(log, format)
+        chosen = pick_run(runs, run)
+        reason = spikes_analyzer.applies(chosen)
+        if reason:
+            raise InputError(f"{log}: run {chosen.name!r} cannot be analysed for spikes: {reason}")
+        result = spikes_analyzer.analyze(chosen, shard_map=shards)
+        if json:
+            _emit_json(dict(result.to_json(), run=chosen.name, source=str(log)))
+        else:
+            from .render.spikes import render
+            from .render.terminal import render_findings
+
+            console = _console()
+            console.print(f"[bold]{log}[/bold]  run {chosen.name}\n")
+            render(console, result)
+            render_findings(console, result.findings)
+        return _exit_code(result.findings, fail_on)
+
+    _guard(body)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import phases
+from . import phases, spikes
 
 ANALYZERS: list[ModuleType] = [
     phases,
+    spikes,
 ]

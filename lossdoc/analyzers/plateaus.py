@@ -1,0 +1,206 @@
+"""Plateaus (stretches where the loss stays in a narrow band) and val upticks; part of `lossdoc spikes`.
+
+A plateau is a stretch of at least ``PLATEAU_MIN_SHARE`` of the run where the smoothed loss stays within a
+band of ``PLATEAU_BAND_REL`` of its level. Its slope (least squares on the raw points)
+tells a flat plateau (change over the stretch within noise, or under ``FLAT_REL`` of the loss) from a slow
+decline (significantly falling, just slowly) or a slow rise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PLATEAU_BAND_REL = 0.03  # band width / low end: 3% (the 40M example: train 3.64–3.71 = 1.9%, val 2.2%)
+PLATEAU_MIN_SHARE = 0.10  # a plateau spans at least 10% of the logged steps ...
+PLATEAU_MIN_POINTS = 6  # ... and at least 6 points (smoothed bins)
+PLATEAU_BINS = 200  # dense series are smoothed to 200 bin medians (noise / ~sqrt(n/200))
+FLAT_REL = 0.005  # fitted change over the whole stretch < 0.5% of the loss: flat
+SLOPE_T = 2.0  # |slope| < 2 standard errors: flat (within noise of zero)
+KNEE_CHUNK = 0.10  # the start of a stretch is trimmed in 10% chunks ...
+KNEE_RATIO = 3.0  # ... while the chunk falls 3x faster than the rest (the end of the descent, not the plateau)
+UPTICK_MIN_REL = 0.001  # a val uptick is a rise over the previous eval of more than 0.1% of the loss
+MAX_UPTICKS = 50  # listed in JSON (the count is always given)
+
+
+def _smoothed(steps: Any, values: Any) -> tuple[Any, Any]:
+    """Bin medians (step = median step of the bin) for a dense series; the raw points for a sparse one."""
+    import numpy as np
+
+    n = len(values)
+    if n <= PLATEAU_BINS:
+        return steps.astype(float), values
+    edges = np.linspace(0, n, PLATEAU_BINS + 1).astype(int)
+    mids = np.array([np.median(steps[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    meds = np.array([np.median(values[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    return mids, meds
+
+
+def _stretches(values: Any) -> list[tuple[int, int]]:
+    """For each start the furthest end whose max-min stays within the band; greedy non-overlapping picks.
+
+    Two pointers with monotonic deques (sliding-window max/min): O(n).
+    """
+    from collections import deque
+
+    n = len(values)
+    reach = [0] * n
+    hi: deque[int] = deque()
+    lo: deque[int] = deque()
+    j = 0
+    for i in range(n):
+        if j < i:
+            j = i
+        while j < n:
+            top = max(values[hi[0]], values[j]) if hi else values[j]
+            bottom = min(values[lo[0]], values[j]) if lo else values[j]
+            if top - bottom > PLATEAU_BAND_REL * abs(bottom):
+                break  # j would break the band: the window is [i, j-1]
+            while hi and values[hi[-1]] <= values[j]:
+                hi.pop()
+            while lo and values[lo[-1]] >= values[j]:
+                lo.pop()
+            hi.append(j)
+            lo.append(j)
+            j += 1
+        reach[i] = j - 1
+        if hi and hi[0] == i:
+            hi.popleft()
+        if lo and lo[0] == i:
+            lo.popleft()
+    return [(i, reach[i]) for i in range(n)]
+
+
+def find(series: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Plateaus of the main loss series (train, else val) with the val band beside them; val upticks."""
+    import numpy as np
+
+    main = "train/loss" if "train/loss" in series else ("val/loss" if "val/loss" in series else None)
+    plateaus: list[dict[str, Any]] = []
+    if main is not None:
+        s = series[main]
+        ok = np.isfinite(s.to_numpy(dtype=float))
+        steps, values = s.index.to_numpy()[ok], s.to_numpy(dtype=float)[ok]
+        if len(values) >= PLATEAU_MIN_POINTS:
+            plateaus = _plateaus(main, steps, values, series.get("val/loss") if main == "train/loss" else None)
+    upticks = _upticks(series.get("val/loss"))
+    return plateaus, upticks
+
+
+def _plateaus(name: str, steps: Any, values: Any, val: Any) -> list[dict[str, Any]]:
+    """The stretch the run ends on (when it is long enough) and any earlier *flat* stretch.
+
+    A healthy run always has late stretches that fit in a 3% band (the loss keeps slowing down); tiling the
+    whole curve into such bands says nothing. What matters is where the run stands now (the final stretch:
+    flat, or a slow decline) and any mid-run stretch that was flat before the loss fell again.
+    """
+    xs, ys = _smoothed(steps, values)
+    min_span = PLATEAU_MIN_SHARE * float(steps[-1] - steps[0])
+    reach = [r for _, r in _stretches(list(map(float, ys)))]
+    last = len(ys) - 1
+    start_final = next(i for i, r in enumerate(reach) if r == last)
+
+    def long_enough(i: int, j: int) -> bool:
+        return j - i + 1 >= PLATEAU_MIN_POINTS and xs[j] - xs[i] >= min_span and xs[j] > xs[i]
+
+    out = []
+    i = 0
+    while i < start_final:
+        j = reach[i]
+        if j >= start_final:
+            break
+        k = _trim_knee(xs, ys, i, j)
+        if long_enough(k, j):
+            item = _describe(name, xs, ys, steps, values, val, k, j)
+            if item["label"] == "flat":
+                out.append(item)
+                i = j + 1
+                continue
+        i += 1
+    start_final = _trim_knee(xs, ys, start_final, last)
+    if long_enough(start_final, last):
+        out.append(_describe(name, xs, ys, steps, values, val, start_final, last))
+    return out
+
+
+def _trim_knee(xs: Any, ys: Any, i: int, j: int) -> int:
+    """Move the start past the tail of the descent that the band lets into the stretch."""
+    import numpy as np
+
+    for _ in range(int(1 / KNEE_CHUNK)):
+        q = int((j - i + 1) * KNEE_CHUNK)
+        if q < 2 or j - (i + q) < 3:
+            break
+        head, head_se = _ols_slope(np.asarray(xs[i : i + q + 1], float), np.asarray(ys[i : i + q + 1], float))
+        rest, _ = _ols_slope(np.asarray(xs[i + q : j + 1], float), np.asarray(ys[i + q : j + 1], float))
+        if head < -SLOPE_T * head_se and abs(head) > KNEE_RATIO * abs(rest):
+            i += q
+        else:
+            break
+    return i
+
+
+def _describe(name: str, xs: Any, ys: Any, steps: Any, values: Any, val: Any, i: int, j: int) -> dict[str, Any]:
+    import numpy as np
+
+    a, b = int(xs[i]), int(xs[j])
+    inside = (steps >= a) & (steps <= b)
+    slope, stderr = _ols_slope(steps[inside].astype(float), values[inside])
+    level = float(np.median(values[inside]))
+    change = slope * (b - a)
+    if abs(change) < FLAT_REL * level or abs(slope) < SLOPE_T * stderr:
+        label = "flat"
+    else:
+        label = "slow decline" if slope < 0 else "slow rise"
+    item: dict[str, Any] = {
+        "series": name,
+        "start_step": a,
+        "end_step": b,
+        "low": float(ys[i : j + 1].min()),
+        "high": float(ys[i : j + 1].max()),
+        "slope_per_1k": slope * 1000.0,
+        "change": change,
+        "label": label,
+        "val_low": None,
+        "val_high": None,
+    }
+    if val is not None:
+        v = val[(val.index >= a) & (val.index <= b)].to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if len(v):
+            item["val_low"], item["val_high"] = float(v.min()), float(v.max())
+    return item
+
+
+def _upticks(val: Any) -> list[dict[str, Any]]:
+    import numpy as np
+
+    if val is None:
+        return []
+    v = val[np.isfinite(val.to_numpy(dtype=float))]
+    steps, values = v.index.to_numpy(), v.to_numpy(dtype=float)
+    out = []
+    for k in np.flatnonzero(np.diff(values) > UPTICK_MIN_REL * np.abs(values[:-1])).tolist():
+        out.append(
+            {
+                "step": int(steps[k + 1]),
+                "prev_step": int(steps[k]),
+                "prev": float(values[k]),
+                "value": float(values[k + 1]),
+                "delta": float(values[k + 1] - values[k]),
+            }
+        )
+    return out
+
+
+def _ols_slope(x: Any, y: Any) -> tuple[float, float]:
+    """Least-squares slope and its standard error (as scipy.stats.linregress, without its ~0.8 s import)."""
+    import numpy as np
+
+    n = len(x)
+    dx = x - x.mean()
+    sxx = float((dx * dx).sum())
+    if n < 3 or sxx == 0:
+        return 0.0, float("inf")
+    slope = float((dx * (y - y.mean())).sum() / sxx)
+    resid = y - y.mean() - slope * dx
+    return slope, float(np.sqrt((resid * resid).sum() / (n - 2) / sxx))
