@@ -54,7 +54,8 @@ def synthetic_run(
     train = clean * (1 + noise * rng.standard_normal(len(steps)))
     val = clean + 0.02 + 0.002 * rng.standard_normal(len(steps))
     progress = np.clip((steps - warmup) / max(n_steps - warmup, 1), 0, 1)
-    lr = np.where(steps < warmup, peak_lr * (steps + 1) / warmup, 0.1 * peak_lr + 0.45 * peak_lr * (1 + np.cos(math.pi * progress)))
+    cosine = 0.1 * peak_lr + 0.45 * peak_lr * (1 + np.cos(math.pi * progress))  # decays to 10% of peak
+    lr = np.where(steps < warmup, peak_lr * (steps + 1) / warmup, cosine)
     grad_norm = 0.25 + 12 * (1 + steps / 20.0) ** -0.9 + 0.03 * rng.standard_normal(len(steps))
     step_ms = 140 + 3 * rng.standard_normal(len(steps))
     mfu = 45 + 0.8 * rng.standard_normal(len(steps))

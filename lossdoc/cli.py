@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -24,10 +24,10 @@ app = typer.Typer(
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of a report.")]
-FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="Force a reader (see `lossdoc formats`).")]
-RunOpt = Annotated[Optional[str], typer.Option("--run", help="Which run of a multi-run file (name or 1-based index).")]
+FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="Force a reader (see `lossdoc formats`).")]
+RunOpt = Annotated[str | None, typer.Option("--run", help="Which run of a multi-run file (name or 1-based index).")]
 FailOnOpt = Annotated[
-    Optional[str], typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
+    str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
 ]
 LogArg = Annotated[Path, typer.Argument(help="The training log (file or directory).", show_default=False)]
 
@@ -121,7 +121,7 @@ def show(
     json: JsonOpt = False,
     format: FormatOpt = None,
     to: Annotated[
-        Optional[Path], typer.Option("--to", help="Also write the tidy points to FILE (.csv, .jsonl or .parquet).")
+        Path | None, typer.Option("--to", help="Also write the tidy points to FILE (.csv, .jsonl or .parquet).")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the first lines not understood.")] = False,
 ) -> None:
@@ -185,19 +185,19 @@ def phases(
     run: RunOpt = None,
     fail_on: FailOnOpt = None,
     series: Annotated[
-        Optional[str], typer.Option("--series", help="Loss series to analyse (default: val/loss if >= 8 points).")
+        str | None, typer.Option("--series", help="Loss series to analyse (default: val/loss if >= 8 points).")
     ] = None,
     vocab: Annotated[
-        Optional[int], typer.Option("--vocab", help="Vocabulary size for the initial-loss check (ln V).")
+        int | None, typer.Option("--vocab", help="Vocabulary size for the initial-loss check (ln V).")
     ] = None,
     target: Annotated[
-        Optional[float], typer.Option("--target", help="Target loss: the first step that reaches it.")
+        float | None, typer.Option("--target", help="Target loss: the first step that reaches it.")
     ] = None,
     project: Annotated[
-        Optional[int], typer.Option("--project", help="Fit the curve and project the loss at STEP, with an interval.")
+        int | None, typer.Option("--project", help="Fit the curve and project the loss at STEP, with an interval.")
     ] = None,
     schedule: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--schedule",
             help="LR schedule for the fit when the log lacks it: cosine:peak=6e-4,warmup=700,total=19560[,final=0], "
@@ -205,7 +205,7 @@ def phases(
         ),
     ] = None,
     price_per_hour: Annotated[
-        Optional[float],
+        float | None,
         typer.Option("--price-per-hour", help="USD per hour of the whole job, for the projection's cost."),
     ] = None,
 ) -> None:

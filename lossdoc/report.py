@@ -16,7 +16,8 @@ def headline(run: Run) -> str:
     for name in ("train/loss", "val/loss"):
         s = summary.get(name)
         if s and s["first"] is not None:
-            parts.append(f"{name} {s['first']:.4g} -> {s['last']:.4g} over steps {s['first_step']:,}–{s['last_step']:,}")
+            span = f"{s['first_step']:,}–{s['last_step']:,}"
+            parts.append(f"{name} {s['first']:.4g} -> {s['last']:.4g} over steps {span}")
     if len(parts) == 1:
         parts.append("no loss series")
     return ": ".join([parts[0], "; ".join(parts[1:])])

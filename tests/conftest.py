@@ -20,7 +20,7 @@ def corpus_file(relative: str) -> Path:
 
 
 @pytest.fixture
-def corpus() -> "type[CorpusAccess]":
+def corpus() -> type[CorpusAccess]:
     return CorpusAccess
 
 

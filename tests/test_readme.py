@@ -22,7 +22,7 @@ def formats_table() -> str:
 def test_formats_table_matches_the_readers() -> None:
     block = re.search(r"<!-- formats-table.*?-->\n(.*?)\n<!-- /formats-table -->", README, re.S)
     assert block, "README lost its formats table markers"
-    assert block.group(1) == formats_table(), "regenerate: python -c 'from tests.test_readme import *; print(formats_table())'"
+    assert block.group(1) == formats_table(), "regenerate the table: python -m tests.test_readme"
 
 
 def test_readme_has_the_two_setup_commands_and_the_example_exists() -> None:

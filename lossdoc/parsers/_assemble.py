@@ -8,7 +8,8 @@ Rules (ARCHITECTURE.md, "Files that are not one run"):
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..run import Run
 

@@ -69,6 +69,13 @@ class LogText:
     decode_errors: int  # lines holding bytes that are not UTF-8 (replaced by U+FFFD)
     ends_with_newline: bool
 
+    def lines(self) -> list[str]:
+        """The physical lines; an empty file has none, and a final newline does not start another."""
+        lines = self.text.split("\n") if self.text else []
+        if self.ends_with_newline:
+            lines.pop()
+        return lines
+
     def total_lines(self) -> int:
         if not self.text:
             return 0
@@ -107,6 +114,13 @@ class LineAccount:
         if len(self.unparsed_sample) < UNPARSED_SAMPLE:
             self.unparsed_sample.append((lineno, line[:200]))
 
+    def store(self, meta: dict[str, Any], log: LogText | None = None) -> None:
+        """Put the accounting (and what decoding found) into a run's meta."""
+        meta["lines"] = self.as_meta()
+        meta["unparsed_sample"] = sorted(self.unparsed_sample)
+        if log is not None:
+            meta["decode_errors"] = log.decode_errors
+
     def as_meta(self) -> dict[str, Any]:
         return {
             "total": self.total,
@@ -114,6 +128,18 @@ class LineAccount:
             "ignored": self.ignored,
             "unparsed": self.unparsed,
         }
+
+
+def to_float(text: str) -> float:
+    """A logged number, leniently: plain float() first (fast), then parse_number's forms, else NaN."""
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return parse_number(text)
+    except ValueError:
+        return float("nan")
 
 
 def parse_number(text: str) -> float:

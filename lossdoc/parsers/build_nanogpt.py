@@ -21,7 +21,7 @@ from typing import Any
 
 from ..run import Run
 from ._assemble import PointBuffer
-from ._text import LineAccount, is_noise, parse_number, read_text, visible
+from ._text import LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "build-nanogpt"
 DESCRIPTION = "build-nanogpt log/log.txt (N train X) and its stdout (step N, loss:, lr, norm:, dt:, tok/sec:)"
@@ -65,9 +65,7 @@ def parse(path: Path) -> list[Run]:
     account = LineAccount(total=log.total_lines())
     points = PointBuffer()
     meta: dict[str, Any] = {"format": NAME, "source": str(path)}
-    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
-    if log.ends_with_newline:
-        lines.pop()
+    lines = log.lines()
     params = 0
     last_step: int | None = None
     in_sample = False  # a generation's text may run over several lines until the next recognised line
@@ -75,12 +73,12 @@ def parse(path: Path) -> list[Run]:
     for lineno, raw in enumerate(lines, 1):
         line = visible(raw).rstrip()
         if m := _LOGTXT.match(line):
-            points.add(int(m.group(1)), _LOGTXT_NAMES[m.group(2)], _float(m.group(3)))
+            points.add(int(m.group(1)), _LOGTXT_NAMES[m.group(2)], to_float(m.group(3)))
             kinds["log.txt"] += 1
         elif m := _STEP_FULL.match(line):
             last_step = int(m.group(1))
             for name, text in zip(_FULL_NAMES, m.groups()[1:], strict=True):
-                points.add(last_step, name, _float(text))
+                points.add(last_step, name, to_float(text))
             kinds["stdout"] += 1
         elif (m := _STEP.match(line)) and (fields := _step_fields(m.group(2))):
             last_step = int(m.group(1))
@@ -88,9 +86,9 @@ def parse(path: Path) -> list[Run]:
                 points.add(last_step, name, value)
             kinds["stdout"] += 1
         elif m := _VAL.match(line):
-            points.add(_eval_step(last_step), "val/loss", _float(m.group(1)))
+            points.add(_eval_step(last_step), "val/loss", to_float(m.group(1)))
         elif m := _HELLA.match(line):
-            points.add(_eval_step(last_step), "val/hellaswag", _float(m.group(3)))
+            points.add(_eval_step(last_step), "val/hellaswag", to_float(m.group(3)))
         else:
             if _SAMPLE.match(line):
                 in_sample = True
@@ -110,9 +108,7 @@ def parse(path: Path) -> list[Run]:
     if params:
         meta["params"] = params  # decayed + non-decayed parameters, as configure_optimizers prints them
     meta["variant"] = "log.txt" if kinds["log.txt"] > kinds["stdout"] else "stdout"
-    meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = account.unparsed_sample
-    meta["decode_errors"] = log.decode_errors
+    account.store(meta, log)
     return points.to_runs(meta, path.stem)
 
 
@@ -120,21 +116,10 @@ def _step_fields(text: str) -> list[tuple[str, float]]:
     out = []
     for piece in text.split(" | "):
         if m := _STEP_FIELD.match(piece.strip()):
-            out.append((_STEP_NAMES[m.group(1)], _float(m.group(2))))
+            out.append((_STEP_NAMES[m.group(1)], to_float(m.group(2))))
     return out if out and out[0][0] == "train/loss" else []
 
 
 def _eval_step(last_step: int | None) -> int:
     """The eval at the top of the loop belongs to the step about to be trained (log.txt writes it so)."""
     return 0 if last_step is None else last_step + 1
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
-    except ValueError:
-        pass
-    try:
-        return parse_number(text)
-    except ValueError:
-        return float("nan")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..run import Run
 from ._assemble import PointBuffer
-from ._text import LineAccount, is_noise, read_text, visible
+from ._text import LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "llmc"
 DESCRIPTION = "llm.c main.log (s:N trl:/tel:/eval:)"
@@ -33,9 +33,7 @@ def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
     points = PointBuffer()
-    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
-    if log.ends_with_newline:
-        lines.pop()
+    lines = log.lines()
     for lineno, raw in enumerate(lines, 1):
         line = visible(raw)
         m = _RECORD.match(line)
@@ -44,7 +42,7 @@ def parse(path: Path) -> list[Run]:
             pairs = [field.split(":", 1) for field in m.group(2).split()]
             if all(key in _FIELDS for key, _ in pairs):
                 for key, value in pairs:
-                    points.add(step, _FIELDS[key], _float(value))
+                    points.add(step, _FIELDS[key], to_float(value))
                 account.used += 1
                 continue
         if is_noise(line):
@@ -59,10 +57,3 @@ def parse(path: Path) -> list[Run]:
         "decode_errors": log.decode_errors,
     }
     return points.to_runs(meta, path.stem)
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..run import Run
 from ._assemble import PointBuffer
-from ._text import LineAccount, is_noise, parse_number, read_text, visible
+from ._text import LineAccount, is_noise, parse_number, read_text, to_float, visible
 
 NAME = "llmc-stdout"
 DESCRIPTION = "llm.c train_gpt2cu console output"
@@ -75,30 +75,28 @@ def parse(path: Path) -> list[Run]:
     points = PointBuffer()
     header: dict[str, str] = {}
     meta: dict[str, Any] = {"format": NAME, "source": str(path)}
-    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
-    if log.ends_with_newline:
-        lines.pop()
+    lines = log.lines()
     last_step = 0
     for lineno, raw in enumerate(lines, 1):
         line = visible(raw)
         if m := _STEP.match(line):
             last_step = int(m.group(1))
             meta["max_steps"] = int(m.group(2))
-            points.add(last_step, "train/loss", _float(m.group(3)))
+            points.add(last_step, "train/loss", to_float(m.group(3)))
             if m.group(4) is not None:
-                points.add(last_step, "train/loss_z", _float(m.group(4)))
+                points.add(last_step, "train/loss_z", to_float(m.group(4)))
             for name, pattern in _FIELDS:
                 if f := pattern.search(line, m.end()):
-                    points.add(last_step, name, _float(f.group(1)))
+                    points.add(last_step, name, to_float(f.group(1)))
             if not _FIELDS[-1][1].search(line):  # cut before its last field (e.g. a cancelled job)
                 meta["truncated_records"] = meta.get("truncated_records", 0) + 1
                 meta["truncated_last_line"] = raw[:200]
             account.used += 1
         elif m := _VAL.match(line):
-            points.add(last_step, "val/loss", _float(m.group(1)))
+            points.add(last_step, "val/loss", to_float(m.group(1)))
             account.used += 1
         elif m := _HELLASWAG.match(line):
-            points.add(last_step, "val/hellaswag", _float(m.group(3)))
+            points.add(last_step, "val/hellaswag", to_float(m.group(3)))
             account.used += 1
         elif m := _TABLE_ROW.match(line):
             header[m.group(1)] = m.group(2)
@@ -118,14 +116,5 @@ def parse(path: Path) -> list[Run]:
     for key in _TABLE_KEYS.values():
         if isinstance(meta.get(key), float) and meta[key].is_integer() and key != "learning_rate":
             meta[key] = int(meta[key])
-    meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = account.unparsed_sample
-    meta["decode_errors"] = log.decode_errors
+    account.store(meta, log)
     return points.to_runs(meta, path.stem)
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")

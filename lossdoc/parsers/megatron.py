@@ -27,7 +27,7 @@ from typing import Any
 
 from ..run import ALIASES, Run
 from ._assemble import PointBuffer
-from ._text import LineAccount, is_noise, parse_number, read_text, visible
+from ._text import LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "megatron"
 DESCRIPTION = "Megatron-LM / Megatron-DeepSpeed stdout"
@@ -117,9 +117,7 @@ def parse(path: Path) -> list[Run]:
     overflow_by_rank: dict[int, int] = {}
     skipped_after: list[int] = []
     rank_params: dict[tuple[int, int], int] = {}
-    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
-    if log.ends_with_newline:
-        lines.pop()
+    lines = log.lines()
     last_step = 0
     for lineno, raw in enumerate(lines, 1):
         line = visible(raw).rstrip()
@@ -136,7 +134,7 @@ def parse(path: Path) -> list[Run]:
             step = int(it.group(1)) if it else last_step
             for key, value in fields:
                 metric = _VAL_FIELDS.get(key.lower()) or _train_name(key)[0].partition("/")[2]
-                points.add(step, f"{split}/{metric}", _float(value))
+                points.add(step, f"{split}/{metric}", to_float(value))
             if fields:
                 account.used += 1
             else:
@@ -172,9 +170,7 @@ def parse(path: Path) -> list[Run]:
     else:
         meta["skipped_steps"] = 0
     _config_meta(config, meta, rank_params)
-    meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = account.unparsed_sample
-    meta["decode_errors"] = log.decode_errors
+    account.store(meta, log)
     return points.to_runs(meta, path.stem)
 
 
@@ -190,7 +186,7 @@ def _fields(text: str) -> list[tuple[str, str]]:
 
 def _train_point(key: str, value: str) -> tuple[str, float]:
     name, scale = _train_name(key)
-    return name, _float(value) * scale
+    return name, to_float(value) * scale
 
 
 @functools.lru_cache(maxsize=1024)
@@ -219,16 +215,6 @@ def _config_meta(config: dict[str, Any], meta: dict[str, Any], rank_params: dict
         # pipelining (pp > 1), so both copies are counted, as the model trains them.
         meta["params"] = sum(rank_params.values())
 
-
-def _float(text: str) -> float:
-    try:
-        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
-    except ValueError:
-        pass
-    try:
-        return parse_number(text)
-    except ValueError:
-        return float("nan")
 
 
 def _literal(text: str) -> Any:

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..run import Run
 from ._assemble import PointBuffer
-from ._text import LineAccount, is_noise, parse_number, read_text, visible
+from ._text import LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "modded-nanogpt"
 DESCRIPTION = "modded-nanogpt record log (script source, then step:N/M lines)"
@@ -91,9 +91,7 @@ def sniff(head: str) -> bool:
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
-    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
-    if log.ends_with_newline:
-        lines.pop()
+    lines = log.lines()
     meta: dict[str, Any] = {"format": NAME, "source": str(path), "config": {}}
     records: list[tuple[int, int, list[tuple[str, str]]]] = []
     header: list[str] = []  # lines before the first record: source code, nvidia-smi, banners
@@ -123,9 +121,7 @@ def parse(path: Path) -> list[Run]:
     _read_header(header, meta)
     if not log.ends_with_newline and lines and not _RECORD.match(lines[-1].rstrip("\r")):
         meta["truncated_last_line"] = lines[-1][:200]
-    meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = account.unparsed_sample
-    meta["decode_errors"] = log.decode_errors
+    account.store(meta, log)
     points = _points(records)
     runs = points.to_runs(meta, path.stem)
     _per_run_meta(runs, records)
@@ -141,7 +137,7 @@ def _points(records: list[tuple[int, int, list[tuple[str, str]]]]) -> PointBuffe
         is_val = any(k == "val_loss" for k, _ in fields)
         for key, text in fields:
             if key == "val_loss":
-                points.add(step, "val/loss", _float(text))
+                points.add(step, "val/loss", to_float(text))
                 continue
             if is_val and has_train_lines:
                 continue
@@ -158,24 +154,14 @@ def _points(records: list[tuple[int, int, list[tuple[str, str]]]]) -> PointBuffe
 
 def _value(key: str, text: str) -> float:
     if text.endswith("ms") and key in ("train_time", "step_avg"):  # the common case, without a regex
-        return _float(text[:-2])
+        return to_float(text[:-2])
     if key in ("train_time", "step_avg") and (m := _TIME.match(text)):
-        number = _float(m.group(1))
+        number = to_float(m.group(1))
         return number * 1000.0 if m.group(2) == "s" else number
     if key == "vram" and (m := _VRAM.match(text)):
         return float(m.group(1))
-    return _float(text)
+    return to_float(text)
 
-
-def _float(text: str) -> float:
-    try:
-        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
-    except ValueError:
-        pass
-    try:
-        return parse_number(text)
-    except ValueError:
-        return float("nan")
 
 
 def _per_run_meta(runs: list[Run], records: list[tuple[int, int, list[tuple[str, str]]]]) -> None:

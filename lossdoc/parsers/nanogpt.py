@@ -19,7 +19,7 @@ from typing import Any
 
 from ..run import Run
 from ._assemble import assemble
-from ._text import LineAccount, is_noise, parse_number, read_text, visible
+from ._text import LineAccount, is_noise, parse_number, read_text, to_float, visible
 
 NAME = "nanogpt"
 DESCRIPTION = "nanoGPT train.py stdout"
@@ -139,14 +139,8 @@ def _floats(column: tuple[str, ...]) -> Any:
     try:
         return np.array(column, dtype=np.float64)
     except ValueError:  # a malformed number somewhere: convert one by one
-        return np.array([_float(x) for x in column], dtype=np.float64)
+        return np.array([to_float(x) for x in column], dtype=np.float64)
 
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")
 
 
 def _other_lines(text: str) -> list[tuple[int, str]]:

@@ -113,9 +113,7 @@ def parse(path: Path) -> list[Run]:
         else:
             meta["table_kind"] = {",": "csv", "\t": "tsv"}.get(delimiter or "", "whitespace")
             _parse_delimited(content, delimiter, points, account, meta, path.stem)
-    meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = account.unparsed_sample
-    meta["decode_errors"] = log.decode_errors
+    account.store(meta, log)
     return points.to_runs(meta, path.stem)
 
 

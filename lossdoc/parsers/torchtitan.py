@@ -20,7 +20,7 @@ from typing import Any
 
 from ..run import Run, canonical_name
 from ._assemble import PointBuffer
-from ._text import ANSI, LineAccount, is_noise, parse_number, read_text
+from ._text import ANSI, LineAccount, is_noise, read_text, to_float
 
 NAME = "torchtitan"
 DESCRIPTION = "torchtitan stdout (step: N  loss: X  ... tps: ... mfu: ...)"
@@ -72,9 +72,7 @@ def parse(path: Path) -> list[Run]:
     account = LineAccount(total=log.total_lines())
     points = PointBuffer()
     meta: dict[str, Any] = {"format": NAME, "source": str(path), "tokens_per_sec_scope": "per_gpu"}
-    lines = log.text.split("\n") if log.text else []  # an empty file has no lines, not one empty line
-    if log.ends_with_newline:
-        lines.pop()
+    lines = log.lines()
     for lineno, raw in enumerate(lines, 1):
         line = _RANKS.sub("", ANSI.sub("", raw.rstrip("\r")))
         logged = _LOGGING.match(line)
@@ -95,20 +93,18 @@ def parse(path: Path) -> list[Run]:
             account.unknown(lineno, raw)
     if isinstance(meta.get("batch_size"), int) and isinstance(meta.get("block_size"), int):
         meta["tokens_per_step"] = meta["batch_size"] * meta["block_size"]  # global batch includes accumulation
-    meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = account.unparsed_sample
-    meta["decode_errors"] = log.decode_errors
+    account.store(meta, log)
     return points.to_runs(meta, path.stem)
 
 
 def _add(points: PointBuffer, split: str, step: int, key: str, value: str) -> None:
     if key == "memory":
         if m := _MEMORY.match(value):
-            points.add(step, f"{split}/memory_gib", _float(m.group(1)))
+            points.add(step, f"{split}/memory_gib", to_float(m.group(1)))
             if m.group(2) is not None:
-                points.add(step, f"{split}/memory_pct", _float(m.group(2)))
+                points.add(step, f"{split}/memory_pct", to_float(m.group(2)))
         return
-    points.add(step, _series_name(split, key), _float(value.rstrip("%")))
+    points.add(step, _series_name(split, key), to_float(value.rstrip("%")))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -146,14 +142,3 @@ def _header(message: str, meta: dict[str, Any]) -> None:
                 meta[key] = int(m.group(1))
         if "warmup_steps_adjusted" in meta:  # the trainer said it clipped warmup to the run's length
             meta["warmup_steps"] = meta["warmup_steps_adjusted"]
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)  # the common case, fast; parse_number handles `11,845`, `N/A`, `1.5M`
-    except ValueError:
-        pass
-    try:
-        return parse_number(text)
-    except ValueError:
-        return float("nan")

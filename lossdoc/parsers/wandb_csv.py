@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import InputError
 from ..run import Run, canonical_name
 from ._assemble import PointBuffer
-from ._text import LineAccount, read_text
+from ._text import LineAccount, read_text, to_float
 
 NAME = "wandb-csv"
 DESCRIPTION = "Weights & Biases panel 'Export CSV'"
@@ -70,7 +70,7 @@ def parse(path: Path) -> list[Run]:
         for i, (run, series) in columns.items():
             cell = row[i] if i < len(row) else ""
             if cell.strip():
-                buffers[run].add(step, series, _float(cell))
+                buffers[run].add(step, series, to_float(cell))
                 used = True
         if used:
             account.used += 1
@@ -89,10 +89,3 @@ def parse(path: Path) -> list[Run]:
         for part in buffer.to_runs(dict(meta, run_name=run), run):
             runs.append(part)
     return runs
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")

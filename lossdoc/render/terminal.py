@@ -73,9 +73,11 @@ def render_run(console: Console, run: dict[str, Any]) -> None:
             f"{rb['superseded']} point(s) superseded by the later values"
         )
     if meta.get("decode_errors"):
-        console.print(f"  [yellow]{meta['decode_errors']} line(s) hold bytes that are not UTF-8[/yellow] (read as U+FFFD)")
+        bad = meta["decode_errors"]
+        console.print(f"  [yellow]{bad} line(s) hold bytes that are not UTF-8[/yellow] (read as U+FFFD)")
     if meta.get("duplicates_superseded") and not meta.get("rollbacks"):
-        console.print(f"  [yellow]{meta['duplicates_superseded']} point(s) logged twice for the same step[/yellow]: the later kept")
+        twice = meta["duplicates_superseded"]
+        console.print(f"  [yellow]{twice} point(s) logged twice for the same step[/yellow]: the later kept")
     if meta.get("truncated_last_line"):
         console.print(f"  [yellow]truncated last record[/yellow]: {meta['truncated_last_line'][:80]!r}")
     table = Table(box=None, pad_edge=False, header_style="bold")
