@@ -37,10 +37,15 @@ def main() -> None:
     app()
 
 
+PIPE_WIDTH = 140  # columns of a report written to a file or pipe (rich would assume 80 and squeeze tables)
+
+
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def _guard(body: Callable[[], int]) -> None:

@@ -29,7 +29,7 @@ def fmt(x: Any, digits: int = 4) -> str:
             return "nan"
         if x == 0:
             return "0"
-        if abs(x) >= 1e5 and float(x).is_integer():
+        if abs(x) >= 1e3 and float(x).is_integer():
             return f"{int(x):,}"
         if abs(x) < 1e-2 or abs(x) >= 1e6:
             return f"{x:.2e}"
