@@ -403,9 +403,9 @@ def test_analyze_has_a_phases_section(nanogpt_log) -> None:
 
 def annealing_truth(total: int, params: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
     """Loss from the Tissue et al. law itself under a warmup+cosine schedule: the right answer built in."""
-    from lossdoc import curvefit
+    from lossdoc import curvefit, schedule
 
-    lr = curvefit.cosine(6e-4, 100, total, 0.1, total + 1)
+    lr = schedule.cosine(6e-4, 100, total, 0.1, total + 1)
     s1, s2 = curvefit.annealing_areas(lr)
     l0, a, alpha, c = params
     steps = np.arange(total + 1)
@@ -547,10 +547,10 @@ def test_knee_advice_follows_the_logged_lr() -> None:
 def test_a_warmdown_is_its_own_faster_phase() -> None:
     # Warmup-stable-decay: the loss follows the LR-annealing law, and the last 4K steps of linear LR decay
     # make it fall faster again; a practitioner draws that warmdown as a phase of its own.
-    from lossdoc import curvefit
+    from lossdoc import curvefit, schedule
 
     total = 20_000
-    lr = curvefit.wsd(1e-3, 200, total, 4_000, 0.0, total + 1)
+    lr = schedule.wsd(1e-3, 200, total, 4_000, 0.0, total + 1)
     s1, s2 = curvefit.annealing_areas(lr)
     steps = np.arange(total + 1)
     loss = np.minimum(11.0, 3.0 + 6.0 * np.maximum(s1, 1e-9) ** -0.3 - 4e-4 * s2)
@@ -580,12 +580,12 @@ def test_annealing_areas_known_answers() -> None:
 
 
 def test_schedules_from_config_header_spec_and_file(tmp_path) -> None:
-    from lossdoc import curvefit
+    from lossdoc import schedule
 
     # nanoGPT get_lr: warmup (it+1)/(warmup+1), cosine to min_lr at lr_decay_iters, min_lr after
     meta = {"format": "nanogpt", "config": {"learning_rate": 6e-4, "warmup_iters": 100, "lr_decay_iters": 6000}}
     run = make_run("n", {"train/loss": ([0, 1], [10.0, 9.0])}, meta)
-    sched, _ = curvefit.schedule_for(run, 8_001)
+    sched, _ = schedule.schedule_for(run, 8_001)
     assert sched.source.startswith("nanoGPT config")
     assert sched.lr[0] == pytest.approx(6e-4 / 101)
     assert sched.lr[100] == pytest.approx(6e-4)
@@ -593,12 +593,12 @@ def test_schedules_from_config_header_spec_and_file(tmp_path) -> None:
     assert sched.lr[8_000] == pytest.approx(6e-5)  # nanoGPT's default min_lr after lr_decay_iters
     # llm.c header: cosine to final fraction at max_steps
     meta = {"lr_schedule": "cosine", "learning_rate": 6e-4, "warmup_steps": 700, "max_steps": 19_560}
-    sched, _ = curvefit.schedule_for(make_run("l", {"train/loss": ([0, 1], [10.0, 9.0])}, meta), 19_561)
+    sched, _ = schedule.schedule_for(make_run("l", {"train/loss": ([0, 1], [10.0, 9.0])}, meta), 19_561)
     assert sched.lr[19_560] == pytest.approx(0.0, abs=1e-12) and sched.lr[700] == pytest.approx(6e-4)
-    spec = curvefit.parse_schedule("wsd:peak=1e-3,warmup=10,total=100,decay=20", 101)
+    spec = schedule.parse_schedule("wsd:peak=1e-3,warmup=10,total=100,decay=20", 101)
     assert spec.lr[50] == pytest.approx(1e-3) and spec.lr[90] == pytest.approx(5e-4) and spec.lr[100] == 0
     path = tmp_path / "lr.csv"
     path.write_text("step,lr\n0,0.001\n100,5e-4\n")
-    assert curvefit.parse_schedule(str(path), 101).lr[50] == pytest.approx(7.5e-4)
+    assert schedule.parse_schedule(str(path), 101).lr[50] == pytest.approx(7.5e-4)
     with pytest.raises(InputError, match="not key=number"):
-        curvefit.parse_schedule("cosine:peak", 10)
+        schedule.parse_schedule("cosine:peak", 10)

@@ -484,7 +484,7 @@ def test_lr_from_the_nanogpt_schedule_when_not_logged():
     (sp,) = spikes.analyze(run).spikes
     # karpathy/nanoGPT get_lr at it=2000: min_lr + 0.5(1 + cos(pi * 1900/2900)) (lr - min_lr)
     expected = 6e-5 + 0.5 * (1 + np.cos(np.pi * 1900 / 2900)) * (6e-4 - 6e-5)
-    assert sp.lr == pytest.approx(expected) and sp.lr_source == "nanoGPT schedule"
+    assert sp.lr == pytest.approx(expected) and sp.lr_source == "nanoGPT config (warmup + cosine)"
     assert sp.lr_frac_of_peak == pytest.approx(expected / 6e-4, rel=1e-3)
     no_config = make_run("r", {"train/loss": (steps, y)}, {"format": "nanogpt"})
     assert spikes.analyze(no_config).spikes[0].lr is None

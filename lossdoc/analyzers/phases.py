@@ -334,13 +334,14 @@ def _fit_and_project(
     import numpy as np
 
     from .. import curvefit
+    from ..schedule import schedule_for
 
     last = int(steps[-1])
     if project is not None and project <= 0:
         raise InputError(f"--project must be a positive step (got {project})")
     planned = run.meta.get("max_steps") or (run.meta.get("config") or {}).get("max_iters")
     horizon = max(project or 0, last, int(planned or 0))
-    sched, why = curvefit.schedule_for(run, horizon + 1, schedule_spec)
+    sched, why = schedule_for(run, horizon + 1, schedule_spec)
     if sched is not None and project is None and horizon <= last:
         # a target to place beyond the log, and no LR known past its last step: a power law can still say
         sched, why = None, f"the LR is known only up to the last step, {last:,}"

@@ -68,8 +68,6 @@ VAL_WORSE_Z = 3.0  # latest val worse than the best by > 3 robust scales of eval
 VAL_WORSE_REL = 0.01  # ... and by > 1% of the best loss, is "worse than the best"
 CHECKPOINT_KEYS = ("checkpoint_interval", "save_interval", "save_every", "ckpt_interval", "checkpoint_every")
 
-# nanoGPT train.py defaults for the LR schedule keys a config file may leave out (karpathy/nanoGPT train.py)
-NANOGPT_LR_DEFAULTS = {"decay_lr": True, "warmup_iters": 2000, "lr_decay_iters": 600000, "min_lr": 6e-5}
 
 MAX_SPIKES_IN_FINDINGS = 5  # sustained/divergence spikes listed one finding each; the rest are summarised
 TABLE_BEFORE, TABLE_AFTER = 4, 8  # rows of the spike table around each spike (points of the spike's series)
@@ -93,7 +91,7 @@ class Spike:
     band_high: float
     band_low: float
     lr: float | None = None
-    lr_source: str | None = None  # "train/lr" (logged) or "nanoGPT schedule" (from the echoed config)
+    lr_source: str | None = None  # "train/lr" (logged) or the schedule it was computed from (lossdoc.schedule)
     lr_frac_of_peak: float | None = None
     grad_norm: float | None = None
     grad_norm_before: float | None = None
@@ -301,7 +299,7 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
     lr = run.series("train/lr").dropna() if run.has("train/lr") else None
     lr_source = "train/lr"
     if lr is None or not len(lr):
-        lr, lr_source = _schedule_lr(run), "nanoGPT schedule"
+        lr, lr_source = _schedule_lr(run)
     grad = run.series("train/grad_norm").dropna() if run.has("train/grad_norm") else None
     tokens = run.series("train/tokens").dropna() if run.has("train/tokens") else None
     series = {name: run.series(name) for name in names}
@@ -415,28 +413,21 @@ def _rising_end(train: Any, spikes: list[Spike]) -> dict[str, Any] | None:
     }
 
 
-def _schedule_lr(run: Run) -> Any:
-    """The LR at every logged step from nanoGPT's get_lr (linear warmup, cosine to min_lr), when the log echoes
-    a nanoGPT config with learning_rate; None otherwise. Same formula as karpathy/nanoGPT train.py get_lr."""
+def _schedule_lr(run: Run) -> tuple[Any, str | None]:
+    """The LR at every logged step from the schedule the log states (nanoGPT config, llm.c header), when the LR
+    itself is not logged: (Series indexed by step, where it came from), or (None, None)."""
     import numpy as np
     import pandas as pd
 
-    config = run.meta.get("config")
-    if run.meta.get("format") != "nanogpt" or not isinstance(config, dict):
-        return None
-    peak = config.get("learning_rate")
-    if isinstance(peak, bool) or not isinstance(peak, (int, float)) or peak <= 0:
-        return None
-    cfg = {k: config.get(k, v) for k, v in NANOGPT_LR_DEFAULTS.items()}
+    from ..schedule import schedule_for
+
     steps = np.unique(run.df["step"].to_numpy())
-    if not cfg["decay_lr"]:
-        return pd.Series(np.full(len(steps), float(peak)), index=steps)
-    warmup, decay, min_lr = float(cfg["warmup_iters"]), float(cfg["lr_decay_iters"]), float(cfg["min_lr"])
-    it = steps.astype(float)
-    ratio = np.clip((it - warmup) / max(decay - warmup, 1.0), 0.0, 1.0)
-    cosine = min_lr + 0.5 * (1.0 + np.cos(np.pi * ratio)) * (peak - min_lr)
-    values = np.where(it < warmup, peak * (it + 1) / (warmup + 1), np.where(it > decay, min_lr, cosine))
-    return pd.Series(values, index=steps)
+    if not len(steps) or steps[0] < 0:
+        return None, None
+    schedule, _ = schedule_for(run, int(steps[-1]) + 1)
+    if schedule is None:
+        return None, None
+    return pd.Series(schedule.lr[steps], index=steps), schedule.source
 
 
 def _tokens_per_step(run: Run) -> float | None:
