@@ -35,6 +35,7 @@ class Schedule:
 
     lr: np.ndarray
     source: str
+    relative: bool = False  # multipliers of an unstated peak LR (modded-nanogpt): fractions of peak, not LRs
 
 
 def cosine(peak: float, warmup: int, total: int, final: float, length: int) -> np.ndarray:
@@ -142,6 +143,12 @@ def schedule_for(run: Any, length: int, spec: str | None = None) -> tuple[Schedu
             length,
         )
         return Schedule(lr, "the log's header (warmup + cosine)"), ""
+    if meta.get("format") == "modded-nanogpt" and meta.get("max_steps") and meta.get("warmdown_steps") is not None:
+        # modded-nanogpt get_lr: (it+1)/warmup_iters, then 1.0, then a linear warmdown to 0 over the last
+        # warmdown_iters; a multiplier on each optimizer's own LR, so the schedule is relative (peak = 1).
+        lr = wsd(1.0, int(meta.get("warmup_steps") or 0), int(meta["max_steps"]), int(meta["warmdown_steps"]), 0.0,
+                 length)
+        return Schedule(lr, "modded-nanogpt warmup/warmdown (relative LR)", relative=True), ""
     if run.has("train/lr"):
         return None, "train/lr is logged only up to the last step and the log states no schedule"
     return None, "no learning-rate schedule known"

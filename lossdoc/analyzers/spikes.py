@@ -297,9 +297,9 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
     names = [n for n in ("train/loss", "val/loss") if run.has(n)]
     tokens_per_step = _tokens_per_step(run)
     lr = run.series("train/lr").dropna() if run.has("train/lr") else None
-    lr_source = "train/lr"
+    lr_source, lr_relative = "train/lr", False
     if lr is None or not len(lr):
-        lr, lr_source = _schedule_lr(run)
+        lr, lr_source, lr_relative = _schedule_lr(run)
     grad = run.series("train/grad_norm").dropna() if run.has("train/grad_norm") else None
     tokens = run.series("train/tokens").dropna() if run.has("train/tokens") else None
     series = {name: run.series(name) for name in names}
@@ -321,6 +321,8 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
         for ev in detect(y, sc, st):
             spikes.append(_spike_facts(name, ev, y, st, sc, tokens_per_step, lr, grad, tokens))
             spikes[-1].lr_source = lr_source if spikes[-1].lr is not None else None
+            if lr_relative:  # only the fraction of peak is known, not the LR itself
+                spikes[-1].lr = None
     spikes.sort(key=lambda s: (s.step, s.series))
     arrays = {n: (s.index.to_numpy(), s.to_numpy(dtype=float)) for n, s in series.items()}
     for sp in spikes:
@@ -339,7 +341,7 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
         boundaries = _shards.boundaries(shard_map, tokens_per_step, int(series[main].index.max()))
         shard_info = _shards.associate(boundaries, spikes, main, eligible[main], spacing)
 
-    best = _best_val(run, lr)
+    best = _best_val(run, lr, lr_relative)
     plateaus, upticks = _plateaus.find(series)
 
     rising = _rising_end(series["train/loss"], spikes) if "train/loss" in series else None
@@ -413,9 +415,10 @@ def _rising_end(train: Any, spikes: list[Spike]) -> dict[str, Any] | None:
     }
 
 
-def _schedule_lr(run: Run) -> tuple[Any, str | None]:
-    """The LR at every logged step from the schedule the log states (nanoGPT config, llm.c header), when the LR
-    itself is not logged: (Series indexed by step, where it came from), or (None, None)."""
+def _schedule_lr(run: Run) -> tuple[Any, str | None, bool]:
+    """The LR at every logged step from the schedule the log states (nanoGPT config, llm.c header, modded-nanogpt
+    warmup/warmdown), when the LR itself is not logged: (Series indexed by step, where it came from, whether the
+    values are only multipliers of an unstated peak), or (None, None, False)."""
     import numpy as np
     import pandas as pd
 
@@ -423,11 +426,11 @@ def _schedule_lr(run: Run) -> tuple[Any, str | None]:
 
     steps = np.unique(run.df["step"].to_numpy())
     if not len(steps) or steps[0] < 0:
-        return None, None
+        return None, None, False
     schedule, _ = schedule_for(run, int(steps[-1]) + 1)
     if schedule is None:
-        return None, None
-    return pd.Series(schedule.lr[steps], index=steps), schedule.source
+        return None, None, False
+    return pd.Series(schedule.lr[steps], index=steps), schedule.source, schedule.relative
 
 
 def _tokens_per_step(run: Run) -> float | None:
@@ -634,7 +637,7 @@ def _exact(arrays: tuple[np.ndarray, np.ndarray] | None, steps: np.ndarray) -> l
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _best_val(run: Run, lr: Any) -> dict[str, Any] | None:
+def _best_val(run: Run, lr: Any, lr_relative: bool = False) -> dict[str, Any] | None:
     import numpy as np
 
     if not run.has("val/loss"):
@@ -665,7 +668,7 @@ def _best_val(run: Run, lr: Any) -> dict[str, Any] | None:
     }
     if lr is not None and len(lr):
         at = _value_at(lr, best_step)
-        out["lr_at_best"] = at
+        out["lr_at_best"] = None if lr_relative else at
         peak = float(lr.max())
         out["lr_at_best_frac_of_peak"] = at / peak if (at is not None and peak > 0) else None
     return out
@@ -899,6 +902,8 @@ def _spike_finding(sp: Spike) -> Finding:
     if sp.lr is not None:
         frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of peak" if sp.lr_frac_of_peak is not None else ""
         extra.append(f"LR {sp.lr:.2g}{frac}")
+    elif sp.lr_frac_of_peak is not None:
+        extra.append(f"LR at {100 * sp.lr_frac_of_peak:.0f}% of peak")
     if sp.grad_norm_rising:
         extra.append(f"grad norm climbing into it ({sp.grad_norm_before:.3g} → {sp.grad_norm:.3g})")
     if sp.shard_boundary:

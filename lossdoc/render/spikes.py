@@ -68,7 +68,7 @@ def render(console: Console, result: Any) -> None:
                 sp.kind,
                 fmt(sp.recovery_steps) if sp.recovery_steps is not None else "never",
                 _tokens(sp.tokens_wasted),
-                f"{sp.lr:.1e}" if sp.lr is not None else "-",
+                f"{sp.lr:.1e}" if sp.lr is not None else _frac(sp.lr_frac_of_peak),
             ]
             table.add_row(*(row + ([sp.shard_boundary or ""] if with_shard else [])))
         console.print()
@@ -173,6 +173,8 @@ def _context_table(console: Console, sp: Any) -> None:
     if sp.lr is not None:
         frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of peak" if sp.lr_frac_of_peak is not None else ""
         lines.append(f"LR {sp.lr:.2e}{frac}")
+    elif sp.lr_frac_of_peak is not None:
+        lines.append(f"LR at {100 * sp.lr_frac_of_peak:.0f}% of peak ({sp.lr_source})")
     if sp.grad_norm is not None:
         g = f"grad norm {sp.grad_norm:.3g}"
         if sp.grad_norm_before is not None:
@@ -184,3 +186,8 @@ def _context_table(console: Console, sp: Any) -> None:
         word = "val rose" if sp.val_affected else "val unaffected"
         lines.append(f"{word}: {sp.val_before:.4f} → {sp.val_after:.4f} at the next eval")
     console.print("  " + "; ".join(lines), highlight=False)
+
+
+def _frac(frac_of_peak: float | None) -> str:
+    """The LR column when only the schedule's shape is known (modded-nanogpt): a share of the peak."""
+    return "-" if frac_of_peak is None else f"{100 * frac_of_peak:.0f}% pk"
