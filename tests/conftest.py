@@ -26,3 +26,12 @@ def corpus() -> type[CorpusAccess]:
 
 class CorpusAccess:
     file = staticmethod(corpus_file)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/ from the current output")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
