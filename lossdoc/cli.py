@@ -219,7 +219,10 @@ def phases(
     def body() -> int:
         from .analyzers import phases as analysis
         from .parsers import load
+        from .schedule import parse_schedule
 
+        if schedule:
+            parse_schedule(schedule, 2)  # a malformed --schedule is an error even when no fit needs it
         chosen = pick_run(load(log, format), run)
         result = analysis.analyze(
             chosen,

@@ -136,3 +136,15 @@ def test_every_example_log_reads_with_its_reader() -> None:
         doc = json.loads(out)
         assert doc["lines"]["unparsed"] == 0, path.name
         assert any(r["series"] for r in doc["runs"]), path.name
+
+
+def test_malformed_options_files_are_one_line_errors(tmp_path: Path) -> None:
+    log = str(EXAMPLES / "llmc-main.log")
+    code, _, err = run_cli("phases", log, "--schedule", "cosine:peak")
+    assert code == 2 and "--schedule" in err and err.count("\n") == 1
+    bad = tmp_path / "shards.json"
+    bad.write_text("{not json")
+    code, _, err = run_cli("spikes", log, "--shard-map", str(bad))
+    assert code == 2 and "not valid JSON" in err and err.count("\n") == 1
+    code, _, err = run_cli("spikes", log, "--shard-map", str(tmp_path / "absent.json"))
+    assert code == 2 and "no such file" in err
