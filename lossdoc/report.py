@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from .analyzers import ANALYZERS
+from .findings import Finding, Severity
 from .run import Run
 from .summary import series_summary, summarize
 
 
-def headline(run: Run) -> str:
-    """One line: which run, how far it got, where the loss stands."""
+def headline(run: Run, findings: list[Finding] | None = None) -> str:
+    """One line: which run, where the loss went, and the count and gist of what needs attention."""
     summary = series_summary(run)
     parts = [f"{run.name} ({run.meta.get('format')})"]
     for name in ("train/loss", "val/loss"):
@@ -20,7 +21,15 @@ def headline(run: Run) -> str:
             parts.append(f"{name} {s['first']:.4g} -> {s['last']:.4g} over steps {span}")
     if len(parts) == 1:
         parts.append("no loss series")
-    return ": ".join([parts[0], "; ".join(parts[1:])])
+    line = ": ".join([parts[0], "; ".join(parts[1:])])
+    serious = sorted((f for f in findings or [] if f.severity.rank > 0), key=lambda f: -f.severity.rank)
+    if serious:
+        counts = {sev: sum(f.severity == sev for f in serious) for sev in (Severity.PROBLEM, Severity.WARNING)}
+        said = ", ".join(f"{n} {sev.value}{'s' if n > 1 else ''}" for sev, n in counts.items() if n)
+        line += f". {said}; first: {serious[0].title}"
+    elif findings is not None:
+        line += ". No problems or warnings."
+    return line
 
 
 def build_report(run: Run, all_runs: list[Run], source: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -40,7 +49,7 @@ def build_report(run: Run, all_runs: list[Run], source: str) -> tuple[dict[str, 
         sections[analyzer.NAME] = result.to_json()
         findings.extend(result.findings)
     report = {
-        "headline": headline(run),
+        "headline": headline(run, findings),
         "run": shown,
         "other_runs": [r.name for r in all_runs if r is not run],
         "lines": run.meta.get("lines", {}),

@@ -2,8 +2,9 @@
 
 A plateau is a stretch of at least ``PLATEAU_MIN_SHARE`` of the run where the smoothed loss stays within a
 band of ``PLATEAU_BAND_REL`` of its level. Its slope (least squares on the raw points)
-tells a flat plateau (change over the stretch within noise, or under ``FLAT_REL`` of the loss) from a slow
-decline (significantly falling, just slowly) or a slow rise.
+tells a flat plateau (change over the stretch under ``FLAT_REL`` of the loss, or no trend within the noise while
+even the steepest slope the noise allows would barely move the loss over the run's length again) from a slow
+decline (significantly falling, just slowly), a slow rise, or "unclear" (too short or noisy to tell).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ PLATEAU_MIN_SHARE = 0.10  # a plateau spans at least 10% of the logged steps ...
 PLATEAU_MIN_POINTS = 6  # ... and at least 6 points (smoothed bins)
 PLATEAU_BINS = 200  # dense series are smoothed to 200 bin medians (noise / ~sqrt(n/200))
 FLAT_REL = 0.005  # fitted change over the whole stretch < 0.5% of the loss: flat
-SLOPE_T = 2.0  # |slope| < 2 standard errors: flat (within noise of zero)
+SLOPE_T = 2.0  # |slope| < 2 standard errors: no trend the noise lets us see ...
+FLAT_HORIZON_REL = 0.05  # ... and flat only if even the steepest slope the noise allows (|slope| + 2 SE) would
+#                          change the loss by < 5% over as many steps again as the run has taken; otherwise the
+#                          stretch is too short or noisy to tell a plateau from a slow decline ("unclear")
 KNEE_CHUNK = 0.10  # the start of a stretch is trimmed in 10% chunks ...
 KNEE_RATIO = 3.0  # ... while the chunk falls 3x faster than the rest (the end of the descent, not the plateau)
 UPTICK_MIN_REL = 0.001  # a val uptick is a rise over the previous eval of more than 0.1% of the loss
@@ -147,7 +151,10 @@ def _describe(name: str, xs: Any, ys: Any, steps: Any, values: Any, val: Any, i:
     slope, stderr = _ols_slope(steps[inside].astype(float), values[inside])
     level = float(np.median(values[inside]))
     change = slope * (b - a)
-    if abs(change) < FLAT_REL * level or abs(slope) < SLOPE_T * stderr:
+    steepest = abs(slope) + SLOPE_T * stderr
+    if abs(slope) < SLOPE_T * stderr:  # no trend visible within the noise
+        label = "flat" if steepest * b < FLAT_HORIZON_REL * abs(level) else "unclear"
+    elif abs(change) < FLAT_REL * level:
         label = "flat"
     else:
         label = "slow decline" if slope < 0 else "slow rise"
