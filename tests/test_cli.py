@@ -148,3 +148,9 @@ def test_malformed_options_files_are_one_line_errors(tmp_path: Path) -> None:
     assert code == 2 and "not valid JSON" in err and err.count("\n") == 1
     code, _, err = run_cli("spikes", log, "--shard-map", str(tmp_path / "absent.json"))
     assert code == 2 and "no such file" in err
+
+
+def test_a_folder_of_logs_is_not_taken_for_a_tensorboard_run_directory() -> None:
+    code, out, err = run_cli("show", str(EXAMPLES))
+    assert code == 2 and out == ""
+    assert "TensorBoard event files" in err and "nanogpt-gpt2-124M.log" in err and err.count("\n") == 1

@@ -82,6 +82,7 @@ def load(path: str | Path, format: str | None = None) -> list[Run]:
 # Files that make a directory a run directory, in the order they are looked for.
 _DIR_MARKERS = "trainer_state.json, checkpoint-*/trainer_state.json, metrics.csv, events.out.tfevents.*"
 _DIR_LISTED = 12  # entries named in the message when nothing is recognised
+_TEXT_LOG_SUFFIXES = {".log", ".txt", ".out", ".csv", ".tsv", ".jsonl", ".json"}
 
 
 def resolve_dir(path: Path) -> tuple[Path, ModuleType]:
@@ -113,6 +114,13 @@ def resolve_dir(path: Path) -> tuple[Path, ModuleType]:
         listed = ", ".join(str(p.relative_to(path)) for p in below[:_DIR_LISTED])
         raise InputError(f"{path}: holds {len(below)} runs ({listed}); give one of them")
     if tensorboard.event_files(path):
+        loose = [p.name for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in _TEXT_LOG_SUFFIXES]
+        if loose:  # a folder of logs that also holds event files: which one is meant is the user's call
+            listed = ", ".join(loose[:_DIR_LISTED]) + (f" and {len(loose) - _DIR_LISTED} more" if len(loose) > _DIR_LISTED else "")
+            raise InputError(
+                f"{path}: holds TensorBoard event files and {len(loose)} other log file(s) ({listed}); "
+                "give one log file, or a directory with only the event files"
+            )
         return path, tensorboard
     entries = sorted(path.iterdir(), key=lambda p: p.name)
     shown = [p.name + ("/" if p.is_dir() else "") for p in entries[:_DIR_LISTED]]
