@@ -13,7 +13,6 @@ the schedule-aware fit against a plain power law, error and whether the 90% inte
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,17 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from big_log import write_big_nanogpt_log  # noqa: E402
+from timing import best_of_command  # noqa: E402
 
 GOAL = 1.5  # issue 4: phases costs at most 1.5x the time of show
 
-
-def best_of(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def in_process(log: Path, repeat: int) -> dict[str, float]:
@@ -129,12 +121,12 @@ def main() -> None:
     py = sys.executable
     with tempfile.TemporaryDirectory() as tmp:
         log = write_big_nanogpt_log(Path(tmp) / "big.log", args.lines)
-        show = best_of([py, "-m", "lossdoc", "show", "--json", str(log)], args.repeat)
-        phases = best_of([py, "-m", "lossdoc", "phases", "--json", str(log)], args.repeat)
-        phases_train = best_of(
+        show = best_of_command([py, "-m", "lossdoc", "show", "--json", str(log)], args.repeat)[0]
+        phases = best_of_command([py, "-m", "lossdoc", "phases", "--json", str(log)], args.repeat)[0]
+        phases_train = best_of_command(
             [py, "-m", "lossdoc", "phases", "--json", "--series", "train/loss", "--target", "3.5", str(log)],
             args.repeat,
-        )
+        )[0]
         inner = in_process(log, args.repeat)
     print(f"log: {args.lines:,} lines, {inner['points']:,.0f} train points; best of {args.repeat}")
     print(f"{'measure':<52} {'seconds':>8} {'ratio':>7}")

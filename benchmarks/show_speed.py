@@ -8,14 +8,13 @@ Also the start-up time of `lossdoc --help`. Best of N wall-clock runs each, as r
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from big_log import write_big_nanogpt_log  # noqa: E402
+from timing import best_of_command  # noqa: E402
 
 BASELINE = r"""
 import re, sys
@@ -25,14 +24,6 @@ points = [(int(s), float(l), float(t), float(m)) for s, l, t, m in rows]
 print(len(points))
 """
 
-
-def best_of(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -45,9 +36,9 @@ def main() -> None:
         script = Path(tmp) / "baseline.py"
         script.write_text(BASELINE)
         py = sys.executable
-        baseline = best_of([py, str(script), str(log)], args.repeat)
-        show = best_of([py, "-m", "lossdoc", "show", "--json", str(log)], args.repeat)
-        helptime = best_of([py, "-m", "lossdoc", "--help"], args.repeat)
+        baseline = best_of_command([py, str(script), str(log)], args.repeat)[0]
+        show = best_of_command([py, "-m", "lossdoc", "show", "--json", str(log)], args.repeat)[0]
+        helptime = best_of_command([py, "-m", "lossdoc", "--help"], args.repeat)[0]
     print(f"{'measure':<44} {'seconds':>8} {'ratio':>7}")
     print(f"{'baseline: one regex + float() over the text':<44} {baseline:8.2f} {1.0:7.2f}")
     print(f"{'lossdoc show --json':<44} {show:8.2f} {show / baseline:7.2f}   goal <= 2.00")

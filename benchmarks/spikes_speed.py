@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from big_log import write_big_nanogpt_log  # noqa: E402
+from timing import best_of_command  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-def best_of(cmd: list[str], repeat: int) -> tuple[float, bytes]:
-    times, out = [], b""
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, cwd=ROOT).stdout
-        times.append(time.perf_counter() - start)
-    return min(times), out
 
 
 def main() -> None:
@@ -38,8 +29,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         log = write_big_nanogpt_log(Path(tmp) / "big.log", args.lines)
         py = sys.executable
-        show, _ = best_of([py, "-m", "lossdoc", "show", "--json", str(log)], args.repeat)
-        spikes, out = best_of([py, "-m", "lossdoc", "spikes", "--json", str(log)], args.repeat)
+        show, _ = best_of_command([py, "-m", "lossdoc", "show", "--json", str(log)], args.repeat)
+        spikes, out = best_of_command([py, "-m", "lossdoc", "spikes", "--json", str(log)], args.repeat)
     doc = json.loads(out)
     points = sum(1 for _ in doc["spikes"])
     print(f"log: {args.lines:,} lines (generated, 1% noise, no injected spikes); best of {args.repeat}")

@@ -13,11 +13,12 @@ import argparse
 import re
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
+from timing import best_of  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lossdoc.parsers import build_nanogpt, megatron, modded_nanogpt, torchtitan  # noqa: E402
@@ -81,14 +82,6 @@ CASES: list[tuple[str, Callable[[int], str], object, str]] = [
     ("torchtitan", titan, torchtitan, r"step:\s*(\d+)\s+\S*loss: (\S+)"),
 ]
 
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
