@@ -424,12 +424,12 @@ def _schedule_lr(run: Run) -> tuple[Any, str | None, bool]:
 
     from ..schedule import schedule_for
 
-    steps = np.unique(run.df["step"].to_numpy())
-    if not len(steps) or steps[0] < 0:
+    if not len(run.df) or run.df["step"].min() < 0:
         return None, None, False
-    schedule, _ = schedule_for(run, int(steps[-1]) + 1)
+    schedule, _ = schedule_for(run, int(run.df["step"].max()) + 1)
     if schedule is None:
         return None, None, False
+    steps = np.unique(run.df["step"].to_numpy())  # only now: on million-point logs this costs a sort
     return pd.Series(schedule.lr[steps], index=steps), schedule.source, schedule.relative
 
 
