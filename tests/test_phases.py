@@ -11,12 +11,13 @@ from typer.testing import CliRunner
 
 from lossdoc.analyzers import ANALYZERS
 from lossdoc.analyzers import phases as ph
+from lossdoc.analyzers import segment as seg
 from lossdoc.cli import app
 from lossdoc.errors import InputError
 from lossdoc.run import make_run
 from tests.conftest import corpus_file
 
-LABEL_ORDER = [label for _, label in ph.RATE_LABELS] + [ph.PLATEAU_LABEL]
+LABEL_ORDER = [label for _, label in seg.RATE_LABELS] + [seg.PLATEAU_LABEL]
 
 
 def piecewise(steps: np.ndarray, breaks: list[float], rates_per_1k: list[float], start: float) -> np.ndarray:
@@ -35,7 +36,7 @@ def power_law(steps: np.ndarray) -> np.ndarray:
 def check_invariants(result: ph.PhasesResult) -> None:
     """What holds for every curve: contiguous phases over the whole series, drops and shares consistent."""
     phases = result.phases
-    assert ph.MIN_PHASES <= len(phases) <= ph.MAX_PHASES
+    assert seg.MIN_PHASES <= len(phases) <= seg.MAX_PHASES
     for a, b in zip(phases[:-1], phases[1:], strict=False):
         assert a.end_step == b.start_step
         assert a.end_loss == b.start_loss
@@ -176,7 +177,7 @@ def test_rising_phase_is_found_and_shares_are_withheld() -> None:
     values = piecewise(steps, [400, 1_000], [8.0, 0.5, -1.5], start=5.0)  # falls, slows, then rises
     result = ph.analyze(make_run("overfit", {"val/loss": (steps, values)}))
     check_invariants(result)
-    assert result.phases[-1].label == ph.RISING_LABEL
+    assert result.phases[-1].label == seg.RISING_LABEL
     assert result.phases[-1].start_step == 1_000
     assert all(p.share is None for p in result.phases)
     assert any(f.severity.value == "warning" and "rose" in f.title for f in result.findings)
@@ -320,7 +321,7 @@ def test_corpus_divergent_run_is_flagged() -> None:
     run = load(corpus_file("nanogpt/chongwei-linesearch-divergence-4xA40-output.log"))[0]
     result = ph.analyze(run)
     assert result.init.verdict == "very_high"  # 132.5 at step 0 vs ln 50257 = 10.8
-    assert result.phases[0].label == ph.RISING_LABEL  # 132 -> 564 by step 100
+    assert result.phases[0].label == seg.RISING_LABEL  # 132 -> 564 by step 100
     assert result.past_knee is None
 
 
@@ -331,7 +332,7 @@ def test_corpus_multirun_wandb_export() -> None:
     verdicts = {}
     for run in runs:
         result = ph.analyze(run)
-        assert ph.MIN_PHASES <= len(result.phases) <= ph.MAX_PHASES
+        assert seg.MIN_PHASES <= len(result.phases) <= seg.MAX_PHASES
         verdicts[run.name] = result.init.verdict
     # two runs start at 25.5 / 24.7 (> 2 ln V)
     assert sum(v == "very_high" for v in verdicts.values()) == 2
@@ -507,7 +508,7 @@ def test_a_straight_line_is_one_phase_and_flat_noise_has_no_shares() -> None:
     assert line.init.verdict == "low" and "resumed" in line.init.message
     rng = np.random.default_rng(0)
     flat = ph.analyze(make_run("flat", {"train/loss": (np.arange(500), 3 + rng.normal(0, 0.1, 500))}))
-    assert all(p.label == ph.PLATEAU_LABEL and p.share is None for p in flat.phases)
+    assert all(p.label == seg.PLATEAU_LABEL and p.share is None for p in flat.phases)
     assert "flat within noise" in flat.statements[0] and flat.past_knee is None
 
 
@@ -530,7 +531,7 @@ def test_single_bad_eval_does_not_make_a_phase() -> None:
     a = ph.analyze(make_run("a", {"val/loss": (steps, values)}))
     b = ph.analyze(make_run("b", {"val/loss": (steps, bumped)}))
     assert [(p.start_step, p.end_step) for p in a.phases] == [(p.start_step, p.end_step) for p in b.phases]
-    assert not any(p.label == ph.RISING_LABEL for p in b.phases)
+    assert not any(p.label == seg.RISING_LABEL for p in b.phases)
 
 
 def test_knee_advice_follows_the_logged_lr() -> None:
