@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import lossdoc
-from lossdoc.analyzers import ANALYZERS, shards, spikes
+from lossdoc.analyzers import ANALYZERS, detector, shards, spikes
 from lossdoc.cli import app
 from lossdoc.errors import InputError
 from lossdoc.findings import Severity
@@ -50,7 +50,7 @@ def test_smooth_curve_without_noise_gives_no_huge_scores():
     # a CI golden trace: no noise at all, the MAD is ~0; the relative floor must keep it quiet
     steps = np.arange(1, 101)
     y = 2.75 + 5.3 * np.exp(-steps / 25.0)
-    scores = spikes.robust_scores(y, steps)
+    scores = detector.robust_scores(y, steps)
     assert np.nanmax((y - scores.base_up) / scores.scale) < 1  # upward scores stay small
     assert np.nanmin((y - scores.base_down) / scores.scale) > -1  # and so do downward ones
     assert spikes.analyze(run_of(steps, y)).spikes == []

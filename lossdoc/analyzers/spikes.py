@@ -1,22 +1,7 @@
 """Loss spikes: where the loss jumped, what kind of jump it was, what it cost, and what to do about it.
 
-The detector works on raw per-step logs (llm.c, modded-nanogpt) and on sparse ones (an eval every 250 steps,
-a Megatron excerpt of 8 points) alike, because it counts *points*, not steps:
-
-1. Trailing baseline. For point i the level is the median of the ``h`` points before it (h = window/2) and the
-   trend is the difference between the medians of the two halves of the trailing window (a two-point robust
-   slope). Two baselines come out: the plain trailing level (lags behind a falling loss, so it sits *above*
-   the current loss) and the trend-extrapolated one (overshoots on a decelerating curve, so it sits *below*).
-   An upward spike must clear the higher of the two and a downward outlier the lower one: whichever way the
-   curve bends, each test is the conservative one. Nothing is fitted globally, so warmup, cosine and WSD
-   schedules need no model.
-2. Robust scale: 1.4826 x the median absolute residual over the trailing window (a MAD, which a few earlier
-   spikes cannot inflate), floored at a fraction of the loss so that a clean, smooth curve (a CI golden
-   trace, a smooth eval curve) cannot produce huge scores from a near-zero scale.
-3. A point is an upward spike when its residual exceeds ``SPIKE_Z`` scales; the spike event runs from that
-   onset until the loss is back inside the pre-spike band, and later flagged points inside it belong to it.
-   A downward outlier must be isolated (the loss is back next point): a sudden *lasting* drop is what a
-   learning-rate decay or warmdown does, not an anomaly.
+The detector (``detector.py``) scores each point of a loss series against a robust trailing baseline; it works on
+raw per-step logs and on sparse ones alike, because it counts points, not steps.
 
 Per spike we report the baseline before it, peak, signed jump, kind (single-step / sustained / divergence),
 recovery steps and tokens, the LR at the spike, the grad norm around it and any rise before it. Around the
@@ -34,25 +19,25 @@ from ..findings import Finding, Severity
 from ..run import Run
 from . import plateaus as _plateaus
 from . import shards as _shards
+from .detector import (
+    BAND_Z,
+    CONFIRM_POINTS,
+    MAD_TO_SIGMA,
+    MIN_HISTORY,
+    MIN_SCALE_POINTS,
+    WINDOW_POINTS,
+    Event,
+    Scores,
+    detect,
+    robust_scores,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
 NAME = "spikes"
 
-# --- detector thresholds -------------------------------------------------------------------------------------
-SPIKE_Z = 6.0  # robust z (MAD units) for a spike; OLMo-core skips steps at z > 6 over 128 steps
-WINDOW_POINTS = 128  # trailing window in points; OLMo-core and llm.c both score over the last 128 steps
-MIN_WINDOW_POINTS = 4  # smallest trailing window (sparse logs: a Megatron excerpt has 8 points)
-WINDOW_SHARE = 8  # a sparse series uses at most 1/8 of its points as the window (80 evals -> 10); measured:
-#                  recall on 80-eval series with one 10-50% spike 81% at 1/4, 98% at 1/8 (benchmarks/spikes.py)
-MIN_HISTORY = 2  # points needed before a point can be scored (a jump at the 3rd point of a 9-point excerpt)
-MIN_SCALE_POINTS = 3  # residuals needed for a rolling scale
-REL_NOISE_FLOOR = 0.005  # scale floor, fraction of the loss level (0.5%): a smooth curve cannot give z > 6
-#                          unless the jump is >= 3% of the loss; our choice, below the 1% noise of real runs
-MAD_TO_SIGMA = 1.4826  # MAD -> standard deviation for Gaussian noise
-BAND_Z = 3.0  # pre-spike band = level +- 3 scales; "recovered" = back inside it
-CONFIRM_POINTS = 3  # recovery must hold: the median of the next 3 points is inside the band
+# --- per-spike facts (the detector's own thresholds are in detector.py) ---------------------------------------
 RISE_Z = 3.0  # a rise before the spike must exceed 3 scales ...
 RISE_MIN_REL = 0.02  # ... and 2% of the loss to be called a rising trend
 RISE_LOOKBACK_WINDOWS = 8  # looked for over the 8 windows (1024 points on a dense log) before the spike
@@ -135,144 +120,6 @@ class SpikesResult:
             "tokens_per_step": self.tokens_per_step,
             "findings": [f.to_json() for f in self.findings],
         }
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The detector (pure numpy/pandas on one series)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Scores:
-    """Per-point baselines and scale of one finite series (NaN where a point has too little history)."""
-
-    level: np.ndarray  # median of the h points before
-    base_up: np.ndarray  # baseline an upward spike must clear
-    base_down: np.ndarray  # baseline a downward outlier must fall below
-    scale: np.ndarray  # robust noise scale (floored)
-    window: int
-
-
-def window_for(n: int) -> int:
-    """Trailing window in points: 128 on a dense log, a quarter of the points on a sparse one."""
-    return int(min(WINDOW_POINTS, max(MIN_WINDOW_POINTS, n // WINDOW_SHARE)))
-
-
-def robust_scores(y: np.ndarray, steps: np.ndarray | None = None) -> Scores:
-    """Trailing baselines and robust scale for every point of ``y`` (finite values, in step order).
-
-    The trend is extrapolated in log(step): a loss curve is close to a power law in the step, so it is much
-    straighter there (a sparse eval series moves a lot within its window early in a run).
-    """
-    import numpy as np
-    import pandas as pd
-
-    n = len(y)
-    w = window_for(n)
-    h = max(1, w // 2)
-    x = np.log1p(np.maximum(np.asarray(steps, dtype=float), 0.0)) if steps is not None else np.arange(n, dtype=float)
-    level = np.full(n, np.nan)
-    base_up = np.full(n, np.nan)
-    base_down = np.full(n, np.nan)
-    resid = np.full(n, np.nan)  # residual from the trend-extrapolated baseline: what the scale is made of
-    scale = np.full(n, np.nan)
-
-    half_median = pd.Series(y).rolling(h, min_periods=h).median().to_numpy()
-    half_x = pd.Series(x).rolling(h, min_periods=h).mean().to_numpy()
-    if n > 2 * h:
-        idx = np.arange(2 * h, n)
-        m2 = half_median[idx - 1]  # median of the h points just before i
-        m1 = half_median[idx - 1 - h]  # median of the h points before those
-        x2, x1 = half_x[idx - 1], half_x[idx - 1 - h]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            slope = np.where(x2 > x1, (m2 - m1) / (x2 - x1), 0.0)
-        plain = 0.5 * (m1 + m2)
-        extrap = m2 + slope * (x[idx] - x2)
-        level[idx] = m2
-        base_up[idx] = np.maximum(plain, extrap)
-        base_down[idx] = np.minimum(plain, extrap)
-        resid[idx] = y[idx] - extrap
-        mad = pd.Series(np.abs(resid)).rolling(w, min_periods=max(MIN_SCALE_POINTS, h // 2)).median().to_numpy()
-        scale[idx] = MAD_TO_SIGMA * mad[idx - 1]
-    # Too little history for a trend (the first 2h points): expanding median and MAD, upward test only.
-    for i in range(MIN_HISTORY, min(n, 2 * h)):
-        med = float(np.median(y[:i]))
-        level[i] = base_up[i] = med
-        scale[i] = MAD_TO_SIGMA * float(np.median(np.abs(y[:i] - med)))
-    missing = np.isnan(scale) & ~np.isnan(base_up)
-    for i in np.flatnonzero(missing).tolist():  # scale window still filling up after the first 2h points
-        past = y[max(0, i - w) : i]
-        scale[i] = MAD_TO_SIGMA * float(np.median(np.abs(past - np.median(past))))
-    with np.errstate(invalid="ignore"):
-        scale = np.maximum(scale, REL_NOISE_FLOOR * np.abs(level))
-    return Scores(level=level, base_up=base_up, base_down=base_down, scale=scale, window=w)
-
-
-@dataclass
-class Event:
-    """A detected anomaly in index space of the finite series (before the per-spike facts are added)."""
-
-    onset: int
-    end: int  # index of the first point back inside the band (== len when never)
-    peak: int
-    z: float
-    direction: int  # +1 spike, -1 downward outlier
-    recovered: bool
-
-
-def detect(y: np.ndarray, scores: Scores | None = None, steps: np.ndarray | None = None) -> list[Event]:
-    """Spike and downward-outlier events of one finite series, in index space, by onset."""
-    import numpy as np
-    import pandas as pd
-
-    n = len(y)
-    if n <= MIN_HISTORY:
-        return []
-    sc = scores or robust_scores(y, steps)
-    with np.errstate(invalid="ignore"):
-        z_up = (y - sc.base_up) / sc.scale
-        z_down = (y - sc.base_down) / sc.scale
-    m = min(CONFIRM_POINTS, n)
-    # forward median of the next m points (fewer at the very end), so that recovery is not one lucky point
-    forward = pd.Series(y[::-1]).rolling(m, min_periods=1).median().to_numpy()[::-1]
-
-    events: list[Event] = []
-    up = np.flatnonzero(z_up > SPIKE_Z)
-    busy_until = -1
-    for i in up.tolist():
-        if i < busy_until:
-            continue  # a later point of a spike already open
-        high = sc.level[i] + BAND_Z * sc.scale[i]
-        j = _first_at_or_below(forward, high, i + 1)
-        peak = i + int(np.argmax(y[i : (j if j < n else n)]))
-        events.append(Event(onset=i, end=j, peak=peak, z=float(z_up[i]), direction=1, recovered=j < n))
-        busy_until = j
-    busy = np.zeros(n, dtype=bool)  # inside an upward spike (onset .. recovery)
-    for e in events:
-        busy[e.onset : e.end] = True
-    for i in np.flatnonzero(z_down < -SPIKE_Z).tolist():
-        if i + 1 >= n or busy[i]:
-            continue
-        low = sc.level[i] - BAND_Z * sc.scale[i]
-        if forward[i + 1] >= low:  # isolated: back inside the band at once
-            events.append(Event(onset=i, end=i + 1, peak=i, z=float(z_down[i]), direction=-1, recovered=True))
-    events.sort(key=lambda e: e.onset)
-    return events
-
-
-def _first_at_or_below(values: np.ndarray, limit: float, start: int) -> int:
-    """First index >= start with values[index] <= limit, or len(values); searched in growing chunks."""
-    import numpy as np
-
-    n = len(values)
-    lo, size = start, 64
-    while lo < n:
-        hi = min(n, lo + size)
-        hit = np.flatnonzero(values[lo:hi] <= limit)
-        if len(hit):
-            return lo + int(hit[0])
-        lo, size = hi, size * 8
-    return n
 
 
 # ---------------------------------------------------------------------------------------------------------------
