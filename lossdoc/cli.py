@@ -29,7 +29,9 @@ RunOpt = Annotated[str | None, typer.Option("--run", help="Which run of a multi-
 FailOnOpt = Annotated[
     str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
 ]
-LogArg = Annotated[Path, typer.Argument(help="The training log (file or directory).", show_default=False, metavar="LOG")]
+LogArg = Annotated[
+    Path, typer.Argument(help="The training log (file or directory).", show_default=False, metavar="LOG")
+]
 
 
 def main() -> None:

@@ -154,3 +154,19 @@ def test_a_folder_of_logs_is_not_taken_for_a_tensorboard_run_directory() -> None
     code, out, err = run_cli("show", str(EXAMPLES))
     assert code == 2 and out == ""
     assert "TensorBoard event files" in err and "nanogpt-gpt2-124M.log" in err and err.count("\n") == 1
+
+
+def test_analyze_compares_the_runs_of_a_multi_run_file() -> None:
+    from .conftest import corpus_file
+
+    code, out, _ = run_cli("analyze", "--json", str(EXAMPLES / "wandb-export.csv"))
+    comparison = json.loads(out)["comparison"]
+    assert [r["name"] for r in comparison["runs"]] == ["baseline", "lr-3e-4"]
+    assert comparison["final_spread"]["runs"] == 2
+    (single,) = [json.loads(run_cli("analyze", "--json", str(NANOGPT_EXAMPLE))[1])["comparison"]]
+    assert single is None
+    # the 20-seed modded-nanogpt record: the seed-noise band of the final val loss (corpus README: 3.2764-3.2810)
+    code, out, _ = run_cli("analyze", "--json", str(corpus_file("modded-nanogpt/track3-valonly-seconds.txt")))
+    spread = json.loads(out)["comparison"]["final_spread"]
+    assert spread["runs"] == 20
+    assert spread["min"] == pytest.approx(3.2764, abs=1e-4) and spread["max"] == pytest.approx(3.2810, abs=1e-4)
