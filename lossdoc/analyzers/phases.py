@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..findings import Finding, Severity
+from ..numbers import abbreviate
 from ..run import Run
 from .segment import (
     MIN_PHASES,
@@ -482,7 +483,7 @@ def observations(
     if all(p.label == PLATEAU_LABEL for p in phases):
         out.append(
             f"The loss is flat within noise: {phases[0].start_loss:.4f} -> {phases[-1].end_loss:.4f} "
-            f"over steps {_steps(first)}-{_steps(last)}."
+            f"over steps {abbreviate(first)}-{abbreviate(last)}."
         )
         return out, None, None
     rising = [p for p in phases if p.label == RISING_LABEL]
@@ -490,8 +491,8 @@ def observations(
         # shares of a total that rose back are not "work done"; say where the curve turned instead
         low = min(phases, key=lambda p: p.end_loss)
         out.append(
-            f"The loss fell {phases[0].start_loss:.4f} -> {low.end_loss:.4f} by step {_steps(low.end_step)}, "
-            f"then rose to {phases[-1].end_loss:.4f} by step {_steps(last)}."
+            f"The loss fell {phases[0].start_loss:.4f} -> {low.end_loss:.4f} by step {abbreviate(low.end_step)}, "
+            f"then rose to {phases[-1].end_loss:.4f} by step {abbreviate(last)}."
         )
     p1 = phases[0]
     run_len = max(last - first, 1)
@@ -514,17 +515,17 @@ def observations(
         parts = []
         for c in checkpoints:
             less = f" ({c.times_less:,.0f}x less)" if c.times_less and c is not first_cp else ""
-            parts.append(f"step {_steps(c.step)} {_num(c.rate_per_1k)}{less}")
+            parts.append(f"step {abbreviate(c.step)} {_num(c.rate_per_1k)}{less}")
         out.append("Per-1K-step drop: " + ", ".join(parts) + ".")
         if final.rate_per_1k <= 0:
             out.append(
                 f"The loss is no longer falling: {_num(final.rate_per_1k)}/1K steps over steps "
-                f"{_steps(final.window_start)}-{_steps(final.step)}."
+                f"{abbreviate(final.window_start)}-{abbreviate(final.step)}."
             )
         elif final.rate_per_1k < PAST_KNEE_RATIO * mean_rate:
             past_knee = True
             out.append(
-                f"Past the knee (from about step {_steps(knee_step or first_cp.step)}): the loss now falls "
+                f"Past the knee (from about step {abbreviate(knee_step or first_cp.step)}): the loss now falls "
                 f"{_num(final.rate_per_1k)}/1K steps, {mean_rate / final.rate_per_1k:,.0f}x below "
                 f"the run's mean of {_num(mean_rate)}/1K."
             )
@@ -537,25 +538,10 @@ def observations(
     return out, past_knee, knee_step
 
 
-def _steps(n: float) -> str:
-    """Steps the way practitioners write them: 950, 1K, 12.5K, 1.2M."""
-    n = float(n)
-    if abs(n) >= 1e6:
-        return f"{n / 1e6:.3g}M"
-    if abs(n) >= 1e3:
-        return f"{n / 1e3:.3g}K"
-    return f"{n:.0f}"
-
-
-def _tokens(n: float) -> str:
-    for size, unit in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if n >= size:
-            return f"{n / size:.3g}{unit}"
-    return f"{n:.0f}"
 
 
 def _n_steps(n: float) -> str:
-    return "step" if n == 1 else f"{_steps(n)} steps"
+    return "step" if n == 1 else f"{abbreviate(n)} steps"
 
 
 def _num(x: float) -> str:
@@ -610,7 +596,7 @@ def find_target(
         s0, s1, v0, v1 = float(steps[i - 1]), float(steps[i]), float(smooth[i - 1]), float(smooth[i])
         step = s0 + (s1 - s0) * (v0 - target) / (v0 - v1) if v0 != v1 else s1
     tokens = _tokens_at(step, meta, run)
-    tok = f" ({_tokens(tokens)} tokens)" if tokens else ""
+    tok = f" ({abbreviate(tokens)} tokens)" if tokens else ""
     return Target(
         loss=target,
         step=step,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..findings import Finding, Severity
+from ..numbers import abbreviate
 from ..run import Run
 from . import plateaus as _plateaus
 from . import shards as _shards
@@ -545,12 +546,6 @@ def _checkpoint_interval(run: Run, val_steps: np.ndarray) -> tuple[int | None, s
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _fmt_tokens(tokens: float) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if tokens >= size:
-            return f"{tokens / size:.3g}{unit}"
-    return f"{tokens:.0f}"
-
 
 def _p_text(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
@@ -729,7 +724,7 @@ def _spike_finding(sp: Spike) -> Finding:
     if sp.kind == "sustained":
         cost = f"; recovery took {sp.recovery_steps:,} steps"
         if sp.tokens_wasted:
-            cost += f" = {_fmt_tokens(sp.tokens_wasted)} tokens"
+            cost += f" = {abbreviate(sp.tokens_wasted)} tokens"
         parts.append(cost)
         severity = Severity.WARNING
         advice = "A spike that needs recovery costs compute; if they repeat, lower the LR or tighten grad clipping."

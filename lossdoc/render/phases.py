@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..numbers import abbreviate
 from .terminal import fmt
 
 VERDICT_TEXT = {"ok": "good init", "high": "high", "very_high": "far too high", "low": "low"}
@@ -14,15 +15,7 @@ VERDICT_STYLE = {"ok": "green", "high": "yellow", "low": "yellow", "very_high": 
 
 
 def _steps(n: float | None) -> str:
-    """1000 -> 1K, 12500 -> 12.5K, as in a practitioner's write-up."""
-    if n is None:
-        return "-"
-    n = float(n)
-    if abs(n) >= 1e6:
-        return f"{n / 1e6:.3g}M"
-    if abs(n) >= 1e3:
-        return f"{n / 1e3:.3g}K"
-    return f"{n:.0f}"
+    return "-" if n is None else abbreviate(n)
 
 
 def _share(x: float | None) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..numbers import abbreviate
 from .terminal import fmt
 
 TABLES = 3  # spike-context tables drawn (the largest spikes, sustained and diverging ones first)
@@ -15,12 +16,7 @@ UPTICKS_SHOWN = 8
 
 
 def _tokens(x: float | None) -> str:
-    if not x:
-        return "-"
-    for unit, size in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if x >= size:
-            return f"{x / size:.3g}{unit}"
-    return f"{x:.0f}"
+    return "-" if not x else abbreviate(x)
 
 
 def _order(spikes: list[Any]) -> list[Any]:
