@@ -50,11 +50,3 @@ def test_spike_in_a_modded_nanogpt_warmdown_reports_the_share_of_peak_not_an_lr(
     assert spike.lr is None
     assert spike.lr_frac_of_peak == pytest.approx((2000 - 1800) / 500, rel=1e-6)
     assert not math.isnan(spike.jump) and spike.jump > 0
-
-
-def test_counts_are_abbreviated_as_in_a_write_up() -> None:
-    from lossdoc.numbers import abbreviate
-
-    assert [abbreviate(n) for n in (950, 1000, 12_500, 1_250_000, 643_000_000, 7.6e9, 3e12)] == [
-        "950", "1K", "12.5K", "1.25M", "643M", "7.6B", "3T"
-    ]
