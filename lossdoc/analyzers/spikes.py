@@ -719,6 +719,17 @@ def _val_note(sp: Spike) -> str:
     return f"; {word} ({sp.val_before:.4g} → {sp.val_after:.4g} at the next eval)"
 
 
+def lr_phrase(sp: Spike) -> str:
+    """The LR at a spike in words: "LR 2.4e-04 = 40% of peak", or "LR at 88% of peak" when only the schedule's
+    shape is known; "" when nothing is."""
+    if sp.lr is not None:
+        frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of peak" if sp.lr_frac_of_peak is not None else ""
+        return f"LR {sp.lr:.2g}{frac}"
+    if sp.lr_frac_of_peak is not None:
+        return f"LR at {100 * sp.lr_frac_of_peak:.0f}% of peak"
+    return ""
+
+
 def _spike_finding(sp: Spike) -> Finding:
     parts = [f"Spike in {_describe(sp)}"]
     if sp.kind == "sustained":
@@ -741,11 +752,8 @@ def _spike_finding(sp: Spike) -> Finding:
             f"loss was rising before it: {rb['from']:.4g} → {rb['to']:.4g} "
             f"from step {rb['from_step']:,} (+{rb['pct']:.0f}%)"
         )
-    if sp.lr is not None:
-        frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of peak" if sp.lr_frac_of_peak is not None else ""
-        extra.append(f"LR {sp.lr:.2g}{frac}")
-    elif sp.lr_frac_of_peak is not None:
-        extra.append(f"LR at {100 * sp.lr_frac_of_peak:.0f}% of peak")
+    if lr := lr_phrase(sp):
+        extra.append(lr)
     if sp.grad_norm_rising:
         extra.append(f"grad norm climbing into it ({sp.grad_norm_before:.3g} → {sp.grad_norm:.3g})")
     if sp.shard_boundary:

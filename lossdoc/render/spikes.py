@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..analyzers.spikes import lr_phrase
 from ..numbers import abbreviate
 from .terminal import fmt
 
@@ -166,11 +167,8 @@ def _context_table(console: Console, sp: Any) -> None:
         lines.append(
             f"rising before: {rb['from']:.4f} → {rb['to']:.4f} from step {rb['from_step']:,} (+{rb['pct']:.0f}%)"
         )
-    if sp.lr is not None:
-        frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of peak" if sp.lr_frac_of_peak is not None else ""
-        lines.append(f"LR {sp.lr:.2e}{frac}")
-    elif sp.lr_frac_of_peak is not None:
-        lines.append(f"LR at {100 * sp.lr_frac_of_peak:.0f}% of peak ({sp.lr_source})")
+    if lr := lr_phrase(sp):
+        lines.append(lr)
     if sp.grad_norm is not None:
         g = f"grad norm {sp.grad_norm:.3g}"
         if sp.grad_norm_before is not None:
