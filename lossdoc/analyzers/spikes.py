@@ -724,7 +724,7 @@ def lr_phrase(sp: Spike) -> str:
     shape is known; "" when nothing is."""
     if sp.lr is not None:
         frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of peak" if sp.lr_frac_of_peak is not None else ""
-        return f"LR {sp.lr:.2g}{frac}"
+        return f"LR {sp.lr:.2e}{frac}"
     if sp.lr_frac_of_peak is not None:
         return f"LR at {100 * sp.lr_frac_of_peak:.0f}% of peak"
     return ""
