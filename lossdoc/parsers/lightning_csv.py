@@ -110,8 +110,7 @@ def parse(path: Path) -> list[Run]:
         else:
             account.ignored += 1
 
-    meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = account.unparsed_sample
+    account.store(meta)  # decode_errors is already in meta
     return points.to_runs(meta, run_name)
 
 

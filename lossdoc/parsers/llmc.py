@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from ..run import Run
 from ._assemble import PointBuffer
@@ -49,11 +50,6 @@ def parse(path: Path) -> list[Run]:
             account.ignored += 1
         else:
             account.unknown(lineno, raw)
-    meta = {
-        "format": NAME,
-        "source": str(path),
-        "lines": account.as_meta(),
-        "unparsed_sample": account.unparsed_sample,
-        "decode_errors": log.decode_errors,
-    }
+    meta: dict[str, Any] = {"format": NAME, "source": str(path)}
+    account.store(meta, log)
     return points.to_runs(meta, path.stem)

@@ -66,9 +66,7 @@ def parse(path: Path) -> list[Run]:
         last = text.rsplit("\n", 1)[-1]
         if not (_ITER.match(last) or _EVAL.match(last)):
             meta["truncated_last_line"] = last[:200]
-    meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = sorted(account.unparsed_sample)
-    meta["decode_errors"] = log.decode_errors
+    account.store(meta, log)
     meta["records"] = {"iter": len(iter_rows), "eval": len(evals)}
     name = _run_name(path, meta)
     if not iter_rows and not evals:

@@ -214,8 +214,7 @@ def runs_from_matrix(
     used = int(present.any(axis=1).sum())
     account.used = used
     account.ignored = account.total - used
-    meta["lines"] = account.as_meta()
-    meta["unparsed_sample"] = []
+    account.store(meta)
     return assemble(steps[rows], cols, values[rows, cols], names, meta, run_name)
 
 

@@ -79,11 +79,9 @@ def parse(path: Path) -> list[Run]:
     meta: dict[str, Any] = {
         "format": NAME,
         "source": str(path),
-        "lines": account.as_meta(),
-        "unparsed_sample": account.unparsed_sample,
-        "decode_errors": log.decode_errors,
         "band_columns_skipped": band_columns,
     }
+    account.store(meta, log)
     runs: list[Run] = []
     for run, buffer in buffers.items():
         for part in buffer.to_runs(dict(meta, run_name=run), run):
