@@ -176,7 +176,7 @@ def write_wandb_csv(path: Path) -> None:
     for s in range(301):
         cells = [str(s)]
         for run in runs.values():
-            v = f"{run.train_loss[s]}" if s < len(run.steps) else ""
+            v = f"{run.train_loss[s]:.12g}" if s < len(run.steps) else ""  # 12 digits: the last ones move between numpy versions
             cells += [v, v, v]
         out.append(",".join(f'"{c}"' for c in cells))
     path.write_text("\n".join(out) + "\n")
@@ -552,7 +552,8 @@ def write_table_jsonl(path: Path) -> None:
 def write_table_pairs(path: Path) -> None:
     """Plain `step value` pairs (like torchtitan's CI golden losses): 1-based steps, full float precision."""
     run = synthetic_run(n_steps=100, seed=11)
-    path.write_text("".join(f"{s} {float(run.train_loss[s])!r}\n" for s in range(1, 101)))
+    # 12 significant digits (still "full precision" for a reader); the 16th digit moves between numpy versions
+    path.write_text("".join(f"{s} {float(run.train_loss[s]):.12g}\n" for s in range(1, 101)))
 
 # Structured formats (HF Trainer, Lightning, TensorBoard, generic tables), registered apart from the text formats.
 WRITERS.update(
