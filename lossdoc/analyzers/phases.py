@@ -60,13 +60,6 @@ N_CHECKPOINTS = 4  # windows for the per-1K-step drop: end of phase 1, then geom
 LR_DECAYED_FRAC = 0.1  # a last LR at or below 10% of the peak: the schedule has (nearly) finished decaying
 PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the run's mean rate
 
-# --- fit and projection (lossdoc.curvefit) ---------------------------------------------------------------
-MIN_FIT_POINTS = 10  # points the fit window should keep past the knee and warmup ...
-MIN_FIT_HARD_POINTS = 6  # ... and must keep past the first phase (else the whole series is fitted)
-MIN_FIT_SPAN_FRAC = 0.2  # ... and it must cover at least the last 20% of the log
-FEW_FIT_POINTS = 12  # fewer points than this in the window: say the fit is loose
-PROJECT_TARGET_REACH = 100  # without a schedule, look for a target crossing up to 100x the last step
-
 # --- target crossing -------------------------------------------------------------------------------------
 TARGET_SMOOTH_FRAC = 0.01  # train/loss is smoothed by a centred mean over 1% of its points (<= 501)
 TARGET_SMOOTH_MAX = 501
@@ -245,98 +238,17 @@ def analyze(
             result.lr_final_frac = float(lr[-1] / lr.max())
     if target is not None:
         result.target = find_target(steps, values, name, float(target), run.meta, run)
+    from .projection import fit_and_project
+
     if project is not None:
-        _fit_and_project(result, run, steps, values, project, schedule, price_per_hour)
+        fit_and_project(result, run, steps, values, project, schedule, price_per_hour)
     elif result.target is not None and not result.target.reached:
         try:  # a projected step for the target is a bonus: too few points is a note, not an error
-            _fit_and_project(result, run, steps, values, None, schedule, price_per_hour)
+            fit_and_project(result, run, steps, values, None, schedule, price_per_hour)
         except InputError as exc:
             result.notes.append(f"no projected step for the target: {exc}")
     result.findings = make_findings(result)
     return result
-
-
-def fit_start_step(result: PhasesResult, steps: np.ndarray, lr_peak_step: int | None) -> int:
-    """Where the fit window starts: past the initial drop (the knee) and past LR warmup, keeping enough points.
-
-    Loss-curve laws describe the slow part of the curve; the explosive start and warmup fit none of them.
-    """
-    import numpy as np
-
-    last = int(steps[-1])
-    first_phase_end = result.phases[0].end_step if len(result.phases) > 1 else int(steps[0])
-    start = max(first_phase_end, result.knee_step or 0, lr_peak_step or 0)
-    if start >= last * (1 - MIN_FIT_SPAN_FRAC) or int(np.sum(steps >= start)) < MIN_FIT_POINTS:
-        start = first_phase_end  # a short log: keep everything but the initial drop
-    if int(np.sum(steps >= start)) < MIN_FIT_HARD_POINTS:
-        start = int(steps[0])
-    return start
-
-
-def _fit_and_project(
-    result: PhasesResult,
-    run: Run,
-    steps: np.ndarray,
-    values: np.ndarray,
-    project: int | None,
-    schedule_spec: str | None,
-    price_per_hour: float | None,
-) -> None:
-    import numpy as np
-
-    from .. import curvefit
-    from ..schedule import schedule_for
-
-    last = int(steps[-1])
-    if project is not None and project <= 0:
-        raise InputError(f"--project must be a positive step (got {project})")
-    planned = run.meta.get("max_steps") or (run.meta.get("config") or {}).get("max_iters")
-    horizon = max(project or 0, last, int(planned or 0))
-    sched, why = schedule_for(run, horizon + 1, schedule_spec)
-    if sched is not None and project is None and horizon <= last:
-        # a target to place beyond the log, and no LR known past its last step: a power law can still say
-        sched, why = None, f"the LR is known only up to the last step, {last:,}"
-    if sched is None:
-        result.notes.append(f"fit without the LR schedule ({why}); --schedule gives it")
-    peak = int(np.argmax(sched.lr[: last + 1])) if sched is not None else None
-    start = fit_start_step(result, steps, peak)
-    step_ms = None
-    if run.has("train/step_time_ms"):
-        times = run.series("train/step_time_ms").to_numpy(dtype=float)
-        times = times[np.isfinite(times) & (times > 0)]
-        step_ms = float(np.median(times)) if len(times) else None
-    fit_doc, projection, fit = curvefit.project(steps, values, start, project, sched, step_ms, price_per_hour)
-    if fit.form == "power_law":
-        fit_doc["caveat"] = (
-            "a power law in steps ignores LR decay: it over-predicts the final loss of cosine/warmdown runs"
-        )
-    result.fit = fit_doc
-    result.projection = projection
-    if fit.points < FEW_FIT_POINTS:
-        result.notes.append(
-            f"only {fit.points} points in the fit window (steps {fit.window[0]:,}-{fit.window[1]:,}): "
-            "the fit is loose and its interval wide"
-        )
-    if projection is not None and planned and project is not None and project > int(planned) and sched is not None:
-        result.notes.append(
-            f"the run's schedule ends at step {int(planned):,} (LR stays at its final value after it); "
-            "to project a longer run give its --schedule"
-        )
-    if projection is not None and project is not None and project < last:
-        result.notes.append(
-            f"--project {project:,} is inside the log (last step {last:,}): a fit check, not a forecast"
-        )
-    if result.target is not None and not result.target.reached:
-        limit = horizon if sched is not None else last * PROJECT_TARGET_REACH
-        hit = curvefit.step_reaching(fit, result.target.loss, last, int(limit))
-        result.target.projected_step = hit
-        if hit is None:
-            floor = fit.params["L0"]
-            result.target.message += f"; the fitted curve does not reach it by step {int(limit):,}" + (
-                f" (its floor L0 = {floor:.4f})" if floor > result.target.loss else ""
-            )
-        else:
-            result.target.message += f"; projected at step {hit:,.0f} ({fit.form} fit)"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -536,8 +448,6 @@ def observations(
                 f"({final.rate_per_1k / mean_rate:.0%} of the run's mean rate)."
             )
     return out, past_knee, knee_step
-
-
 
 
 def _n_steps(n: float) -> str:
