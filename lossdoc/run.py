@@ -127,6 +127,18 @@ class Run:
         out.index.name = "step"
         return out.sort_index()
 
+    def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(steps int64, values float64) of one series, sorted by step: the numpy view analyzers should prefer
+        (it does not need pandas once the frame is built lazily; issue 12's fixed cost)."""
+        import numpy as np
+
+        split, _, metric = name.partition("/")
+        mask = ((self.df["split"] == split) & (self.df["metric"] == metric)).to_numpy()
+        steps = self.df["step"].to_numpy(dtype=np.int64)[mask]
+        values = self.df["value"].to_numpy(dtype=np.float64)[mask]
+        order = np.argsort(steps, kind="stable")
+        return steps[order], values[order]
+
     def wide(self) -> pd.DataFrame:
         """One row per step, one column per series (NaN where a series has no point at that step)."""
         df = self.df.assign(series=self.df["split"].astype(str) + "/" + self.df["metric"].astype(str))
