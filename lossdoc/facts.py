@@ -45,6 +45,10 @@ FACT_NAMES: dict[str, str] = {
     "gpu_count": "GPUs used",
     "dtype": "training precision (bf16, fp16, fp32...)",
     "dataset": "dataset name",
+    # GPU facts for `lossdoc mfu` (issue 10)
+    "peak_tflops_logged": "peak TFLOPS per GPU the log's own MFU is computed against",
+    "tokens_per_sec_scope": "what a logged tokens/s counts: per_gpu or total",
+    "loss_unit": "unit of the logged losses: nats (default) or bits",
 }
 
 # How strong each kind of source is, for conflicts: a flag beats the log, the log beats a config file (the log
@@ -128,7 +132,46 @@ def facts_from_meta(meta: dict[str, Any]) -> RunFacts:
     for key, name in _META_FACTS.items():
         if meta.get(key) is not None:
             facts.set(name, meta[key], where)
+    _mfu_gap_facts(meta, facts, where)
     return facts
+
+
+# --- facts the mfu / gap analyzers need (issue 10), from meta keys the readers already set -----------------------
+# Set only when no other mapping gave them, so the config-check mapping (issue 9) supersedes these lines without a
+# conflict. nanoGPT's estimate_mfu() divides by 312e12 whatever the GPU (model.py, "A100 GPU bfloat16 peak flops").
+NANOGPT_ASSUMED_PEAK_TFLOPS = 312.0
+_MFU_GAP_META = {
+    "n_layer": "n_layer",
+    "n_head": "n_head",
+    "n_embd": "n_embd",
+    "block_size": "block_size",
+    "vocab_size": "vocab_size",
+    "dropout": "dropout",
+    "grad_clip": "grad_clip",
+    "eval_interval": "eval_interval",
+    "eval_iters": "eval_iters",
+    "precision": "dtype",
+    "dtype": "dtype",
+    "num_processes": "gpu_count",
+    "world_size": "gpu_count",
+    "gpus_visible": "gpu_count",
+    "ddp_world_size": "gpu_count",
+    "peak_tflops": "peak_tflops_logged",
+    "tokens_per_sec_scope": "tokens_per_sec_scope",
+    "loss_unit": "loss_unit",
+}
+
+
+def _mfu_gap_facts(meta: dict[str, Any], facts: RunFacts, where: str) -> None:
+    config = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    model = config.get("model") if isinstance(config.get("model"), dict) else {}
+    for scope, label in ((meta, where), (config, f"{where} config echo"), (model, f"{where} config echo")):
+        for key, name in _MFU_GAP_META.items():
+            value = scope.get(key)
+            if name not in facts and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+                facts.set(name, value, label)
+    if "peak_tflops_logged" not in facts and meta.get("format") == "nanogpt":
+        facts.set("peak_tflops_logged", NANOGPT_ASSUMED_PEAK_TFLOPS, "default: nanoGPT estimate_mfu (A100 bf16 peak)")
 
 
 def run_facts(run: Any) -> RunFacts:
