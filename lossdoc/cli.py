@@ -293,3 +293,119 @@ def spikes(
         return _exit_code(result.findings, fail_on)
 
     _guard(body)
+
+
+@app.command()
+def mfu(
+    log: LogArg,
+    json: JsonOpt = False,
+    format: FormatOpt = None,
+    run: RunOpt = None,
+    fail_on: FailOnOpt = None,
+    gpu: Annotated[
+        str | None, typer.Option("--gpu", help="GPU name (case-insensitive; nvidia-smi names and aliases).")
+    ] = None,
+    peak_tflops: Annotated[
+        float | None, typer.Option("--peak-tflops", help="Dense peak TFLOPS of one GPU, for a GPU not in the table.")
+    ] = None,
+    dtype: Annotated[
+        str | None,
+        typer.Option("--dtype", help="Training precision: bf16, fp16, fp8, tf32, fp32 (default: the log's)."),
+    ] = None,
+    gpus: Annotated[
+        int | None, typer.Option("--gpus", help="GPUs used (default: the world size the log states).")
+    ] = None,
+    convention: Annotated[
+        str,
+        typer.Option(
+            "--convention",
+            help="FLOPs per token: nanogpt (6N + 12*L*d*T, PaLM App. B), torchtitan (6(N - V*d) + 12*L*d*T), "
+            "llmc (6N + 6*L*d*T).",
+        ),
+    ] = "nanogpt",
+    price_per_gpu_hour: Annotated[
+        float | None, typer.Option("--price-per-gpu-hour", help="USD per GPU-hour, for the cost per 1B tokens.")
+    ] = None,
+) -> None:
+    """MFU on the real GPU: peak with its source, FLOPs/token, per-step MFU, printed vs real, throughput, cost."""
+
+    def body() -> int:
+        from .analyzers import mfu as analysis
+        from .gpus import resolve
+        from .parsers import load
+
+        if gpu:
+            resolve(gpu)  # an unknown --gpu is an error before the log is read
+        if gpus is not None and gpus < 1:
+            raise InputError(f"--gpus must be at least 1 (got {gpus})")
+        if peak_tflops is not None and peak_tflops <= 0:
+            raise InputError(f"--peak-tflops must be positive (got {peak_tflops})")
+        chosen = pick_run(load(log, format), run)
+        reason = analysis.applies(chosen)
+        if reason:
+            raise InputError(f"{log}: run {chosen.name!r} has nothing to compute an MFU from: {reason}")
+        result = analysis.analyze(
+            chosen, gpu=gpu, peak_tflops=peak_tflops, dtype=dtype, gpus=gpus, convention=convention,
+            price_per_gpu_hour=price_per_gpu_hour,
+        )  # fmt: skip
+        if json:
+            _emit_json(dict(result.to_json(), run=chosen.name, source=str(log)))
+        else:
+            from .render.mfu import render
+            from .render.terminal import render_findings
+
+            console = _console()
+            console.print(f"[bold]{log}[/bold]  run {chosen.name}\n")
+            render(console, result)
+            render_findings(console, result.findings)
+        return _exit_code(result.findings, fail_on)
+
+    _guard(body)
+
+
+@app.command()
+def gap(
+    log: LogArg,
+    json: JsonOpt = False,
+    format: FormatOpt = None,
+    run: RunOpt = None,
+    fail_on: FailOnOpt = None,
+    grad_clip: Annotated[
+        float | None,
+        typer.Option("--grad-clip", help="Clip threshold for the grad-norm report (default: the log's, else 1.0)."),
+    ] = None,
+) -> None:
+    """Train/val gap per eval series (learning, overfitting, val below train...), and grad-norm health."""
+
+    def body() -> int:
+        from .analyzers import gap as analysis
+        from .analyzers import gradients
+        from .parsers import load
+
+        chosen = pick_run(load(log, format), run)
+        reason = analysis.applies(chosen)
+        if reason:
+            raise InputError(f"{log}: run {chosen.name!r} has no train/val gap to measure: {reason}")
+        result = analysis.analyze(chosen)
+        grads = None if gradients.applies(chosen) else gradients.analyze(chosen, grad_clip=grad_clip)
+        findings = result.findings + (grads.findings if grads else [])
+        if json:
+            doc = dict(result.to_json(), run=chosen.name, source=str(log))
+            doc["gradients"] = grads.to_json() if grads else None
+            doc["findings"] = [f.to_json() for f in findings]
+            _emit_json(doc)
+        else:
+            from .render.gap import render
+            from .render.gradients import render as render_grads
+            from .render.terminal import render_findings
+
+            console = _console()
+            console.print(f"[bold]{log}[/bold]  run {chosen.name}\n")
+            render(console, result)
+            if grads:
+                console.print()
+                render_grads(console, grads)
+            render_findings(console, findings)
+        return _exit_code(findings, fail_on)
+
+    _guard(body)

@@ -48,6 +48,7 @@ FACT_NAMES: dict[str, str] = {
     # GPU facts for `lossdoc mfu` (issue 10)
     "peak_tflops_logged": "peak TFLOPS per GPU the log's own MFU is computed against",
     "tokens_per_sec_scope": "what a logged tokens/s counts: per_gpu or total",
+    "mfu_convention_logged": "FLOPs-per-token convention of the log's own MFU: nanogpt, llmc, torchtitan",
     "loss_unit": "unit of the logged losses: nats (default) or bits",
 }
 
@@ -172,6 +173,17 @@ def _mfu_gap_facts(meta: dict[str, Any], facts: RunFacts, where: str) -> None:
                 facts.set(name, value, label)
     if "peak_tflops_logged" not in facts and meta.get("format") == "nanogpt":
         facts.set("peak_tflops_logged", NANOGPT_ASSUMED_PEAK_TFLOPS, "default: nanoGPT estimate_mfu (A100 bf16 peak)")
+    convention = _MFU_CONVENTION_OF_FORMAT.get(str(meta.get("format")))
+    if convention and "mfu_convention_logged" not in facts:
+        facts.set("mfu_convention_logged", convention[0], f"default: {convention[1]}")
+
+
+# the FLOPs count behind each format's printed MFU (lossdoc.analyzers.mfu.FORMULAS)
+_MFU_CONVENTION_OF_FORMAT = {
+    "nanogpt": ("nanogpt", "nanoGPT model.py estimate_mfu, 6N + 12*L*H*Q*T"),
+    "llmc-stdout": ("llmc", "llm.c train_gpt2.cu gpt2_estimate_mfu, 6N + 6*L*C*T"),
+    "torchtitan": ("torchtitan", "torchtitan get_nparams_and_flops, 6(N - embeddings) + 12*L*H*Q*T"),
+}
 
 
 def run_facts(run: Any) -> RunFacts:

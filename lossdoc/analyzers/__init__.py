@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import phases, spikes
+from . import gap, gradients, mfu, phases, spikes
 
 ANALYZERS: list[ModuleType] = [
     phases,
     spikes,
+    gap,
+    gradients,
+    mfu,
 ]

@@ -65,7 +65,8 @@ class MfuResult:
     cost_per_1b_tokens: float | None
     remaining: dict[str, Any] | None
     step_time: StepTimes | None
-    logged_convention: str | None = None  # the convention that reproduces the printed MFU (within 2%)
+    logged_convention: str | None = None  # the FLOPs convention of the printed MFU (facts, else the one matching)
+    convention_factor: float | None = None  # our FLOPs per token / the log's
     approx_mfu: dict[str, float] | None = None  # 6N-only estimate, when the shape is missing
     assumptions: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -87,6 +88,7 @@ class MfuResult:
             "logged_mfu": self.logged_mfu,
             "logged_tflops": self.logged_tflops,
             "logged_convention": self.logged_convention,
+            "convention_factor": self.convention_factor,
             "achieved_tflops": self.achieved_tflops,
             "tokens_per_sec": self.tokens_per_sec,
             "tokens_per_sec_per_gpu": self.tokens_per_sec_per_gpu,
@@ -258,8 +260,15 @@ def _logged(run: Run, facts: Any, r: MfuResult) -> None:
                 "achieved_tflops": med * float(assumed) / 100.0 if assumed else None,
                 "rescaled": med * float(assumed) / r.peak_tflops if assumed and r.peak_tflops else None,
             }
-        if r.logged_mfu["assumed_peak_tflops"] and r.tokens_per_sec_per_gpu:
+        r.logged_convention = facts.get("mfu_convention_logged")
+        if r.logged_convention is None and r.logged_mfu["assumed_peak_tflops"] and r.tokens_per_sec_per_gpu:
             r.logged_convention = _which_convention(facts, r, med)
+        if r.logged_convention in CONVENTIONS and r.flops_per_token:
+            try:
+                theirs, _ = flops_per_token(facts, r.logged_convention)
+            except InputError:
+                theirs = None
+            r.convention_factor = r.flops_per_token / theirs if theirs else None
     if run.has("train/tflops"):
         _, v = run.arrays("train/tflops")
         v = v[np.isfinite(v) & (v > 0)]
@@ -395,30 +404,45 @@ def _over_peak_printed(r: MfuResult) -> Finding:
 
 
 def _printed_vs_real(r: MfuResult) -> list[Finding]:
+    """The printed MFU beside the recomputed one, with each reason they differ: the peak, the FLOPs convention,
+    and what is left (nanoGPT's running average, which the eval steps drag down)."""
     lm = r.logged_mfu or {}
     real, printed = r.mfu["median"], lm["median"]  # type: ignore[index]
-    rescaled = lm["rescaled"]
     if abs(real - printed) / max(real, 1e-9) <= DIFFER_REL:
         return []
     reasons = []
     assumed = lm.get("assumed_peak_tflops")
+    on_peak = lm["rescaled"]
     if assumed and abs(float(assumed) - r.peak_tflops) / r.peak_tflops > DIFFER_REL:  # type: ignore[operator]
-        reasons.append(f"the log divides by {assumed:g} TFLOPS, the real dense {r.dtype} peak is {r.peak_tflops:g}")
-    if abs(real - rescaled) / max(real, 1e-9) > DIFFER_REL / 2:
-        theirs = r.logged_convention
-        said = f"{theirs}'s {FORMULAS[theirs]}" if theirs else "its own FLOPs count"
         reasons.append(
-            f"the log counts FLOPs per token as {said}, lossdoc as {r.convention}'s {FORMULAS[r.convention]} "
-            f"({100 * (real / rescaled - 1):+.1f}%); with the log's convention on this peak it is {rescaled:.1f}%"
+            f"the log divides by {assumed:g} TFLOPS, the real dense {r.dtype} peak is {r.peak_tflops:g} "
+            f"(its {printed:.1f}% is {on_peak:.1f}% on this peak)"
         )
-    if not reasons:
-        reasons.append("the log's figure is a running average that eval steps drag down")
+    factor = r.convention_factor
+    theirs = r.logged_convention
+    expected = on_peak * (factor or 1.0)
+    if factor and abs(factor - 1) > CONVENTION_MATCH / 2:
+        reasons.append(
+            f"the log counts FLOPs per token as {theirs} does ({FORMULAS[theirs]}), lossdoc as {r.convention} "  # type: ignore[index]
+            f"({FORMULAS[r.convention]}): {100 * (factor - 1):+.1f}%"
+        )
+    left = real / expected - 1
+    if abs(left) > CONVENTION_MATCH:
+        st = r.step_time
+        why = (
+            "a running average over logged steps that the slow eval steps drag down"
+            if st is not None and st.at_eval and left > 0
+            else "measured over other steps or another FLOPs count"
+        )
+        reasons.append(f"the rest ({100 * left:+.1f}%): the printed figure is {why}")
     return [
         Finding(
             NAME, Severity.INFO,
             f"printed MFU {printed:.1f}% vs {real:.1f}% recomputed on {_gpu_words(r)}: " + "; ".join(reasons),
-            {"logged_mfu": printed, "mfu": real, "rescaled_logged_mfu": rescaled, "convention": r.convention},
-            "The conventions are stated in `lossdoc mfu --help` (--convention nanogpt, torchtitan, llmc).",
+            {"logged_mfu": printed, "mfu": real, "rescaled_logged_mfu": on_peak, "convention": r.convention,
+             "logged_convention": theirs},
+            "lossdoc's convention is --convention (nanogpt, torchtitan, llmc); the peak is the datasheet's dense "
+            "figure for the training dtype.",
         )
     ]  # fmt: skip
 

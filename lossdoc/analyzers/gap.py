@@ -1,0 +1,374 @@
+"""The train/val gap: val - train at matching steps, its trend, and a verdict per eval series.
+
+Train at an eval step is the train loss averaged over the eval window before it (the steps since the previous
+eval), or the trainer's own eval-time train loss where it logs one (nanoGPT's ``step N: train loss X`` is
+``train/eval_loss``: the same eval_iters batches, no dropout, same weights as val). Every eval loss series gets a
+verdict (``val/loss``, Hugging Face ``eval_<name>_loss`` as ``val/<name>_loss``), and a summary says how many
+eval sets agree.
+
+Verdicts: learning, overfitting (val rising off its minimum while train keeps falling: the minimum is the early
+stop point), underfitting (train and val both flat and close: the model stopped improving on either),
+val_below_train (val consistently below train: explained, not alarmed), diverging (train and val both rising,
+or non-finite), insufficient_data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..facts import run_facts
+from ..findings import Finding, Severity
+from ..run import Run
+
+if TYPE_CHECKING:
+    import numpy as np
+
+NAME = "gap"
+
+LINE_MIN_POINTS = 5  # train points in an eval window needed to read a fitted line at the eval step
+MIN_PAIRS = 3  # eval points with a matching train value needed for a verdict
+RISE_REL = 0.03  # val above its minimum by > 3% of the minimum ...
+RISE_NOISE = 3.0  # ... and by > 3 robust scales of eval-to-eval noise: val has risen off its minimum
+AFTER_MIN_EVALS = 2  # at least 2 evals after the minimum (one high eval is noise, not overfitting)
+TRAIN_FALL_REL = 0.0  # train at the end at or below train at the val minimum: train kept falling
+BELOW_REL = 0.01  # val below train by > 1% of the loss in most late pairs: val_below_train
+BELOW_SHARE = 0.75  # ... in at least 75% of the pairs of the second half
+FLAT_REL = 0.01  # underfitting: val moved < 1% over the second half of the evals ...
+FLAT_GAP_REL = 0.02  # ... and |gap| < 2% of the loss ...
+FLAT_MIN_PAIRS = 8  # ... on at least 8 pairs (a short log cannot tell flat from slow)
+DIVERGE_REL = 0.10  # train and val both > 10% above their minima at the end: diverging
+STABLE_TREND = 0.05  # |trend| below 5% of the mean |gap| per 1K steps: "stable"
+MAD_TO_SIGMA = 1.4826
+
+
+@dataclass
+class GapSeries:
+    series: str
+    train_series: str  # what train was taken from: train/eval_loss or train/loss (window mean)
+    pairs: list[dict[str, float]]  # [{step, train, val, gap}]
+    gap: dict[str, float | None]  # {start, end, trend_per_1k}
+    verdict: str
+    val_min: dict[str, float] | None  # {step, loss}
+    rise: float | None = None  # last val - min val
+    train_change_after_min: float | None = None
+    reason: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "series": self.series,
+            "train_series": self.train_series,
+            "pairs": self.pairs,
+            "gap": self.gap,
+            "verdict": self.verdict,
+            "val_min": self.val_min,
+            "rise": self.rise,
+            "reason": self.reason,
+        }
+
+
+@dataclass
+class GapResult:
+    primary: GapSeries
+    all: list[GapSeries]
+    unit: str  # nats or bits
+    dropout: float | None
+    dropout_source: str | None
+    summary: str
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        p = self.primary
+        return {
+            "series": p.series,
+            "pairs": p.pairs,
+            "gap": p.gap,
+            "verdict": p.verdict,
+            "val_min": p.val_min,
+            "unit": self.unit,
+            "train_series": p.train_series,
+            "summary": self.summary,
+            "eval_sets": {s.series: s.to_json() | {"pairs": len(s.pairs)} for s in self.all},
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def eval_series(run: Run) -> list[str]:
+    """The eval loss series: val/loss first, then val/<name>_loss (HF eval_<name>_loss) in name order."""
+    names = [n for n in run.names() if n.startswith("val/") and (n == "val/loss" or n.endswith("_loss"))]
+    return sorted(names, key=lambda n: (n != "val/loss", n))
+
+
+def applies(run: Run) -> str | None:
+    if not eval_series(run):
+        return "no eval loss series"
+    if not (run.has("train/loss") or run.has("train/eval_loss")):
+        return "no train loss series"
+    return None
+
+
+def analyze(run: Run, **_options: Any) -> GapResult:
+    facts = run_facts(run)
+    results = [_one(run, name) for name in eval_series(run)]
+    dropout = facts.get("dropout")
+    unit = str(facts.get("loss_unit") or "nats")
+    r = GapResult(
+        primary=results[0],
+        all=results,
+        unit=unit,
+        dropout=float(dropout) if dropout is not None else None,
+        dropout_source=facts.source("dropout"),
+        summary=_summary(results),
+    )
+    r.findings = _findings(r)
+    return r
+
+
+# --- pairs -------------------------------------------------------------------------------------------------------
+def train_at(train_steps: np.ndarray, train: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Train loss at each eval step from the finite train points in (previous eval, this eval]: a straight line
+    fitted to them and read at the eval step (LINE_MIN_POINTS or more; a plain mean would lag a falling loss by
+    half a window and put train above val on a healthy run), else their mean, else the last train point before
+    the step; NaN when there is none."""
+    import numpy as np
+
+    out = np.full(len(at), np.nan)
+    ok = np.isfinite(train)
+    ts, tv = train_steps[ok].astype(float), train[ok]
+    if not len(ts):
+        return out
+    prev = -np.inf
+    for i, s in enumerate(at.tolist()):
+        lo = int(np.searchsorted(ts, prev, side="right"))
+        hi = int(np.searchsorted(ts, s, side="right"))
+        if hi - lo >= LINE_MIN_POINTS and np.ptp(ts[lo:hi]) > 0:
+            x, y = ts[lo:hi], tv[lo:hi]
+            slope, intercept = np.polyfit(x - x.mean(), y, 1)
+            out[i] = intercept + slope * (s - x.mean())
+        elif hi > lo:
+            out[i] = float(np.mean(tv[lo:hi]))
+        elif hi > 0:
+            out[i] = tv[hi - 1]
+        prev = s
+    return out
+
+
+def _pairs(run: Run, name: str) -> tuple[list[dict[str, float]], str]:
+    import numpy as np
+
+    vs, vv = run.arrays(name)
+    if name == "val/loss" and run.has("train/eval_loss"):
+        es, ev = run.arrays("train/eval_loss")
+        lookup = dict(zip(es.tolist(), ev.tolist()))
+        train = np.array([lookup.get(s, np.nan) for s in vs.tolist()])
+        source = "train/eval_loss"
+    else:
+        train = train_at(*run.arrays("train/loss"), vs) if run.has("train/loss") else np.full(len(vs), np.nan)
+        source = "train/loss (line fitted over each eval window, read at the eval step)"
+    pairs = [
+        {"step": int(s), "train": float(t), "val": float(v), "gap": float(v - t)}
+        for s, t, v in zip(vs.tolist(), train.tolist(), vv.tolist())
+        if np.isfinite(t) and np.isfinite(v)
+    ]
+    return pairs, source
+
+
+def _trend_per_1k(pairs: list[dict[str, float]]) -> float | None:
+    """Least-squares slope of the gap per 1K steps, over the pairs after the first (the step-0 pair has no gap)."""
+    import numpy as np
+
+    use = pairs[1:] if len(pairs) > 3 else pairs
+    if len(use) < 2:
+        return None
+    x = np.array([p["step"] for p in use], dtype=float)
+    y = np.array([p["gap"] for p in use])
+    if np.ptp(x) == 0:
+        return None
+    return float(np.polyfit(x, y, 1)[0] * 1000.0)
+
+
+# --- verdict ------------------------------------------------------------------------------------------------------
+def _one(run: Run, name: str) -> GapSeries:
+    import numpy as np
+
+    pairs, source = _pairs(run, name)
+    vs, vv = run.arrays(name)
+    finite = np.isfinite(vv)
+    val_min = None
+    if finite.any():
+        i = int(np.nanargmin(np.where(finite, vv, np.nan)))
+        val_min = {"step": int(vs[i]), "loss": float(vv[i])}
+    g = GapSeries(
+        series=name,
+        train_series=source,
+        pairs=pairs,
+        gap={
+            "start": pairs[0]["gap"] if pairs else None,
+            "end": pairs[-1]["gap"] if pairs else None,
+            "trend_per_1k": _trend_per_1k(pairs),
+        },
+        verdict="insufficient_data",
+        val_min=val_min,
+    )
+    if len(vv) and not np.isfinite(vv[-1]) and finite.any():
+        g.verdict, g.reason = "diverging", f"{name} is non-finite at the last eval (step {int(vs[-1]):,})"
+        return g
+    if len(pairs) < MIN_PAIRS:
+        g.reason = f"{len(pairs)} eval points with a train value (need {MIN_PAIRS})"
+        return g
+    g.verdict, g.reason = _verdict(pairs, g)
+    return g
+
+
+def _noise(values: np.ndarray) -> float:
+    import numpy as np
+
+    if len(values) < 3:
+        return 0.0
+    d = np.diff(values)
+    return float(MAD_TO_SIGMA * np.median(np.abs(d - np.median(d))))
+
+
+def _verdict(pairs: list[dict[str, float]], g: GapSeries) -> tuple[str, str]:
+    import numpy as np
+
+    steps = np.array([p["step"] for p in pairs])
+    train = np.array([p["train"] for p in pairs])
+    val = np.array([p["val"] for p in pairs])
+    gap = val - train
+    i_min = int(np.argmin(val))
+    vmin, vend = float(val[i_min]), float(val[-1])
+    rise = vend - vmin
+    g.rise = rise
+    noise = _noise(val)
+    after = len(val) - 1 - i_min
+    train_delta = float(train[-1] - train[i_min])
+    g.train_change_after_min = train_delta
+    risen = rise > max(RISE_REL * abs(vmin), RISE_NOISE * noise) and after >= AFTER_MIN_EVALS
+    if risen and train[-1] > float(np.min(train)) * (1 + DIVERGE_REL) and rise > DIVERGE_REL * abs(vmin):
+        return "diverging", (
+            f"val {vmin:.4f} -> {vend:.4f} and train {float(np.min(train)):.4f} -> {float(train[-1]):.4f} both rose"
+        )
+    if risen and train_delta <= TRAIN_FALL_REL * abs(train[i_min]):
+        return "overfitting", (
+            f"val rose {vmin:.4f} -> {vend:.4f} after its minimum at step {int(steps[i_min]):,} while train fell "
+            f"{float(train[i_min]):.4f} -> {float(train[-1]):.4f}"
+        )
+    half = gap[len(gap) // 2 :]
+    level = np.abs(val[len(val) // 2 :])
+    below = np.mean(half < -BELOW_REL * level)
+    if below >= BELOW_SHARE and len(half) >= MIN_PAIRS:
+        return "val_below_train", (
+            f"val below train in {100 * below:.0f}% of the last {len(half)} evals (median gap {np.median(half):+.4f})"
+        )
+    second = val[len(val) // 2 :]
+    moved = abs(float(second[0] - second[-1])) / max(abs(float(second[0])), 1e-12)
+    if (
+        len(pairs) >= FLAT_MIN_PAIRS
+        and moved < FLAT_REL
+        and abs(float(np.median(half))) < FLAT_GAP_REL * float(np.median(level))
+        and i_min >= len(val) // 2
+    ):
+        return "underfitting", f"val moved {100 * moved:.2f}% over the second half and train sits at val"
+    return "learning", f"val {float(val[0]):.4f} -> {vend:.4f} (minimum {vmin:.4f} at step {int(steps[i_min]):,})"
+
+
+# --- summary and findings --------------------------------------------------------------------------------------------
+def _summary(results: list[GapSeries]) -> str:
+    if len(results) == 1:
+        r = results[0]
+        return f"{r.series}: {r.verdict}"
+    verdicts = [r.verdict for r in results]
+    n = len(results)
+    if verdicts.count("overfitting") == n:
+        import numpy as np
+
+        first = int(np.median([r.val_min["step"] for r in results if r.val_min]))
+        return f"all {n} eval sets overfit from step ~{first:,}"
+    counts: dict[str, int] = {}
+    for v in verdicts:
+        counts[v] = counts.get(v, 0) + 1
+    return f"{n} eval sets: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+
+
+def gap_words(g: GapSeries, unit: str) -> str:
+    s, e, t = g.gap["start"], g.gap["end"], g.gap["trend_per_1k"]
+    if s is None or e is None:
+        return "no gap"
+    unit_s = " bits" if unit == "bits" else ""
+    mean_abs = sum(abs(p["gap"]) for p in g.pairs) / len(g.pairs)
+    if t is None:
+        trend = ""
+    elif abs(t) <= STABLE_TREND * max(mean_abs, 1e-9):
+        trend = ", stable"
+    else:
+        trend = f", {'widening' if t > 0 else 'narrowing'} {t:+.3g}{unit_s}/1K steps"
+    return f"gap {s:+.4f} -> {e:+.4f}{unit_s}{trend}"
+
+
+def _findings(r: GapResult) -> list[Finding]:
+    out: list[Finding] = []
+    over = [g for g in r.all if g.verdict == "overfitting"]
+    if over:
+        out.append(_overfit_finding(r, over))
+    for g in r.all:
+        if g.verdict == "diverging":
+            out.append(
+                Finding(NAME, Severity.PROBLEM, f"{g.series} diverging: {g.reason}", {"series": g.series},
+                        "Go back to the checkpoint before the rise and lower the LR.")
+            )  # fmt: skip
+    p = r.primary
+    if p.verdict == "val_below_train":
+        out.append(_below_finding(r, p))
+    elif p.verdict == "underfitting":
+        out.append(
+            Finding(NAME, Severity.INFO, f"{p.series} underfitting: {p.reason}; {gap_words(p, r.unit)}",
+                    {"series": p.series},
+                    "Train and val stopped improving together: more capacity, a higher LR or more steps, not "
+                    "regularisation.")
+        )  # fmt: skip
+    return out
+
+
+def _overfit_finding(r: GapResult, over: list[GapSeries]) -> Finding:
+    g = over[0] if r.primary not in over else r.primary
+    vm = g.val_min or {}
+    unit = " bits" if r.unit == "bits" else ""
+    many = f" ({r.summary})" if len(r.all) > 1 else ""
+    title = (
+        f"{g.series} overfitting{many}: minimum {vm.get('loss', float('nan')):.4f}{unit} at step "
+        f"{vm.get('step', 0):,}, now {g.pairs[-1]['val']:.4f} while train is {g.pairs[-1]['train']:.4f}; "
+        f"{gap_words(g, r.unit)}"
+    )
+    advice = (
+        f"Keep the checkpoint of step {vm.get('step', 0):,} (the early-stop point). A trainer that keeps one "
+        "checkpoint and overwrites it at every eval (nanoGPT with always_save_checkpoint = True, its default) has "
+        "lost it; save on val improvement only. Then more data, more dropout or weight decay, or fewer steps."
+    )
+    return Finding(
+        NAME, Severity.WARNING, title,
+        {"series": g.series, "val_min_step": vm.get("step"), "val_min": vm.get("loss"),
+         "val_last": g.pairs[-1]["val"], "train_last": g.pairs[-1]["train"],
+         "eval_sets_overfitting": len(over), "eval_sets": len(r.all)},
+        advice, (int(vm.get("step", 0)), int(g.pairs[-1]["step"])),
+    )  # fmt: skip
+
+
+def _below_finding(r: GapResult, g: GapSeries) -> Finding:
+    if r.dropout is not None and r.dropout > 0:
+        cause = (
+            f"dropout {r.dropout:g} ({r.dropout_source}) is on in training and off at eval: the likely cause, "
+            "not a problem"
+        )
+    else:
+        said = f"dropout is 0 ({r.dropout_source}), so not dropout" if r.dropout == 0 else "dropout unknown"
+        cause = (
+            f"{said}; other causes: the train loss is a noisy single batch or a mean over a window in which the "
+            "loss fell (it lags the model that val sees), a small val split, or val from an easier distribution"
+        )
+    return Finding(
+        NAME, Severity.INFO,
+        f"{g.series} below train: {g.reason}; {cause}",
+        {"series": g.series, "dropout": r.dropout, "gap_end": g.gap["end"]},
+        "Compare train and val on the same batches at eval time (no dropout) before reading anything into it.",
+    )  # fmt: skip
