@@ -51,6 +51,7 @@ _SMI_GPU = re.compile(r"^\|\s+(\d+)\s+(NVIDIA .+?|Tesla .+?|AMD .+?)\s{2,}(?:On|
 _PEAK_MEMORY = re.compile(r"^peak memory (?:consumption|allocated): (\d+) MiB")
 _PARAMS = re.compile(r"^\s*(Total|Embedding|Non-embedding) parameters: ([\d,]+)\s*$")
 _REPR = re.compile(r"^(?:Hyperparameters: )?(Hyperparameters\(.*\))\s*$")
+_MODEL_CONFIG = re.compile(r"^Model Config: (GPTConfig\(.*\))\s*$")  # tyler-romero/nanogpt-speedrun banner
 _ASSIGNMENTS = re.compile(r"^(?:[A-Za-z_][\w.]*=\S+ ?)+$")  # B=32 T=1024 ddp_world_size=2 ...
 
 # Field name in a record -> series name (others keep their own name under the record's split).
@@ -193,6 +194,9 @@ def _read_header(header: list[str], meta: dict[str, Any]) -> None:
         if tree is not None:
             _read_source(tree, config, model)
         _read_banners(chunk[used:], config, meta, gpus)  # what follows the source in the same chunk
+        for line in chunk[used:]:
+            if m := _MODEL_CONFIG.match(line):  # the model's shape printed as a repr (no source in these logs)
+                model.update(_repr_kwargs(m.group(1)))
         chunk = []
     if gpus:
         meta.setdefault("gpu", gpus[0])
