@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import InputError
-from .gpu_table import GPUS
+from .gpu_table import GPUS  # noqa: F401 - re-exported: gpus.GPUS is the table
 
 DTYPES = ("bf16", "fp16", "fp8", "tf32", "fp32")
 # how logs and flags spell a dtype -> the table's key

@@ -181,15 +181,28 @@ def _hardware(facts: Any, gpu: str | None, peak: float | None, dtype: str | None
 def flops_per_token(facts: Any, convention: str, notes: list[str] | None = None) -> tuple[float | None, str | None]:
     """Training FLOPs per token by the convention, from the run facts; (None, None) without a parameter count."""
     n = facts.get("params_logged")
+    layers, width, seq = facts.get("n_layer"), facts.get("n_embd"), facts.get("block_size")
+    estimated = ""
+    if not n and layers and width and facts.get("vocab_size"):
+        # GPT-2 layout without biases, head tied to the token embedding, no learned positions (nanoGPT's
+        # get_num_params count): 12*L*d^2 (attention 4d^2 + MLP 8d^2 per layer) + V*d
+        n = 12 * layers * width**2 + facts.get("vocab_size") * width
+        estimated = " estimated as 12*L*d^2 + V*d"
+        if notes is not None:
+            notes.append(f"parameter count not in the log: N = 12*L*d^2 + V*d = {n:,} (GPT-2 layout, tied head)")
     if not n:
         return None, None
     n = float(n)
-    layers, width, seq = facts.get("n_layer"), facts.get("n_embd"), facts.get("block_size")
     if not (layers and width and seq):
         if notes is not None:
             notes.append("model shape not in the log: 6N only, without the attention term")
         return 6 * n, f"6N (N={n:,.0f}; no attention term: n_layer/n_embd/block_size not stated)"
     attn = 12.0 * layers * width * seq
+    if estimated:
+        return 6 * n + attn if convention != "llmc" else 6 * n + attn / 2, (
+            f"{FORMULAS[convention if convention != 'torchtitan' else 'nanogpt']} ({convention}; N={n:,.0f}"
+            f"{estimated}, L={layers}, d={width}, T={seq})"
+        )
     if convention == "llmc":
         return 6 * n + attn / 2, f"6N + 6*L*d*T (llm.c; N={n:,.0f}, L={layers}, d={width}, T={seq})"
     if convention == "torchtitan":
@@ -375,9 +388,45 @@ def _findings(r: MfuResult) -> list[Finding]:
         )  # fmt: skip
     if r.peak_tflops is None and (r.achieved_tflops or r.tokens_per_sec):
         out.append(_unknown_gpu(r))
+    if r.peak_tflops and r.mfu is None:
+        out.append(
+            Finding(
+                NAME, Severity.INFO,
+                f"MFU not computed on {_gpu_words(r)}: the log states no parameter count, and prints no MFU or TFLOPS",
+                {"gpu": r.gpu, "tokens_per_sec": r.tokens_per_sec},
+                "The parameter count (and n_layer, n_embd, block size) in the log or a config gives the MFU.",
+            )
+        )  # fmt: skip
+    if r.mfu_method == "logged_tflops" and r.logged_tflops:
+        out.append(
+            Finding(
+                NAME, Severity.INFO,
+                f"MFU {r.mfu['median']:.1f}% from the printed {r.logged_tflops['median']:.1f} TFLOPS per GPU "  # type: ignore[index]
+                f"(median) and {_gpu_words(r)}",
+                {"logged_tflops": r.logged_tflops["median"], "mfu": r.mfu["median"]},  # type: ignore[index]
+                "",
+            )
+        )  # fmt: skip
+    top = max_peak(r.dtype)
+    if r.achieved_tflops and top and r.achieved_tflops > top and r.gpu_count_source == "assumed":
+        out.append(
+            Finding(
+                NAME, Severity.INFO,
+                f"{r.achieved_tflops:.0f} TFLOPS per GPU is above every GPU's dense {r.dtype} peak (at most {top:g}): "
+                "the run used more than the 1 GPU assumed",
+                {"achieved_tflops": r.achieved_tflops, "max_peak_tflops": top},
+                "Give --gpus N for the per-GPU figures.",
+            )
+        )  # fmt: skip
     if r.step_time is not None:
         out.extend(_step_time_findings(r.step_time))
     return out
+
+
+def max_peak(dtype: str) -> float | None:
+    """The largest dense peak of any GPU in the table for the dtype."""
+    values = [e["peaks"][dtype] for e in gpu_table.GPUS if dtype in e["peaks"]]
+    return max(values) if values else None
 
 
 def _over_peak_printed(r: MfuResult) -> Finding:
