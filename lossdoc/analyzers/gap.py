@@ -38,7 +38,9 @@ FLAT_REL = 0.01  # underfitting: val moved < 1% over the second half of the eval
 FLAT_GAP_REL = 0.02  # ... and |gap| < 2% of the loss ...
 FLAT_MIN_PAIRS = 8  # ... on at least 8 pairs (a short log cannot tell flat from slow)
 DIVERGE_REL = 0.10  # train and val both > 10% above their minima at the end: diverging
-STABLE_TREND = 0.05  # |trend| below 5% of the mean |gap| per 1K steps: "stable"
+TREND_FROM = 0.2  # the gap trend is read from 20% of the run on
+STABLE_CHANGE = 0.25  # the trend moves the gap by < 25% of its mean size over the trend span ...
+STABLE_FLOOR = 0.005  # ... or by < 0.005 (loss units): "stable"
 MAD_TO_SIGMA = 1.4826
 
 
@@ -173,11 +175,21 @@ def _pairs(run: Run, name: str) -> tuple[list[dict[str, float]], str]:
     return pairs, source
 
 
+def _trend_pairs(pairs: list[dict[str, float]]) -> list[dict[str, float]]:
+    """The pairs the trend is read on: from TREND_FROM of the run on (early on the loss moves too fast for a gap to
+    mean much), at least 3 of them; else all after the first (the step-0 pair has no gap)."""
+    last = pairs[-1]["step"] if pairs else 0
+    late = [p for p in pairs if p["step"] >= TREND_FROM * last]
+    if len(late) >= 3:
+        return late
+    return pairs[1:] if len(pairs) > 3 else pairs
+
+
 def _trend_per_1k(pairs: list[dict[str, float]]) -> float | None:
-    """Least-squares slope of the gap per 1K steps, over the pairs after the first (the step-0 pair has no gap)."""
+    """Least-squares slope of the gap per 1K steps over the trend pairs."""
     import numpy as np
 
-    use = pairs[1:] if len(pairs) > 3 else pairs
+    use = _trend_pairs(pairs)
     if len(use) < 2:
         return None
     x = np.array([p["step"] for p in use], dtype=float)
@@ -221,12 +233,14 @@ def _one(run: Run, name: str) -> GapSeries:
 
 
 def _noise(values: np.ndarray) -> float:
+    """Eval-to-eval noise: robust scale of the second differences (which a smooth trend does not enter), / sqrt(6)
+    because the second difference of white noise has variance 6 sigma^2."""
     import numpy as np
 
-    if len(values) < 3:
+    if len(values) < 4:
         return 0.0
-    d = np.diff(values)
-    return float(MAD_TO_SIGMA * np.median(np.abs(d - np.median(d))))
+    d2 = np.diff(values, 2)
+    return float(MAD_TO_SIGMA * np.median(np.abs(d2)) / np.sqrt(6.0))
 
 
 def _verdict(pairs: list[dict[str, float]], g: GapSeries) -> tuple[str, str]:
@@ -267,7 +281,6 @@ def _verdict(pairs: list[dict[str, float]], g: GapSeries) -> tuple[str, str]:
         len(pairs) >= FLAT_MIN_PAIRS
         and moved < FLAT_REL
         and abs(float(np.median(half))) < FLAT_GAP_REL * float(np.median(level))
-        and i_min >= len(val) // 2
     ):
         return "underfitting", f"val moved {100 * moved:.2f}% over the second half and train sits at val"
     return "learning", f"val {float(val[0]):.4f} -> {vend:.4f} (minimum {vmin:.4f} at step {int(steps[i_min]):,})"
@@ -296,10 +309,12 @@ def gap_words(g: GapSeries, unit: str) -> str:
     if s is None or e is None:
         return "no gap"
     unit_s = " bits" if unit == "bits" else ""
-    mean_abs = sum(abs(p["gap"]) for p in g.pairs) / len(g.pairs)
+    use = _trend_pairs(g.pairs)
+    mean_abs = sum(abs(p["gap"]) for p in use) / len(use)
+    span_k = (use[-1]["step"] - use[0]["step"]) / 1000.0
     if t is None:
         trend = ""
-    elif abs(t) <= STABLE_TREND * max(mean_abs, 1e-9):
+    elif abs(t * span_k) <= STABLE_CHANGE * mean_abs + STABLE_FLOOR:
         trend = ", stable"
     else:
         trend = f", {'widening' if t > 0 else 'narrowing'} {t:+.3g}{unit_s}/1K steps"
