@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from lossdoc.analyzers import gap
 from lossdoc.cli import app
 from lossdoc.findings import Severity
-from lossdoc.parsers import load
 from lossdoc.run import make_run
 from tests.conftest import corpus_file
+from tests.loaded import runs_of
 
 runner = CliRunner()
 EVAL_EVERY = 100
@@ -113,7 +113,7 @@ def test_every_eval_series_gets_a_verdict_and_a_summary() -> None:
 
 # --- corpus ---------------------------------------------------------------------------------------------------------
 def test_shakespeare_char_overfits_with_the_minimum_at_step_800() -> None:
-    r = gap.analyze(load(corpus_file("nanogpt/druidowm-shakespeare-char-interrupted-output.log"))[0])
+    r = gap.analyze(runs_of(corpus_file("nanogpt/druidowm-shakespeare-char-interrupted-output.log"))[0])
     p = r.primary
     assert p.verdict == "overfitting" and p.val_min == {"step": 800, "loss": 1.6097}
     assert p.train_series == "train/eval_loss"  # nanoGPT's own eval-time train loss
@@ -121,7 +121,7 @@ def test_shakespeare_char_overfits_with_the_minimum_at_step_800() -> None:
 
 
 def test_hf_multi_eval_overfits_on_every_eval_set() -> None:
-    r = gap.analyze(load(corpus_file("hf_trainer_state/trainer-state-viz-multi-eval-overfit.json"))[0])
+    r = gap.analyze(runs_of(corpus_file("hf_trainer_state/trainer-state-viz-multi-eval-overfit.json"))[0])
     assert len(r.all) == 6 and all(g.verdict == "overfitting" for g in r.all)
     assert r.summary.startswith("all 6 eval sets overfit from step ~")
     assert any(f.severity == Severity.WARNING and "all 6 eval sets" in f.title for f in r.findings)
@@ -136,7 +136,7 @@ def test_hf_multi_eval_overfits_on_every_eval_set() -> None:
     ],
 )
 def test_modded_nanogpt_single_batch_train_above_val_is_no_alarm(relative: str) -> None:
-    r = gap.analyze(load(corpus_file(relative))[0])
+    r = gap.analyze(runs_of(corpus_file(relative))[0])
     assert r.primary.verdict == "learning"
     assert not [f for f in r.findings if f.severity != Severity.INFO]
 
@@ -146,7 +146,7 @@ def test_modded_nanogpt_single_batch_train_above_val_is_no_alarm(relative: str) 
     ["llmc/mng-llmc-gpt2-124M-8xH100.log", "llmc_stdout/hector-a100-gpt2-124M-full.log", "llmc/mng-adamw-baseline-oldfmt.log"],
 )
 def test_healthy_llmc_runs_are_learning(relative: str) -> None:
-    r = gap.analyze(load(corpus_file(relative))[0])
+    r = gap.analyze(runs_of(corpus_file(relative))[0])
     assert r.primary.verdict == "learning" and not r.findings
 
 

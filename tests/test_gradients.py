@@ -7,9 +7,9 @@ import pytest
 
 from lossdoc.analyzers import gradients
 from lossdoc.findings import Severity
-from lossdoc.parsers import load
 from lossdoc.run import make_run
 from tests.conftest import corpus_file
+from tests.loaded import runs_of
 
 
 def norm_run(n: int = 2000, seed: int = 0, spikes: tuple[int, ...] = (), loss_spikes: tuple[int, ...] = (), **meta):
@@ -63,7 +63,7 @@ def test_long_stretch_far_above_the_clip_is_a_warning() -> None:
 
 
 def test_llmc_8xh100_grad_norm_is_healthy() -> None:
-    run = load(corpus_file("llmc/mng-llmc-gpt2-124M-8xH100.log"))[0]
+    run = runs_of(corpus_file("llmc/mng-llmc-gpt2-124M-8xH100.log"))[0]
     steps, norm = run.arrays("train/grad_norm")
     r = gradients.analyze(run)
     assert r.first == norm[0] == 15.37

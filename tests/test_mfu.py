@@ -18,6 +18,7 @@ from lossdoc.findings import Severity
 from lossdoc.parsers import load
 from lossdoc.run import make_run
 from tests.conftest import EXAMPLES, corpus_file
+from tests.loaded import runs_of
 
 runner = CliRunner()
 
@@ -114,7 +115,7 @@ def test_llmc_a100_against_its_own_printed_mfu() -> None:
     ms_ok = ms[5:][ms[5:] < 1.5 * np.median(ms[5:])]
     llmc = (6 * n + 6 * layers * width * seq) * tokens / (ms_ok / 1000) / 312e12 * 100  # llm.c: half the attention
     palm = (6 * n + 12 * layers * width * seq) * tokens / (ms_ok / 1000) / 312e12 * 100
-    run = load(path)[0]
+    run = runs_of(path)[0]
     r = mfu.analyze(run)
     assert r.gpu == "A100 PCIe 40GB" and r.peak_tflops == 312 and r.gpu_count == 1
     assert r.mfu["median"] == pytest.approx(np.median(palm), rel=0.002)
@@ -133,7 +134,7 @@ def test_torchtitan_mfu_na_recomputed_from_its_tflops_and_peak() -> None:
     tflops = [float(v.replace(",", "")) for v in re.findall(r"tflops: ([\d,.]+)", text)]
     assert "mfu: N/A" in text and len(tflops) == 10
     truth = 100 * float(np.median(tflops[1:])) / 2250.0  # step 1 compiles; peak = the log's 2.250e+15
-    r = mfu.analyze(load(path)[0])
+    r = mfu.analyze(runs_of(path)[0])
     assert r.gpu == "B200" and r.gpu_count == 8 and r.mfu_method == "logged_tflops"
     assert r.mfu["median"] == pytest.approx(truth, rel=1e-6)
     assert any("992.9 TFLOPS" in f.title for f in r.findings)
@@ -148,7 +149,7 @@ def test_modded_nanogpt_2x_rtx4090_named_by_nvidia_smi() -> None:
     n = 12 * 12 * 768**2 + 50304 * 768  # from the GPTConfig banner: 12 layers, 768 wide, vocab 50304
     per_gpu = 524_288 / 2 / (dts / 1000)
     truth = float(np.median((6 * n + 12 * 12 * 768 * 1024) * per_gpu / 165.2e12 * 100))
-    r = mfu.analyze(load(path)[0])
+    r = mfu.analyze(runs_of(path)[0])
     assert (r.gpu, r.gpu_count, r.peak_tflops, r.gpu_kind) == ("RTX 4090", 2, 165.2, "consumer")
     assert r.mfu["median"] == pytest.approx(truth, rel=0.01)
     assert not [f for f in r.findings if f.severity != Severity.INFO]  # ~56%: below the check-the-peak line
@@ -230,7 +231,7 @@ def test_healthy_examples_are_silent(name: str) -> None:
 
 
 def _assert_silent(path: Path) -> None:
-    runs = load(path)
+    runs = runs_of(path)
     run = max(runs, key=lambda r: len(r.df))
     for analyzer in (mfu, gap, gradients):
         assert analyzer in ANALYZERS

@@ -33,6 +33,8 @@ def render(console: Console, r: Any) -> None:
         pairs = Table(box=None, pad_edge=False, header_style="bold")
         for col in ("step", "train", "val", "val - train"):
             pairs.add_column(col, justify="right")
-        for row in show:
+        for i, row in enumerate(show):
+            if len(show) < len(p.pairs) and i == PAIR_ROWS // 2:
+                pairs.add_row("…", "", "", "")
             pairs.add_row(f"{row['step']:,}", f"{row['train']:.4f}", f"{row['val']:.4f}", f"{row['gap']:+.4f}")
         console.print(pairs)
