@@ -86,7 +86,7 @@ def analyze(run: Run, grad_clip: float | None = None, **_options: Any) -> GradRe
     elif facts.get("grad_clip"):
         clip, clip_source = float(facts.get("grad_clip")), facts.source("grad_clip") or ""
     else:
-        clip, clip_source = DEFAULT_CLIP, f"assumed {DEFAULT_CLIP:g} (the common default; --grad-clip)"
+        clip, clip_source = DEFAULT_CLIP, "assumed: the common default, --grad-clip sets it"
     steps, norm = run.arrays("train/grad_norm")
     ok = np.isfinite(norm) & (norm > 0)
     steps, norm = steps[ok], norm[ok]
