@@ -41,6 +41,7 @@ _MODEL = re.compile(r"Model (.+?) size: ([\d,]+) total parameters")
 _PARAM_COUNT = re.compile(r"Total parameter count: dense ([\d,]+), sparse ([\d,]+), active ([\d,]+)")
 _PEAK = re.compile(r"Peak FLOPS used for computing MFU: ([\d.eE+]+)")
 _WARMUP_ADJUSTED = re.compile(r"Warmup steps \((\d+)\) exceed total steps \((\d+)\)\. Adjusting warmup steps to (\d+)")
+_FP8 = re.compile(r"(?:Converted modules to use|training active).*?\b((?:mx)?fp8|float8)", re.I)  # fp8 matmuls
 _MESH = re.compile(r"Building \d*-?D? ?device mesh with parallelism: (.*)$")
 # "Trainer is initialized with local batch size 168, global batch size 1344, gradient accumulation steps 1,
 #  sequence length 128, total steps 10 (warmup 600)" (older: "Training starts at step 1, with local batch size …")
@@ -125,6 +126,9 @@ def _header(message: str, meta: dict[str, Any]) -> None:
         meta["params_active"] = int(m.group(3).replace(",", ""))
     elif m := _PEAK.search(message):
         meta["peak_tflops"] = float(m.group(1)) / 1e12
+    elif m := _FP8.search(message):
+        meta["matmul_dtype"] = "fp8"  # the linear layers run in (MX)FP8 while --training.dtype stays bf16
+        meta["matmul_dtype_text"] = m.group(1)
     elif m := _WARMUP_ADJUSTED.search(message):
         meta["warmup_steps_adjusted"] = int(m.group(3))
     elif m := _MESH.search(message):
