@@ -50,6 +50,7 @@ FACT_NAMES: dict[str, str] = {
     "tokens_per_sec_scope": "what a logged tokens/s counts: per_gpu or total",
     "mfu_convention_logged": "FLOPs-per-token convention of the log's own MFU: nanogpt, llmc, torchtitan",
     "loss_unit": "unit of the logged losses: nats (default) or bits",
+    "matmul_dtype": "precision of the matmuls when it is not the training dtype (fp8 training)",
 }
 
 # How strong each kind of source is, for conflicts: a flag beats the log, the log beats a config file (the log
@@ -160,6 +161,7 @@ _MFU_GAP_META = {
     "peak_tflops": "peak_tflops_logged",
     "tokens_per_sec_scope": "tokens_per_sec_scope",
     "loss_unit": "loss_unit",
+    "matmul_dtype": "matmul_dtype",
 }
 
 

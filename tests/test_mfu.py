@@ -138,6 +138,9 @@ def test_torchtitan_mfu_na_recomputed_from_its_tflops_and_peak() -> None:
     assert r.gpu == "B200" and r.gpu_count == 8 and r.mfu_method == "logged_tflops"
     assert r.mfu["median"] == pytest.approx(truth, rel=1e-6)
     assert any("992.9 TFLOPS" in f.title for f in r.findings)
+    assert r.achieved_tflops == pytest.approx(float(np.median(tflops[1:])))
+    # "Converted modules to use dynamic mxfp8_rceil quantization ... linear ops": the matmuls ran in MXFP8
+    assert "mxfp8" in text and r.fp8_peak == 4500 and r.fp8_mfu == pytest.approx(truth / 2, rel=1e-6)
 
 
 def test_modded_nanogpt_2x_rtx4090_named_by_nvidia_smi() -> None:

@@ -67,7 +67,10 @@ class MfuResult:
     step_time: StepTimes | None
     logged_convention: str | None = None  # the FLOPs convention of the printed MFU (facts, else the one matching)
     convention_factor: float | None = None  # our FLOPs per token / the log's
-    approx_mfu: dict[str, float] | None = None  # 6N-only estimate, when the shape is missing
+    approx_mfu: dict[str, float] | None = None
+    fp8_mfu: float | None = None  # median MFU against the fp8 peak, when the log says the matmuls ran in fp8
+    fp8_peak: float | None = None
+    fp8_source: str | None = None  # 6N-only estimate, when the shape is missing
     assumptions: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -95,6 +98,7 @@ class MfuResult:
             "hours_per_1b_tokens": self.hours_per_1b_tokens,
             "cost_per_1b_tokens": self.cost_per_1b_tokens,
             "remaining": self.remaining,
+            "fp8_mfu": self.fp8_mfu,
             "step_time": self.step_time.to_json() if self.step_time else None,
             "assumptions": self.assumptions,
             "findings": [f.to_json() for f in self.findings],
@@ -125,6 +129,7 @@ def analyze(
     _throughput(run, facts, r)
     _logged(run, facts, r)
     _choose(r)
+    _fp8(facts, r, gpu)
     _cost(run, facts, r, price_per_gpu_hour)
     r.findings = _findings(r)
     return r
@@ -316,11 +321,11 @@ def _choose(r: MfuResult) -> None:
         return
     if r.logged_tflops and r.logged_tflops["mfu"]:
         r.mfu, r.mfu_method = r.logged_tflops["mfu"], "logged_tflops"
-        r.achieved_tflops = r.achieved_tflops or r.logged_tflops["median"]
+        r.achieved_tflops = r.logged_tflops["median"]  # the log's own count beats our 6N-only estimate
     elif r.logged_mfu and r.logged_mfu["rescaled"] is not None:
         med = r.logged_mfu["rescaled"]
         r.mfu, r.mfu_method = {"median": med, "p10": None, "p90": None}, "logged_mfu"  # type: ignore[dict-item]
-        r.achieved_tflops = r.achieved_tflops or r.logged_mfu["achieved_tflops"]
+        r.achieved_tflops = r.logged_mfu["achieved_tflops"]
     elif r.approx_mfu:
         r.mfu, r.mfu_method = r.approx_mfu, "computed_6n"
     if r.achieved_tflops is None:
@@ -328,6 +333,18 @@ def _choose(r: MfuResult) -> None:
             r.achieved_tflops = r.logged_tflops["median"]
         elif r.logged_mfu and r.logged_mfu["achieved_tflops"]:
             r.achieved_tflops = r.logged_mfu["achieved_tflops"]
+
+
+def _fp8(facts: Any, r: MfuResult, gpu: str | None) -> None:
+    """MFU against the fp8 peak too, when the log says the matmuls ran in fp8 and the dtype is not fp8 already."""
+    if facts.get("matmul_dtype") != "fp8" or r.dtype == "fp8" or not r.mfu or r.peak_tflops is None:
+        return
+    entry = gpu_table.resolve(gpu) if gpu else gpu_table.lookup(str(facts.get("gpu") or ""))
+    if entry is None or entry.peak("fp8") is None:
+        return
+    r.fp8_peak = entry.peak("fp8")
+    r.fp8_mfu = r.mfu["median"] * r.peak_tflops / r.fp8_peak  # type: ignore[operator]
+    r.fp8_source = facts.source("matmul_dtype")
 
 
 def _cost(run: Run, facts: Any, r: MfuResult, price: float | None) -> None:
@@ -405,6 +422,16 @@ def _findings(r: MfuResult) -> list[Finding]:
                 f"(median) and {_gpu_words(r)}",
                 {"logged_tflops": r.logged_tflops["median"], "mfu": r.mfu["median"]},  # type: ignore[index]
                 "",
+            )
+        )  # fmt: skip
+    if r.fp8_mfu is not None:
+        out.append(
+            Finding(
+                NAME, Severity.INFO,
+                f"the linear layers ran in FP8 ({r.fp8_source}): against {r.gpu}'s dense fp8 peak "
+                f"{r.fp8_peak:g} TFLOPS the MFU is {r.fp8_mfu:.1f}% ({r.mfu['median']:.1f}% against {r.dtype})",  # type: ignore[index]
+                {"fp8_peak_tflops": r.fp8_peak, "fp8_mfu": r.fp8_mfu},
+                "Quote the MFU against the peak of the precision the matmuls use; --dtype fp8 makes it the main one.",
             )
         )  # fmt: skip
     top = max_peak(r.dtype)
