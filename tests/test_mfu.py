@@ -29,14 +29,17 @@ H100_SXM_BF16 = 989.4  # H100 SXM datasheet: 1,979 TFLOPS bf16 with sparsity, de
 NANOGPT_PEAK = 312.0  # nanoGPT model.py estimate_mfu: A100 bf16
 
 
-def nanogpt_log(path: Path, printed_mfu: float, iters: int = 1000, eval_every: int = 250, seed: int = 0) -> float:
+def nanogpt_log(
+    path: Path, printed_mfu: float, iters: int = 1000, eval_every: int = 250, seed: int = 0, world: int = 1
+) -> float:
     """A nanoGPT train.py stdout whose printed MFU is ``printed_mfu`` against 312 TFLOPS; returns the step time (s).
 
     The iter right after each eval carries the eval's time (x20), and the printed MFU is nanoGPT's running
     average (0.9 * old + 0.1 * new) over logged iters, which those steps drag down.
     """
     flops_per_token = 6 * N + 12 * L * D * T
-    dt = flops_per_token * TOKENS_PER_ITER / (printed_mfu / 100 * NANOGPT_PEAK * 1e12)
+    # nanoGPT's printed MFU is per process: tokens per iteration / world size
+    dt = flops_per_token * TOKENS_PER_ITER / world / (printed_mfu / 100 * NANOGPT_PEAK * 1e12)
     rng = np.random.default_rng(seed)
     lines = [
         "Overriding config with config/train_gpt2.py:",
@@ -92,6 +95,18 @@ def test_eval_inflated_steps_are_excluded(tmp_path: Path) -> None:
     assert r.mfu["median"] == pytest.approx(40.0, rel=0.01)  # A100 is nanoGPT's own peak: printed = real
     assert r.mfu["p10"] > 0.98 * r.mfu["median"]  # the slow steps did not get into the distribution
     assert r.logged_mfu["median"] < 40.0  # the printed running average is dragged down by them
+
+
+def test_gpu_count_implied_by_the_per_gpu_printed_mfu(tmp_path: Path) -> None:
+    log = tmp_path / "train.log"
+    nanogpt_log(log, printed_mfu=40.0, world=4)
+    r = mfu.analyze(load(log)[0], gpu="a100")
+    assert mfu.implied_gpu_count(r) == 4 and any("about 4 GPUs" in f.title for f in r.findings)
+    right = mfu.analyze(load(log)[0], gpu="a100", gpus=4)
+    assert mfu.implied_gpu_count(right) is None and right.mfu["median"] == pytest.approx(40.0, rel=0.01)
+    one = tmp_path / "one.log"
+    nanogpt_log(one, printed_mfu=40.0, world=1)
+    assert mfu.implied_gpu_count(mfu.analyze(load(one)[0], gpu="a100")) is None
 
 
 def test_step_time_share_and_drift_known_answer() -> None:

@@ -147,17 +147,13 @@ def _long_stretch(steps: np.ndarray, norm: np.ndarray, clip: float, start: int) 
     """The longest run of consecutive points after start-up with the norm above FAR_ABOVE x the clip."""
     import numpy as np
 
-    far = norm[start:] > FAR_ABOVE * clip
-    best_len, best_at, cur, at = 0, 0, 0, 0
-    for i, f in enumerate(far.tolist()):
-        if f:
-            if cur == 0:
-                at = i
-            cur += 1
-            if cur > best_len:
-                best_len, best_at = cur, at
-        else:
-            cur = 0
+    far = np.concatenate([[False], norm[start:] > FAR_ABOVE * clip, [False]]).astype(np.int8)
+    edges = np.diff(far)
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # runs of True: [start, end)
+    if not len(starts):
+        return None
+    k = int(np.argmax(ends - starts))
+    best_len, best_at = int(ends[k] - starts[k]), int(starts[k])
     if best_len < LONG_STRETCH_POINTS or best_len < LONG_STRETCH_SHARE * len(norm):
         return None
     i0, i1 = start + best_at, start + best_at + best_len - 1

@@ -36,6 +36,7 @@ CONSUMER_SUSPECT = 60.0  # % : above this on a GeForce card, check the peak befo
 DIFFER_REL = 0.05  # printed and recomputed MFU more than 5% apart (relative): say why
 PERCENTILES = (10, 50, 90)
 CONVENTION_MATCH = 0.02  # a convention "is" the log's when it reproduces the printed MFU within 2% (relative)
+IMPLIED_TOLERANCE = 0.08  # ratio within 8% of a whole number (nanoGPT's running average reads ~3% low)
 FORMULAS = {"nanogpt": "6N + 12*L*d*T", "torchtitan": "6(N - V*d) + 12*L*d*T", "llmc": "6N + 6*L*d*T"}
 
 
@@ -434,6 +435,17 @@ def _findings(r: MfuResult) -> list[Finding]:
                 "Quote the MFU against the peak of the precision the matmuls use; --dtype fp8 makes it the main one.",
             )
         )  # fmt: skip
+    implied = implied_gpu_count(r)
+    if implied:
+        out.append(
+            Finding(
+                NAME, Severity.INFO,
+                f"the printed MFU is per GPU and the tokens per step over 1 GPU give {implied}x it: the run used "
+                f"about {implied} GPUs, not the 1 assumed",
+                {"implied_gpus": implied},
+                f"Give --gpus {implied} for the per-GPU MFU and throughput.",
+            )
+        )  # fmt: skip
     top = max_peak(r.dtype)
     if r.achieved_tflops and top and r.achieved_tflops > top and r.gpu_count_source == "assumed":
         out.append(
@@ -448,6 +460,20 @@ def _findings(r: MfuResult) -> list[Finding]:
     if r.step_time is not None:
         out.extend(_step_time_findings(r.step_time))
     return out
+
+
+def implied_gpu_count(r: MfuResult) -> int | None:
+    """With the GPU count assumed: the ratio of the MFU our throughput gives (on the log's own peak and FLOPs
+    convention) to the printed per-GPU MFU, when it is close to a whole number >= 2 (IMPLIED_TOLERANCE)."""
+    lm = r.logged_mfu
+    if r.gpu_count_source != "assumed" or not lm or not lm.get("assumed_peak_tflops") or not r.achieved_tflops:
+        return None
+    if r.convention_factor is None or not lm["median"]:
+        return None
+    ours = 100.0 * r.achieved_tflops / r.convention_factor / float(lm["assumed_peak_tflops"])
+    ratio = ours / lm["median"]
+    k = round(ratio)
+    return k if k >= 2 and abs(ratio - k) <= IMPLIED_TOLERANCE * k else None
 
 
 def max_peak(dtype: str) -> float | None:

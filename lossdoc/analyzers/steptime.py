@@ -70,8 +70,8 @@ def analyze_step_times(steps: np.ndarray, ms: np.ndarray, eval_steps: np.ndarray
     steps, ms = steps[skip:], ms[skip:]
     median = float(np.median(ms))
     slow_mask = ms > SLOW_RATIO * median
-    evals = set() if eval_steps is None else {int(s) for s in eval_steps}
-    at_eval = np.array([int(s) in evals or int(s) - 1 in evals for s in steps.tolist()], dtype=bool)
+    evals = np.asarray([] if eval_steps is None else eval_steps, dtype=np.int64)
+    at_eval = np.isin(steps, evals) | np.isin(steps - 1, evals)  # the eval's step or the one logged after it
     slow = [
         {"step": int(s), "ms": float(t), "at_eval": bool(e)}
         for s, t, e in zip(steps[slow_mask].tolist(), ms[slow_mask].tolist(), at_eval[slow_mask].tolist())
