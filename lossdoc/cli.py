@@ -384,13 +384,15 @@ def gap(
 
         chosen = pick_run(load(log, format), run)
         reason = analysis.applies(chosen)
-        if reason:
-            raise InputError(f"{log}: run {chosen.name!r} has no train/val gap to measure: {reason}")
-        result = analysis.analyze(chosen)
         grads = None if gradients.applies(chosen) else gradients.analyze(chosen, grad_clip=grad_clip)
-        findings = result.findings + (grads.findings if grads else [])
+        if reason and grads is None:
+            raise InputError(f"{log}: run {chosen.name!r} has no train/val gap to measure: {reason}")
+        result = None if reason else analysis.analyze(chosen)
+        findings = (result.findings if result else []) + (grads.findings if grads else [])
         if json:
-            doc = dict(result.to_json(), run=chosen.name, source=str(log))
+            none = {"pairs": [], "gap": {"start": None, "end": None, "trend_per_1k": None}, "val_min": None}
+            body_doc = result.to_json() if result else dict(none, verdict="insufficient_data", reason=reason)
+            doc = dict(body_doc, run=chosen.name, source=str(log))
             doc["gradients"] = grads.to_json() if grads else None
             doc["findings"] = [f.to_json() for f in findings]
             _emit_json(doc)
@@ -401,7 +403,10 @@ def gap(
 
             console = _console()
             console.print(f"[bold]{log}[/bold]  run {chosen.name}\n")
-            render(console, result)
+            if result:
+                render(console, result)
+            else:
+                console.print(f"no train/val gap: {reason}")
             if grads:
                 console.print()
                 render_grads(console, grads)

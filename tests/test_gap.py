@@ -162,3 +162,15 @@ def test_cli_gap_json_contract() -> None:
     assert runner.invoke(app, ["gap", str(path), "--fail-on", "warning"]).exit_code == 1
     text = runner.invoke(app, ["gap", str(path)])
     assert "overfitting" in text.stdout and "1.6097 @ 800" in text.stdout
+
+
+def test_cli_gap_without_evals_still_reports_grad_health() -> None:
+    megatron = corpus_file("megatron/bigscience-megds-3d-perf-n16-divergence.out")
+    res = runner.invoke(app, ["gap", str(megatron), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["verdict"] == "insufficient_data" and doc["pairs"] == [] and doc["gradients"]["first"] == 67.593
+    assert "no train/val gap" in runner.invoke(app, ["gap", str(megatron)]).stdout
+    # 10 grad-norm points and no eval: nothing for the command to say
+    none = runner.invoke(app, ["gap", str(corpus_file("torchtitan/qwen3-14b-autoresearch-run399-10steps.log"))])
+    assert none.exit_code == 2 and "no eval loss series" in none.stderr
