@@ -156,7 +156,6 @@ _MFU_GAP_META = {
     "dtype": "dtype",
     "num_processes": "gpu_count",
     "world_size": "gpu_count",
-    "gpus_visible": "gpu_count",
     "ddp_world_size": "gpu_count",
     "peak_tflops": "peak_tflops_logged",
     "tokens_per_sec_scope": "tokens_per_sec_scope",
@@ -173,6 +172,8 @@ def _mfu_gap_facts(meta: dict[str, Any], facts: RunFacts, where: str) -> None:
             value = scope.get(key)
             if name not in facts and isinstance(value, (int, float, str)) and not isinstance(value, bool):
                 facts.set(name, value, label)
+    if "gpu_count" not in facts and isinstance(meta.get("gpus_visible"), int):  # what nvidia-smi listed: weaker
+        facts.set("gpu_count", meta["gpus_visible"], f"{where} nvidia-smi (GPUs visible)")  # than the run's size
     if "peak_tflops_logged" not in facts and meta.get("format") == "nanogpt":
         facts.set("peak_tflops_logged", NANOGPT_ASSUMED_PEAK_TFLOPS, "default: nanoGPT estimate_mfu (A100 bf16 peak)")
     convention = _MFU_CONVENTION_OF_FORMAT.get(str(meta.get("format")))
