@@ -257,3 +257,14 @@ def _assert_silent(path: Path) -> None:
             continue
         loud = [f.title for f in analyzer.analyze(run).findings if f.severity != Severity.INFO]
         assert not loud, f"{path.name} {analyzer.NAME}: {loud}"
+
+
+def test_megatron_achieved_tflops_rescaled_to_the_gpu_given() -> None:
+    path = corpus_file("megatron/bigscience-tr8b-104B-chronicles-excerpt-spike-overflow.log")
+    tflops = [float(v) for v in re.findall(r"TFLOPs: ([\d.]+)", path.read_text(errors="replace"))]
+    run = runs_of(path)[0]
+    blind = mfu.analyze(run)
+    assert blind.mfu is None and any("does not name the GPU" in f.title for f in blind.findings)
+    r = mfu.analyze(run, gpu="NVIDIA A100-SXM4-80GB")
+    kept = tflops[1:]  # the first logged point is skipped as warm-up
+    assert r.mfu_method == "logged_tflops" and r.mfu["median"] == pytest.approx(100 * np.median(kept) / 312)
