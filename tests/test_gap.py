@@ -53,6 +53,23 @@ def test_learning_run_has_a_stable_small_gap() -> None:
     assert "stable" in gap.gap_words(r.primary, r.unit)
 
 
+def test_many_noisy_evals_of_a_healthy_run_are_not_overfitting() -> None:
+    # 4,000 evals with 1% noise: the raw minimum is ~3.5 sigma low, so "val rose off its minimum" must not be read
+    # on raw values (it was, before the verdict used a running median)
+    rng = np.random.default_rng(3)
+    steps = np.arange(40_001)
+    clean = 3.0 + 7.0 * (1 + steps / 50.0) ** -0.5
+    vs = steps[::10]
+    val = clean[vs] * (1 + 0.01 * rng.standard_normal(len(vs)))
+    val[-1] = clean[vs[-1]] * 1.01  # a last eval 1 sigma high, as any eval may be
+    raw_rise = val[-1] - val.min()
+    assert raw_rise > 3 * 0.01 * 3.0  # the raw numbers alone would call it a rise
+    run = make_run("long", {"train/loss": (steps, clean * (1 + 0.01 * rng.standard_normal(len(steps)))),
+                            "val/loss": (vs, val)})  # fmt: skip
+    r = gap.analyze(run)
+    assert r.primary.verdict == "learning" and not r.findings
+
+
 def test_overfitting_minimum_is_the_early_stop_point() -> None:
     run = curves(overfit_from=1200)
     truth_min = int(run.arrays("val/loss")[0][np.argmin(run.arrays("val/loss")[1])])  # computed here

@@ -7,7 +7,7 @@ verdict (``val/loss``, Hugging Face ``eval_<name>_loss`` as ``val/<name>_loss``)
 eval sets agree.
 
 Verdicts: learning, overfitting (val rising off its minimum while train keeps falling: the minimum is the early
-stop point), underfitting (train and val both flat and close: the model stopped improving on either),
+stop point), underfitting (train and val flat and close after a drop of < 10% over the run: the model is not learning),
 val_below_train (val consistently below train: explained, not alarmed), diverging (train and val both rising,
 or non-finite), insufficient_data.
 """
@@ -36,12 +36,16 @@ BELOW_REL = 0.01  # val below train by > 1% of the loss in most late pairs: val_
 BELOW_SHARE = 0.75  # ... in at least 75% of the pairs of the second half
 FLAT_REL = 0.01  # underfitting: val moved < 1% over the second half of the evals ...
 FLAT_GAP_REL = 0.02  # ... and |gap| < 2% of the loss ...
-FLAT_MIN_PAIRS = 8  # ... on at least 8 pairs (a short log cannot tell flat from slow)
+FLAT_MIN_PAIRS = 8  # ... on at least 8 pairs (a short log cannot tell flat from slow) ...
+UNDERFIT_DROP = 0.10  # ... and val fell < 10% from its first eval over the whole run: it never really learned
+#                      (a converged run is flat at the end too, but after a large drop: that is "learning")
 DIVERGE_REL = 0.10  # train and val both > 10% above their minima at the end: diverging
 TREND_FROM = 0.2  # the gap trend is read from 20% of the run on
 STABLE_CHANGE = 0.25  # the trend moves the gap by < 25% of its mean size over the trend span ...
 STABLE_FLOOR = 0.005  # ... or by < 0.005 (loss units): "stable"
 MAD_TO_SIGMA = 1.4826
+SMOOTH_SHARE = 0.05  # the verdict reads val and train through a running median over 5% of the evals ...
+SMOOTH_MAX = 25  # ... at most 25 (an 11-eval log is read as it is)
 
 
 @dataclass
@@ -232,6 +236,18 @@ def _one(run: Run, name: str) -> GapSeries:
     return g
 
 
+def _running_median(values: np.ndarray) -> np.ndarray:
+    """Centred running median over SMOOTH_SHARE of the points (odd, 1 to SMOOTH_MAX): identity on short logs."""
+    import numpy as np
+    import pandas as pd
+
+    w = int(min(SMOOTH_MAX, max(1, len(values) * SMOOTH_SHARE)))
+    w += 1 - w % 2
+    if w == 1:
+        return np.asarray(values, dtype=float)
+    return pd.Series(values).rolling(w, center=True, min_periods=1).median().to_numpy()
+
+
 def _noise(values: np.ndarray) -> float:
     """Eval-to-eval noise: robust scale of the second differences (which a smooth trend does not enter), / sqrt(6)
     because the second difference of white noise has variance 6 sigma^2."""
@@ -250,12 +266,16 @@ def _verdict(pairs: list[dict[str, float]], g: GapSeries) -> tuple[str, str]:
     train = np.array([p["train"] for p in pairs])
     val = np.array([p["val"] for p in pairs])
     gap = val - train
-    i_min = int(np.argmin(val))
-    vmin, vend = float(val[i_min]), float(val[-1])
+    # Rise and fall are read on a running median of the evals: the minimum of many noisy evals is an extreme
+    # (4,000 evals put it ~3.5 sigma low) and would make every long healthy run look like it rose off it.
+    sval, strain = _running_median(val), _running_median(train)
+    i_min = int(np.argmin(sval))
+    vmin, vend = float(sval[i_min]), float(sval[-1])
     rise = vend - vmin
     g.rise = rise
     noise = _noise(val)
     after = len(val) - 1 - i_min
+    train = strain
     train_delta = float(train[-1] - train[i_min])
     g.train_change_after_min = train_delta
     risen = rise > max(RISE_REL * abs(vmin), RISE_NOISE * noise) and after >= AFTER_MIN_EVALS
@@ -277,12 +297,17 @@ def _verdict(pairs: list[dict[str, float]], g: GapSeries) -> tuple[str, str]:
         )
     second = val[len(val) // 2 :]
     moved = abs(float(second[0] - second[-1])) / max(abs(float(second[0])), 1e-12)
+    dropped = (float(val[0]) - vend) / max(abs(float(val[0])), 1e-12)
     if (
         len(pairs) >= FLAT_MIN_PAIRS
         and moved < FLAT_REL
+        and dropped < UNDERFIT_DROP
         and abs(float(np.median(half))) < FLAT_GAP_REL * float(np.median(level))
     ):
-        return "underfitting", f"val moved {100 * moved:.2f}% over the second half and train sits at val"
+        return "underfitting", (
+            f"val fell {100 * dropped:.1f}% over the run and moved {100 * moved:.2f}% over its second half; "
+            "train sits at val"
+        )
     return "learning", f"val {float(val[0]):.4f} -> {vend:.4f} (minimum {vmin:.4f} at step {int(steps[i_min]):,})"
 
 
