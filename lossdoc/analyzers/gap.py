@@ -280,8 +280,11 @@ def _verdict(pairs: list[dict[str, float]], g: GapSeries) -> tuple[str, str]:
     g.train_change_after_min = train_delta
     risen = rise > max(RISE_REL * abs(vmin), RISE_NOISE * noise) and after >= AFTER_MIN_EVALS
     if risen and train[-1] > float(np.min(train)) * (1 + DIVERGE_REL) and rise > DIVERGE_REL * abs(vmin):
+        i_max = i_min + int(np.argmax(val[i_min:]))
+        peak = f", peak {float(val[i_max]):.4f} at step {int(steps[i_max]):,}" if i_max < len(val) - 1 else ""
         return "diverging", (
-            f"val {vmin:.4f} -> {vend:.4f} and train {float(np.min(train)):.4f} -> {float(train[-1]):.4f} both rose"
+            f"val {vmin:.4f} at step {int(steps[i_min]):,} -> {vend:.4f} at the end{peak}, and train "
+            f"{float(np.min(train)):.4f} -> {float(train[-1]):.4f}: both rose"
         )
     if risen and train_delta <= TRAIN_FALL_REL * abs(train[i_min]):
         return "overfitting", (
