@@ -356,10 +356,14 @@ def _findings(r: GapResult) -> list[Finding]:
         out.append(_overfit_finding(r, over))
     for g in r.all:
         if g.verdict == "diverging":
-            out.append(
-                Finding(NAME, Severity.PROBLEM, f"{g.series} diverging: {g.reason}", {"series": g.series},
-                        "Go back to the checkpoint before the rise and lower the LR.")
-            )  # fmt: skip
+            first = bool(g.pairs) and g.val_min is not None and g.val_min["step"] == g.pairs[0]["step"]
+            advice = (
+                "Val was never below its first eval: the run went wrong from the start; check the LR, the init "
+                "and the data before restarting."
+                if first
+                else "Go back to the checkpoint before the rise and lower the LR."
+            )
+            out.append(Finding(NAME, Severity.PROBLEM, f"{g.series} diverging: {g.reason}", {"series": g.series}, advice))
     p = r.primary
     if p.verdict == "val_below_train":
         out.append(_below_finding(r, p))
