@@ -363,7 +363,8 @@ def _findings(r: GapResult) -> list[Finding]:
                 if first
                 else "Go back to the checkpoint before the rise and lower the LR."
             )
-            out.append(Finding(NAME, Severity.PROBLEM, f"{g.series} diverging: {g.reason}", {"series": g.series}, advice))
+            title = f"{g.series} diverging: {g.reason}"
+            out.append(Finding(NAME, Severity.PROBLEM, title, {"series": g.series}, advice))
     p = r.primary
     if p.verdict == "val_below_train":
         out.append(_below_finding(r, p))
