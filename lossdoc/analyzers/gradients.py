@@ -24,6 +24,7 @@ NAME = "gradients"
 DEFAULT_CLIP = 1.0  # the clip assumed when neither the run facts nor --grad-clip say (nanoGPT, llm.c, HF default)
 MIN_POINTS = 20  # grad-norm points needed for the analysis
 SETTLE_WINDOW = 10  # points in the rolling median used to find where the start-up norm settles
+SETTLE_SHARE = 50  # ... or 1/50 of the points when that is fewer
 SETTLE_RATIO = 1.5  # settled: the rolling median is within 1.5x of the median of the second half of the run
 CLIP_SHARE = 0.5  # half or more of the steps after start-up at or above the clip: the clip does the work (info:
 #                   the clip is often assumed, and a norm just above it is clipped only a little)
@@ -116,7 +117,8 @@ def _settle_index(norm: np.ndarray, late_median: float) -> int | None:
     import numpy as np
     import pandas as pd
 
-    rolling = pd.Series(norm).rolling(SETTLE_WINDOW, min_periods=1).median().to_numpy()
+    window = max(1, min(SETTLE_WINDOW, len(norm) // SETTLE_SHARE))  # a 30-point HF log: no smoothing
+    rolling = pd.Series(norm).rolling(window, min_periods=1).median().to_numpy()
     hit = np.flatnonzero(rolling <= SETTLE_RATIO * late_median)
     return int(hit[0]) if len(hit) else None
 
