@@ -7,7 +7,8 @@ Curves:
 - synthetic curves from the multi-power law of Luo et al. 2025 (arXiv 2503.12811, eq. 4), a different law from
   the one lossdoc fits, written here independently: ``L(t) = L0 + A·S1(t)^(−α) − B·Σ_k (η_(k−1) − η_k)·G(η_k^(−γ)
   ·S_k(t))``, ``G(x) = 1 − (C·x + 1)^(−β)``, ``S_k(t) = Σ_(τ=k..t) η_τ``, with parameters drawn per curve
-  (B so that a full decay buys ρ of the loss, ρ log-normal around the corpus runs' values), evals every 1/80
+  (B so that a full decay buys ρ of the loss, ρ log-normal around the corpus runs' values; C from 0.01 to 0.1,
+  a decrement half felt after 20-200 peak-LR steps, around the lag the corpus runs show), evals every 1/80
   of the run with Gaussian noise of 0.003-0.008 nats, for constant, cosine, WSD and cyclic schedules.
 
 Each curve is projected with the schedule known (logged/stated LR, or the LR series given) and without it (no
@@ -104,7 +105,7 @@ def synthetic_runs(seeds: int) -> list[tuple[str, int, Run, float, np.ndarray]]:
                 l0 = rng.uniform(2.0, 3.2)
                 a = rng.uniform(3.0, 5.0) * 100**alpha  # 3-5 nats above L0 after 100 peak-LR steps
                 rho = math.exp(rng.normal(math.log(0.054), 0.31))
-                p = {"L0": l0, "A": a, "alpha": alpha, "C": rng.uniform(0.003, 0.02), "beta": rng.uniform(0.4, 0.8),
+                p = {"L0": l0, "A": a, "alpha": alpha, "C": rng.uniform(0.01, 0.1), "beta": rng.uniform(0.4, 0.8),
                      "gamma": rng.uniform(0.3, 0.6)}
                 p["B"] = rho * (l0 + a * total ** (-alpha))
                 lr = lr_schedule(kind, total, warmup=int(0.02 * total)) * 6e-4

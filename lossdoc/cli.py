@@ -243,7 +243,7 @@ def phases(
     ] = None,
     price_per_gpu_hour: Annotated[
         float | None,
-        typer.Option("--price-per-gpu-hour", help="USD per GPU-hour; the cost is GPUs x this (GPUs: --gpus or the log)."),
+        typer.Option("--price-per-gpu-hour", help="USD per GPU-hour; cost = GPUs (--gpus or the log) x this."),
     ] = None,
 ) -> None:
     """Where the run is on its loss curve: init loss vs ln(vocab), phases, diminishing returns, target, projection."""
