@@ -71,7 +71,7 @@ PRIOR_DOMINATED = 0.5  # posterior sd of log ρ above half the prior's: the data
 
 # Calibration of the interval half-width (multiplies the combined standard error), per form: set by
 # benchmarks/projection.py so the nominal 80% intervals hold 70-90% of the final losses of its backtests.
-CALIBRATION = {"lr_annealing": 0.8, "power_law": 1.5}
+CALIBRATION = {"lr_annealing": 0.8, "power_law": 1.0}
 ROBUST_SCALE = 3.0  # residuals beyond 3 noise sd count linearly, not squared (soft-L1): spikes pull little
 REL_SD = 0.08  # sd of the further drop from the form's own error, as a share of it (benchmarks/projection.py)
 BOUND_TOL = 1e-3  # a parameter within 0.1% of the bound range of a bound has run to it
@@ -350,6 +350,12 @@ def project(
     floor = MIN_LOSS_FRAC * current
     loss = max(loss, floor)
     low, high = max(loss - half, floor), loss + half
+    unknown_decay = 0.0
+    if fit.form == "power_law" and project_step > s[-1]:
+        # no schedule known: the power law assumes the LR stays as it is; a run that decays it by then ends
+        # lower by up to the drop of a full decay (the prior), so the low end allows for it
+        unknown_decay = ANNEAL_PRIOR_RHO * current
+        low = max(low - unknown_decay, floor)
     slope = float(np.diff(fit.predict(np.array([project_step - 500.0, project_step + 0.0])))[0]) / 500.0
     projection = {
         "step": int(project_step),
@@ -364,6 +370,7 @@ def project(
         "current": current,
         "determined": determined,
         "prior_used": bool(fit.prior and fit.prior["prior_dominated"]),
+        "unknown_decay": unknown_decay,  # how far the low end was lowered for a decay no schedule tells of
     }
     return fit_doc, projection, fit
 

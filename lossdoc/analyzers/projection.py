@@ -131,6 +131,12 @@ def fit_and_project(
         fit_doc["caveat"] = (
             "a power law in steps ignores LR decay: it over-predicts the final loss of cosine/warmdown runs"
         )
+        if projection is not None and projection["unknown_decay"] > 0:
+            fit_doc["caveat"] += (
+                f"; it assumes the LR stays as it is: a run that decays it by then ends up to "
+                f"{projection['unknown_decay']:.2f} lower (the drop of a full decay, {curvefit.ANNEAL_PRIOR_RHO:.1%} "
+                "of the loss), which the interval's low end allows for"
+            )
     result.fit = fit_doc
     result.projection = projection
     if fit.points < FEW_FIT_POINTS:
