@@ -204,6 +204,24 @@ def table(rows: list, title: str) -> None:
                   f"{np.nanmean([abs(r[4]) for r in rs]):.4f}, coverage {np.mean([r[5] for r in rs]):.0%}")
 
 
+def markdown(corpus: list, synthetic: list) -> None:
+    """One README table: per family and prefix, MAE and 80% coverage, corpus and synthetic, schedule known or not."""
+    def cell(rows: list, fam: str, frac: float, blind: bool) -> str:
+        rs = [r for r in rows if r[1] == fam and r[2] == frac and r[3] == blind]
+        if not rs:
+            return "–"
+        return f"{np.nanmean([abs(r[4]) for r in rs]):.3f} / {np.mean([r[5] for r in rs]):.0%} ({len(rs)})"
+
+    print("\n| family | prefix | corpus, schedule known | corpus, no schedule | synthetic, known | synthetic, none |")
+    print("|---|---|---|---|---|---|")
+    for fam in ("constant", "cosine", "cyclic", "wsd_before", "wsd_after"):
+        for frac in PREFIXES:
+            cells = [cell(corpus, fam, frac, False), cell(corpus, fam, frac, True),
+                     cell(synthetic, fam, frac, False), cell(synthetic, fam, frac, True)]
+            if any(c != "–" for c in cells):
+                print(f"| {fam} | {frac:.0%} | " + " | ".join(cells) + " |")
+
+
 def prior_report() -> None:
     """Each corpus run's ρ from a fit of its whole curve (the prior made weak): the numbers behind the prior."""
     from lossdoc import curvefit
@@ -226,6 +244,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3, help="synthetic curves per schedule family and length")
     parser.add_argument("--prior", action="store_true", help="print the corpus runs' annealing drop (the prior)")
+    parser.add_argument("--markdown", action="store_true", help="also print the README table")
     args = parser.parse_args()
     if args.prior:
         prior_report()
@@ -242,6 +261,8 @@ def main() -> None:
     for kind, total, run, truth, lr in synthetic_runs(args.seeds):
         backtest_one(syn, f"{kind}-{total}", kind, run, total, truth, lr, None)
     table(syn, f"Synthetic multi-power-law curves ({args.seeds} seeds x 2 lengths per family)")
+    if args.markdown:
+        markdown(rows, syn)
     failures = [r for r in rows + syn if isinstance(r[7], str) and r[7] not in ("lr_annealing", "power_law")]
     print(f"\nfailures: {len(failures)}; {time.perf_counter() - start:.0f} s")
     for f in failures[:5]:

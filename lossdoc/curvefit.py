@@ -17,8 +17,10 @@ Two forms:
   power law in the LR area minus a saturating drop per LR decrement). The prior enters the least squares as
   one more residual, so data that do show a decay outweigh it, and its spread widens the interval through
   the parameter covariance.
-- ``power_law`` (fallback): ``L(s) = L0 + A·(s / s_last)^(−α)``. Ignores the schedule, so for cosine and
-  warmdown runs it predicts too high a final loss (ARCHITECTURE.md, domain facts); the result says so.
+- ``power_law`` (fallback): ``L(s) = L0 + A·((s − s0) / (s_last − s0))^(−α)``, the offset s0 standing for what
+  warmup does to the LR area. Ignores the schedule: it assumes the LR stays as it is, so for runs that decay
+  it later it predicts too high a final loss (ARCHITECTURE.md, domain facts); the result says so, and the
+  interval's low end allows for the drop of a full decay (the ρ prior below).
 
 S2 and warmup (issue 8): Tissue et al. define S2 as the *annealing* area, the LR decrements. A linear warmup
 is a run of LR *increases*; counted as negative decrements it would make S2 negative during warmup and
@@ -210,12 +212,18 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
             return np.array([(p[3] - math.log(ANNEAL_PRIOR_RHO)) / ANNEAL_PRIOR_LOG_SD])
     else:
 
-        def model(p: np.ndarray, s: np.ndarray) -> np.ndarray:
-            return p[0] + p[1] * (np.maximum(s, 1.0) / s_last) ** (-p[2])
+        s_first = float(steps[0])
 
-        names = ["L0", "A", "alpha"]
-        starts = [[max(lo_y - 0.5, 0.0), 0.5, a] for a in (0.3, 0.7)]
-        bounds = ([0.0, 0.0, 0.01], [max(lo_y, 1e-6), np.inf, 3.0])  # the floor lies below every point
+        # a step offset s0 stands for what warmup does to S1 (S1 ≈ s − warmup/2 under linear warmup), which a
+        # power law in raw steps mistakes for curvature
+        def model(p: np.ndarray, s: np.ndarray) -> np.ndarray:
+            x = np.maximum(s - p[3], 1.0) / max(s_last - p[3], 1.0)
+            return p[0] + p[1] * x ** (-p[2])
+
+        names = ["L0", "A", "alpha", "s0"]
+        starts = [[max(lo_y - 0.5, 0.0), 0.5, a, 0.0] for a in (0.3, 0.7)]
+        # the floor lies below every point; s0 from -s_last to just before the first point
+        bounds = ([0.0, 0.0, 0.01, -s_last], [max(lo_y, 1e-6), np.inf, 3.0, max(0.9 * s_first, 1e-6)])
         form = "power_law"
     lo_b, hi_b = np.array(bounds[0], dtype=float), np.array(bounds[1], dtype=float)
 
