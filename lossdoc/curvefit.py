@@ -352,7 +352,7 @@ def project(
     }
     if project_step is None:
         return fit_doc, None, fit
-    current = float(np.median(v[-3:]))  # the loss now: median of the last three (binned) points
+    current = float(v[-1])  # the loss now: the last eval, or the median of the last bin of a binned series
     loss, half = interval(fit, s, v, schedule, project_step)
     at_last = float(fit.predict(np.array([float(s[-1])]))[0])
     floor = MIN_LOSS_FRAC * current
