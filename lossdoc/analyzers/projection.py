@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from ..facts import run_facts
 from ..run import Run
+from .segment import RISING_LABEL
 
 if TYPE_CHECKING:
     import numpy as np
@@ -149,6 +150,12 @@ def fit_and_project(
             f"the fit's {', '.join(fit.at_bounds)} ran to a bound: the curve is not determined by the data, and the "
             "interval spans the whole further drop"
         )
+    if projection is not None and result.phases and result.phases[-1].label == RISING_LABEL:
+        projection["determined"] = fit_doc["determined"] = False
+        result.notes.append(
+            f"the loss is rising at the end of the log (from step {result.phases[-1].start_step:,}): a loss-curve law "
+            "does not describe a diverging run, so the projection is not a forecast"
+        )
     if projection is not None and project is not None:
         time_and_cost(projection, run, last, price_per_hour)
         project_notes(result, projection, fit, sched, planned, project, last)
@@ -279,8 +286,8 @@ def report_options(run: Run, project: int | None) -> dict[str, Any]:
 def headline_clause(phases_doc: dict[str, Any] | None) -> str:
     """" Projected val/loss at the planned end (step N): X (80% interval a–b)." for the analyze headline."""
     pr = (phases_doc or {}).get("projection")
-    if not pr or pr.get("remaining_steps", 0) <= 0:
-        return ""
+    if not pr or pr.get("remaining_steps", 0) <= 0 or not pr.get("determined"):
+        return ""  # a fit the data do not determine (or a rising loss) makes no headline
     return (
         f" Projected {phases_doc['series']} at step {pr['step']:,}: {pr['loss']:.3f} "
         f"({pr['coverage']:.0%} interval {pr['low']:.3f}–{pr['high']:.3f})."
