@@ -15,7 +15,7 @@ Each curve is projected with the schedule known (logged/stated LR, or the LR ser
 LR and no meta: the power law). Reported per schedule family and prefix: mean absolute error of the projected
 final loss, coverage of the stated interval (nominal 80%), and the median half-width.
 
-    python benchmarks/projection.py [--seeds 4] [--prior] [--quick]
+    python benchmarks/projection.py [--seeds 3] [--prior] [--markdown] [--loo]
 """
 
 from __future__ import annotations
@@ -222,20 +222,27 @@ def markdown(corpus: list, synthetic: list) -> None:
                 print(f"| {fam} | {frac:.0%} | " + " | ".join(cells) + " |")
 
 
-def prior_report() -> None:
-    """Each corpus run's ρ from a fit of its whole curve (the prior made weak): the numbers behind the prior."""
+def full_run_log_rho(cases: list, show: bool = False) -> dict[str, float]:
+    """Each corpus run's log ρ from a fit of its whole curve, the prior made weak."""
     from lossdoc import curvefit
 
     saved = curvefit.ANNEAL_PRIOR_LOG_SD
     curvefit.ANNEAL_PRIOR_LOG_SD = 10.0
-    logs = []
-    for name, _kind, run, final_step, _truth, _lr, spec in corpus_cases():
+    out = {}
+    for name, _kind, run, final_step, _truth, _lr, spec in cases:
         r = phases.analyze(run, series="val/loss", project=final_step, schedule=spec)
         rho = r.fit["params"].get("rho")
         if rho:
-            logs.append(math.log(rho))
-            print(f"{name:<48} rho {rho:.4f}  (log-sd from the data {r.fit['prior']['rho_log_sd']:.3f})")
+            out[name] = math.log(rho)
+            if show:
+                print(f"{name:<48} rho {rho:.4f}  (log-sd from the data {r.fit['prior']['rho_log_sd']:.3f})")
     curvefit.ANNEAL_PRIOR_LOG_SD = saved
+    return out
+
+
+def prior_report() -> None:
+    """Each corpus run's ρ from a fit of its whole curve (the prior made weak): the numbers behind the prior."""
+    logs = list(full_run_log_rho(corpus_cases(), show=True).values())
     if logs:
         print(f"geometric mean {math.exp(np.mean(logs)):.4f}, log-sd {np.std(logs, ddof=1):.3f} over {len(logs)} runs")
 
@@ -245,6 +252,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="synthetic curves per schedule family and length")
     parser.add_argument("--prior", action="store_true", help="print the corpus runs' annealing drop (the prior)")
     parser.add_argument("--markdown", action="store_true", help="also print the README table")
+    parser.add_argument("--loo", action="store_true", help="corpus: the prior from the other runs (leave-one-out)")
     args = parser.parse_args()
     if args.prior:
         prior_report()
@@ -254,9 +262,19 @@ def main() -> None:
     cases = corpus_cases()
     if not cases:
         print("corpus absent: corpus backtest skipped")
+    own = full_run_log_rho(cases) if args.loo else {}
     for name, kind, run, final_step, truth, lr, spec in cases:
+        if args.loo:  # the prior from the other runs only: the run being projected did not help set it
+            from lossdoc import curvefit
+
+            others = [v for k, v in own.items() if k != name]
+            saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD
+            curvefit.ANNEAL_PRIOR_RHO = math.exp(float(np.mean(others)))
+            curvefit.ANNEAL_PRIOR_LOG_SD = float(np.std(others, ddof=1))
         backtest_one(rows, name, kind, run, final_step, truth, lr, spec)
-    table(rows, "Corpus runs (val loss; truth = the last logged eval)")
+        if args.loo:
+            curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = saved
+    table(rows, "Corpus runs (val loss; truth = the last logged eval)" + (", prior leave-one-out" if args.loo else ""))
     syn: list = []
     for kind, total, run, truth, lr in synthetic_runs(args.seeds):
         backtest_one(syn, f"{kind}-{total}", kind, run, total, truth, lr, None)

@@ -227,3 +227,13 @@ def test_corpus_wsd_cut_before_its_warmdown() -> None:
     pr = result.projection
     assert pr["prior_used"] and 0 < pr["low"] <= pr["loss"] <= pr["high"]
     assert abs(pr["loss"] - final) < 0.06 and pr["low"] <= final <= pr["high"]
+
+
+def test_a_rising_loss_is_not_forecast() -> None:
+    steps = np.arange(0, 3_001, 50)
+    loss = 3.0 + 5.0 * (1 + steps / 50) ** -0.5 + np.where(steps > 2_000, (steps - 2_000) / 500, 0.0)
+    result = ph.analyze(make_run("up", {"val/loss": (steps, loss)}), project=6_000)
+    assert not result.projection["determined"]
+    assert any("rising at the end" in n for n in result.notes)
+    report, _ = build_report(make_run("up", {"val/loss": (steps, loss)}, {"max_steps": 6_000}), [], "test")
+    assert "Projected" not in report["headline"]
