@@ -237,3 +237,13 @@ def test_a_rising_loss_is_not_forecast() -> None:
     assert any("rising at the end" in n for n in result.notes)
     report, _ = build_report(make_run("up", {"val/loss": (steps, loss)}, {"max_steps": 6_000}), [], "test")
     assert "Projected" not in report["headline"]
+
+
+def test_corpus_run_whose_logged_lr_reached_zero_gets_no_further_drop() -> None:
+    from lossdoc import load
+
+    run = load(corpus_file("llmc/mng-llmc-gpt2-124M-8xH100.log"))[0]  # lr logged to 0 at step 19,559
+    result = ph.analyze(run, project=40_000)
+    pr = result.projection
+    assert result.fit["form"] == "lr_annealing" and any("reached its floor" in n for n in result.notes)
+    assert abs(pr["remaining"]) < 0.002 and pr["per_1k_steps_at_end"] < 1e-5
