@@ -6,6 +6,7 @@ from typing import Any
 
 from .analyzers import ANALYZERS
 from .compare import compare_runs
+from .errors import InputError
 from .findings import Finding, Severity
 from .run import Run
 from .summary import series_summary, summarize
@@ -53,7 +54,12 @@ def build_report(
         if reason:
             skipped[analyzer.NAME] = reason
             continue
-        result = analyzer.analyze(run, **options.get(analyzer.NAME, {}))
+        try:
+            result = analyzer.analyze(run, **options.get(analyzer.NAME, {}))
+        except InputError:
+            if project is not None or not options.get(analyzer.NAME):
+                raise
+            result = analyzer.analyze(run)  # the default projection could not be fitted: the report goes on
         results[analyzer.NAME] = result
         sections[analyzer.NAME] = result.to_json()
         findings.extend(result.findings)
