@@ -247,3 +247,25 @@ def test_corpus_run_whose_logged_lr_reached_zero_gets_no_further_drop() -> None:
     pr = result.projection
     assert result.fit["form"] == "lr_annealing" and any("reached its floor" in n for n in result.notes)
     assert abs(pr["remaining"]) < 0.002 and pr["per_1k_steps_at_end"] < 1e-5
+
+
+@pytest.mark.parametrize("cut", [0.25, 0.5])
+def test_cli_wsd_table_cut_before_decay_with_a_schedule_file(tmp_path, cut: float) -> None:
+    # the reproduction: a step,lr,loss table of a WSD run cut early, the planned schedule as a file
+    total = 8_000
+    lr = wsd_lr(total, 100, 1_600) * 3e-3
+    at = np.arange(0, total + 1, 20)
+    loss = multi_power_law(lr, at, 2.8, 40.0, 0.45, 0.18)
+    keep = at <= total * cut
+    rng = np.random.default_rng(3)
+    noisy = loss[keep] + rng.normal(0, 0.03, keep.sum())  # per-step train-loss noise
+    table = tmp_path / "run.csv"
+    table.write_text("step,lr,loss\n" + "".join(f"{s},{lr[s]:.6g},{v:.5f}\n" for s, v in zip(at[keep], noisy,
+                                                                                               strict=True)))
+    sched = tmp_path / "schedule.csv"
+    sched.write_text("step,lr\n" + "".join(f"{s},{x:.6g}\n" for s, x in enumerate(lr)))
+    res = CliRunner().invoke(app, ["phases", str(table), "--json", "--project", str(total), "--schedule", str(sched)])
+    assert res.exit_code == 0, res.output
+    pr = json.loads(res.stdout)["projection"]
+    assert 0 < pr["low"] <= pr["loss"] <= pr["high"] and pr["prior_used"]
+    assert abs(pr["loss"] - loss[-1]) < 0.06 and pr["low"] <= loss[-1] <= pr["high"]
