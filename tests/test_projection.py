@@ -87,7 +87,7 @@ def test_a_decay_in_the_data_outweighs_the_prior() -> None:
     assert abs(pr["loss"] - truth) < 0.01
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(["constant", "cosine", "wsd", "cyclic", "none"]),
     cut=st.floats(0.1, 0.95),
