@@ -162,6 +162,10 @@ def analyze(
     format: FormatOpt = None,
     run: RunOpt = None,
     fail_on: FailOnOpt = None,
+    project: Annotated[
+        int | None,
+        typer.Option("--project", help="Project the loss to STEP (default: the planned last step, when stated)."),
+    ] = None,
 ) -> None:
     """Everything the log allows, as one report: what was read, then each analysis' section."""
 
@@ -171,7 +175,7 @@ def analyze(
 
         runs = load(log, format)
         chosen = pick_run(runs, run)
-        report, results = build_report(chosen, runs, str(log))
+        report, results = build_report(chosen, runs, str(log), project=project)
         findings = report.pop("findings_objects")
         if json:
             _emit_json(report)
@@ -182,6 +186,25 @@ def analyze(
         return _exit_code(findings, fail_on)
 
     _guard(body)
+
+
+def job_price(run: Any, per_hour: float | None, gpus: int | None, per_gpu_hour: float | None) -> float | None:
+    """USD per hour of the whole job: --price-per-hour, or --price-per-gpu-hour x GPUs (--gpus or the log)."""
+    from .errors import InputError
+    from .facts import run_facts
+
+    if per_gpu_hour is None:
+        if gpus is not None and per_hour is None:
+            raise InputError("--gpus needs --price-per-gpu-hour (or give --price-per-hour for the whole job)")
+        return per_hour
+    if per_hour is not None:
+        raise InputError("give --price-per-hour (the whole job) or --price-per-gpu-hour, not both")
+    if gpus is None:
+        facts = run_facts(run)
+        gpus = facts.get("gpu_count") or facts.get("world_size")
+    if not gpus or gpus < 1:
+        raise InputError("--price-per-gpu-hour needs --gpus N: the log does not say how many GPUs the job uses")
+    return float(gpus) * per_gpu_hour
 
 
 @app.command()
@@ -215,6 +238,13 @@ def phases(
         float | None,
         typer.Option("--price-per-hour", help="USD per hour of the whole job, for the projection's cost."),
     ] = None,
+    gpus: Annotated[
+        int | None, typer.Option("--gpus", help="GPUs the job uses (with --price-per-gpu-hour).")
+    ] = None,
+    price_per_gpu_hour: Annotated[
+        float | None,
+        typer.Option("--price-per-gpu-hour", help="USD per GPU-hour; cost = GPUs (--gpus or the log) x this."),
+    ] = None,
 ) -> None:
     """Where the run is on its loss curve: init loss vs ln(vocab), phases, diminishing returns, target, projection."""
 
@@ -233,7 +263,7 @@ def phases(
             target=target,
             project=project,
             schedule=schedule,
-            price_per_hour=price_per_hour,
+            price_per_hour=job_price(chosen, price_per_hour, gpus, price_per_gpu_hour),
         )
         if json:
             _emit_json(result.to_json())

@@ -6,6 +6,7 @@ from typing import Any
 
 from .analyzers import ANALYZERS
 from .compare import compare_runs
+from .errors import InputError
 from .findings import Finding, Severity
 from .run import Run
 from .summary import series_summary, summarize
@@ -33,8 +34,16 @@ def headline(run: Run, findings: list[Finding] | None = None) -> str:
     return line
 
 
-def build_report(run: Run, all_runs: list[Run], source: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The report document (JSON contract) and the per-analysis result objects for the renderers."""
+def build_report(
+    run: Run, all_runs: list[Run], source: str, project: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The report document (JSON contract) and the per-analysis result objects for the renderers.
+
+    ``project``: the step phases projects the loss to (default: the planned last step, when the log states one
+    beyond its last step)."""
+    from .analyzers.projection import headline_clause, report_options
+
+    options = {"phases": report_options(run, project)}
     shown = summarize([run], source)["runs"][0]
     sections: dict[str, Any] = {}
     results: dict[str, Any] = {}
@@ -45,12 +54,17 @@ def build_report(run: Run, all_runs: list[Run], source: str) -> tuple[dict[str, 
         if reason:
             skipped[analyzer.NAME] = reason
             continue
-        result = analyzer.analyze(run)
+        try:
+            result = analyzer.analyze(run, **options.get(analyzer.NAME, {}))
+        except InputError:
+            if project is not None or not options.get(analyzer.NAME):
+                raise
+            result = analyzer.analyze(run)  # the default projection could not be fitted: the report goes on
         results[analyzer.NAME] = result
         sections[analyzer.NAME] = result.to_json()
         findings.extend(result.findings)
     report = {
-        "headline": headline(run, findings),
+        "headline": headline(run, findings) + headline_clause(sections.get("phases")),
         "run": shown,
         "other_runs": [r.name for r in all_runs if r is not run],
         "comparison": compare_runs(all_runs),

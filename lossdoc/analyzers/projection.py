@@ -1,19 +1,29 @@
 """The fit and projection of a loss series (``phases --project``, or a target not reached yet).
 
 The curve laws themselves are in lossdoc.curvefit; this module chooses the fit window, the LR schedule and the
-horizon, and writes the fit, the projection and their notes into a PhasesResult.
+horizon, measures the step time, prices the rest of the run, and writes the fit, the projection and their notes
+into a PhasesResult.
+
+What the schedule can buy: after the planned end of the schedule the LR stays at its final value (the
+schedules of lossdoc.schedule hold it), and a log whose LR has already reached its floor is held there, so a
+projection past either point shows only what training on at that LR gives (with a decayed LR, almost nothing),
+never the drop of a fresh decay (issue 8: a power law promised one after the LR had reached 0).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..facts import run_facts
 from ..run import Run
+from .segment import RISING_LABEL
 
 if TYPE_CHECKING:
     import numpy as np
 
+    from ..schedule import Schedule
     from .phases import PhasesResult
 
 MIN_FIT_POINTS = 10  # points the fit window should keep past the knee and warmup ...
@@ -21,6 +31,9 @@ MIN_FIT_HARD_POINTS = 6  # ... and must keep past the first phase (else the whol
 MIN_FIT_SPAN_FRAC = 0.2  # ... and it must cover at least the last 20% of the log
 FEW_FIT_POINTS = 12  # fewer points than this in the window: say the fit is loose
 PROJECT_TARGET_REACH = 100  # without a schedule, look for a target crossing up to 100x the last step
+LR_FLOOR_FRAC = 0.1  # a last logged LR at or below 10% of its peak has reached its floor (nanoGPT min_lr = 10%)
+STEP_TIME_SKIP_FRAC = 0.01  # the first 1% of step times (compile, warm caches) are not the run's pace
+STEP_TIME_OUTLIER = 5.0  # step times above 5x the median (checkpoint saves, stalls) are left out of the mean
 
 
 def fit_start_step(result: PhasesResult, steps: np.ndarray, lr_peak_step: int | None) -> int:
@@ -40,6 +53,48 @@ def fit_start_step(result: PhasesResult, steps: np.ndarray, lr_peak_step: int | 
     return start
 
 
+def step_time_ms(run: Run) -> float | None:
+    """Mean training step time (ms), without eval steps (the step of an eval and the one after it carry its
+    cost in nanoGPT and llm.c logs), the first 1% and stalls over 5x the median."""
+    import numpy as np
+
+    if not run.has("train/step_time_ms"):
+        return None
+    steps, times = run.arrays("train/step_time_ms")
+    ok = np.isfinite(times) & (times > 0)
+    if run.has("val/loss"):
+        evals = run.arrays("val/loss")[0]
+        ok &= ~np.isin(steps, evals) & ~np.isin(steps - 1, evals)
+    steps, times = steps[ok], times[ok]
+    times = times[int(len(times) * STEP_TIME_SKIP_FRAC) :]
+    if not len(times):
+        return None
+    times = times[times <= STEP_TIME_OUTLIER * float(np.median(times))]
+    return float(np.mean(times))
+
+
+def held_logged_lr(run: Run, length: int) -> tuple[Schedule | None, str]:
+    """The logged LR held at its last value up to ``length``, when it has reached its floor; else None, why."""
+    import numpy as np
+
+    from ..schedule import Schedule
+
+    if not run.has("train/lr"):
+        return None, ""
+    steps, lr = run.arrays("train/lr")
+    ok = np.isfinite(lr) & (steps >= 0)
+    steps, lr = steps[ok], lr[ok]
+    if len(lr) < 2 or float(lr.max()) <= 0 or lr[-1] > LR_FLOOR_FRAC * float(lr.max()):
+        return None, ""
+    grid = np.interp(np.arange(length), steps.astype(float), lr)  # np.interp holds the last value
+    floor = float(lr[-1]) / float(lr.max())
+    why = (
+        f"the logged LR reached its floor ({floor:.0%} of its peak) by step {int(steps[-1]):,}: it is held there, so "
+        "the projection shows what training on at that LR gives, not the drop of a fresh decay"
+    )
+    return Schedule(grid, f"logged train/lr, held at its last value after step {int(steps[-1]):,}"), why
+
+
 def fit_and_project(
     result: PhasesResult,
     run: Run,
@@ -57,9 +112,14 @@ def fit_and_project(
     last = int(steps[-1])
     if project is not None and project <= 0:
         raise InputError(f"--project must be a positive step (got {project})")
-    planned = run.meta.get("max_steps") or (run.meta.get("config") or {}).get("max_iters")
+    planned = planned_steps(run)
     horizon = max(project or 0, last, int(planned or 0))
     sched, why = schedule_for(run, horizon + 1, schedule_spec)
+    if sched is None:
+        held, held_why = held_logged_lr(run, horizon + 1)
+        if held is not None:
+            sched, why = held, ""
+            result.notes.append(held_why)
     if sched is not None and project is None and horizon <= last:
         # a target to place beyond the log, and no LR known past its last step: a power law can still say
         sched, why = None, f"the LR is known only up to the last step, {last:,}"
@@ -67,16 +127,17 @@ def fit_and_project(
         result.notes.append(f"fit without the LR schedule ({why}); --schedule gives it")
     peak = int(np.argmax(sched.lr[: last + 1])) if sched is not None else None
     start = fit_start_step(result, steps, peak)
-    step_ms = None
-    if run.has("train/step_time_ms"):
-        times = run.series("train/step_time_ms").to_numpy(dtype=float)
-        times = times[np.isfinite(times) & (times > 0)]
-        step_ms = float(np.median(times)) if len(times) else None
-    fit_doc, projection, fit = curvefit.project(steps, values, start, project, sched, step_ms, price_per_hour)
+    fit_doc, projection, fit = curvefit.project(steps, values, start, project, sched)
     if fit.form == "power_law":
         fit_doc["caveat"] = (
             "a power law in steps ignores LR decay: it over-predicts the final loss of cosine/warmdown runs"
         )
+        if projection is not None and projection["unknown_decay"] > 0:
+            fit_doc["caveat"] += (
+                f"; it assumes the LR stays as it is: a run that decays it by then ends up to "
+                f"{projection['unknown_decay']:.2f} lower (the drop of a full decay, {curvefit.ANNEAL_PRIOR_RHO:.1%} "
+                "of the loss), which the interval's low end allows for"
+            )
     result.fit = fit_doc
     result.projection = projection
     if fit.points < FEW_FIT_POINTS:
@@ -84,15 +145,20 @@ def fit_and_project(
             f"only {fit.points} points in the fit window (steps {fit.window[0]:,}-{fit.window[1]:,}): "
             "the fit is loose and its interval wide"
         )
-    if projection is not None and planned and project is not None and project > int(planned) and sched is not None:
+    if fit.at_bounds:
         result.notes.append(
-            f"the run's schedule ends at step {int(planned):,} (LR stays at its final value after it); "
-            "to project a longer run give its --schedule"
+            f"the fit's {', '.join(fit.at_bounds)} ran to a bound: the curve is not determined by the data, and the "
+            "interval spans the whole further drop"
         )
-    if projection is not None and project is not None and project < last:
+    if projection is not None and result.phases and result.phases[-1].label == RISING_LABEL:
+        projection["determined"] = fit_doc["determined"] = False
         result.notes.append(
-            f"--project {project:,} is inside the log (last step {last:,}): a fit check, not a forecast"
+            f"the loss is rising at the end of the log (from step {result.phases[-1].start_step:,}): a loss-curve law "
+            "does not describe a diverging run, so the projection is not a forecast"
         )
+    if projection is not None and project is not None:
+        time_and_cost(projection, run, last, price_per_hour)
+        project_notes(result, projection, fit, sched, planned, project, last)
     if result.target is not None and not result.target.reached:
         limit = horizon if sched is not None else last * PROJECT_TARGET_REACH
         hit = curvefit.step_reaching(fit, result.target.loss, last, int(limit))
@@ -104,3 +170,125 @@ def fit_and_project(
             )
         else:
             result.target.message += f"; projected at step {hit:,.0f} ({fit.form} fit)"
+
+
+def planned_steps(run: Run) -> int | None:
+    """The planned last step, when the log or its config states it (lossdoc.facts)."""
+    planned = run_facts(run).get("max_steps") or (run.meta.get("config") or {}).get("max_iters")
+    return int(planned) if planned else None
+
+
+def time_and_cost(projection: dict[str, Any], run: Run, last: int, price_per_hour: float | None) -> None:
+    """Remaining steps, hours, days and cost, and the drop per dollar the curve still gives at the end."""
+    remaining_steps = max(projection["step"] - last, 0)
+    ms = step_time_ms(run)
+    hours = remaining_steps * ms / 3.6e6 if ms else None
+    cost = hours * price_per_hour if hours is not None and price_per_hour is not None else None
+    per_dollar = None
+    if ms and price_per_hour:
+        dollars_per_1k = 1000 * ms / 3.6e6 * price_per_hour
+        per_dollar = projection["per_1k_steps_at_end"] / dollars_per_1k
+    projection.update(
+        remaining_steps=remaining_steps,
+        step_ms=ms,
+        hours=hours,
+        days=hours / 24 if hours is not None else None,
+        price_per_hour=price_per_hour,
+        cost=cost,
+        per_dollar_at_end=per_dollar,
+    )
+    projection["summary"] = summary_line(projection)
+
+
+def summary_line(pr: dict[str, Any]) -> str:
+    """"Remaining improvement ~0.06–0.11 (2–3% of 3.16); ~$108 and 2.25 days for it", as users write it."""
+    lo, hi = max(pr["remaining_low"], 0.0), max(pr["remaining_high"], 0.0)
+    now = pr["current"]
+    if pr["remaining_steps"] == 0:
+        return f"step {pr['step']:,} is inside the log: {pr['loss']:.4f} fitted there (now {now:.4f})"
+    line = (
+        f"Remaining improvement ~{lo:.2f}–{hi:.2f} ({_pct(lo / now)}–{_pct(hi / now)} of {now:.2f}) "
+        f"over {pr['remaining_steps']:,} more steps"
+    )
+    cost = []
+    if pr.get("cost") is not None:
+        cost.append(f"~${pr['cost']:,.0f}")
+    if pr.get("hours") is not None:
+        cost.append(f"{pr['hours']:.1f} h" if pr["hours"] < 48 else f"{pr['days']:.2f} days")
+    if cost:
+        line += "; " + " and ".join(cost) + " for it"
+    end = f"{_small(pr['per_1k_steps_at_end'])} per 1K steps"
+    if pr.get("per_dollar_at_end") is not None:
+        end += f", {_small(pr['per_dollar_at_end'])} per $"
+    return line + f"; at the end the curve gives {end}"
+
+
+def _small(x: float) -> str:
+    return "0" if abs(x) < 1e-6 else f"{x:.2g}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%" if x < 0.1 else f"{100 * x:.0f}%"
+
+
+def project_notes(
+    result: PhasesResult,
+    projection: dict[str, Any],
+    fit: Any,
+    sched: Schedule | None,
+    planned: int | None,
+    project: int,
+    last: int,
+) -> None:
+    from .. import curvefit
+
+    if projection["prior_used"]:
+        sd = math.exp(curvefit.ANNEAL_PRIOR_LOG_SD)
+        result.notes.append(
+            "the log does not show enough LR decay to measure the drop a decay brings: a prior was used (a full "
+            f"decay buys {curvefit.ANNEAL_PRIOR_RHO:.1%} of the loss, x/÷ {sd:.1f}; Tissue et al. 2024 form, "
+            "set on the corpus runs), and the interval includes its spread"
+        )
+    if planned and project > planned:
+        result.notes.append(
+            f"--project {project:,} is past the planned end of the schedule (step {planned:,}): "
+            + ("the LR stays at its final value after it, so no fresh decay's drop is promised"
+               if sched is not None else "a power law in steps knows no schedule; a longer run needs its --schedule")
+        )
+        projection["past_planned_end"] = True
+    if project < last:
+        result.notes.append(
+            f"--project {project:,} is inside the log (last step {last:,}): a fit check, not a forecast"
+        )
+
+
+def report_options(run: Run, project: int | None) -> dict[str, Any]:
+    """phases options for ``lossdoc analyze``: project to ``project``, else to the planned last step when the log
+    states one beyond its last loss point and the series has enough points to fit."""
+    import numpy as np
+
+    from .phases import choose_series
+
+    if project is not None:
+        return {"project": project}
+    planned = planned_steps(run)
+    try:
+        name, _ = choose_series(run)
+    except InputError:
+        return {}
+    steps, values = run.arrays(name)
+    steps = steps[np.isfinite(values)]
+    if not planned or not len(steps) or planned <= int(steps[-1]) or len(steps) < 2 * MIN_FIT_POINTS:
+        return {}
+    return {"project": planned}
+
+
+def headline_clause(phases_doc: dict[str, Any] | None) -> str:
+    """" Projected val/loss at the planned end (step N): X (80% interval a–b)." for the analyze headline."""
+    pr = (phases_doc or {}).get("projection")
+    if not pr or pr.get("remaining_steps", 0) <= 0 or not pr.get("determined"):
+        return ""  # a fit the data do not determine (or a rising loss) makes no headline
+    return (
+        f" Projected {phases_doc['series']} at step {pr['step']:,}: {pr['loss']:.3f} "
+        f"({pr['coverage']:.0%} interval {pr['low']:.3f}–{pr['high']:.3f})."
+    )

@@ -97,13 +97,12 @@ def _phases_and_after(console: Console, result: Any) -> None:
             console.print(f"  [yellow]{fit['caveat']}[/yellow]", highlight=False)
     if result.projection is not None:
         pr = result.projection
-        line = (
+        loose = "" if pr.get("determined", True) else ", not determined by the data"
+        prior = ", with a prior for the LR decay not yet seen" if pr.get("prior_used") else ""
+        console.print(
             f"[bold]Projection[/bold] step {pr['step']:,}: {result.series} {pr['loss']:.4f} "
-            f"({pr['coverage']:.0%} interval {pr['low']:.4f}–{pr['high']:.4f}); now {pr['current']:.4f}, "
-            f"the fit gives {pr['remaining']:.4f} more over {pr['remaining_steps']:,} more steps"
+            f"({pr['coverage']:.0%} interval {pr['low']:.4f}–{pr['high']:.4f}{prior}{loose}); now {pr['current']:.4f}",
+            highlight=False,
         )
-        if pr.get("hours") is not None:
-            line += f", ~{pr['hours']:.1f} h"
-        if pr.get("cost") is not None:
-            line += f", ~${pr['cost']:,.0f}"
-        console.print(line, highlight=False)
+        if pr.get("summary"):
+            console.print(f"  {pr['summary']}", highlight=False)

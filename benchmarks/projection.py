@@ -1,0 +1,291 @@
+"""Projection accuracy and interval coverage: fit the first 25/50/75% of a curve, project its last step.
+
+Curves:
+- corpus runs with enough evals (../shared/corpus): the llm.c, build-nanogpt and TinyStories runs are
+  warmup + cosine; the modded-nanogpt runs (and the llm.c AdamW baseline, schedule from its README) are WSD
+  (warmup, stable, linear warmdown), cut before or inside their warmdown;
+- synthetic curves from the multi-power law of Luo et al. 2025 (arXiv 2503.12811, eq. 4), a different law from
+  the one lossdoc fits, written here independently: ``L(t) = L0 + A·S1(t)^(−α) − B·Σ_k (η_(k−1) − η_k)·G(η_k^(−γ)
+  ·S_k(t))``, ``G(x) = 1 − (C·x + 1)^(−β)``, ``S_k(t) = Σ_(τ=k..t) η_τ``, with parameters drawn per curve
+  (B so that a full decay buys ρ of the loss, ρ log-normal around the corpus runs' values; C from 0.01 to 0.1,
+  a decrement half felt after 20-200 peak-LR steps, around the lag the corpus runs show), evals every 1/80
+  of the run with Gaussian noise of 0.003-0.008 nats, for constant, cosine, WSD and cyclic schedules.
+
+Each curve is projected with the schedule known (logged/stated LR, or the LR series given) and without it (no
+LR and no meta: the power law). Reported per schedule family and prefix: mean absolute error of the projected
+final loss, coverage of the stated interval (nominal 80%), and the median half-width.
+
+    python benchmarks/projection.py [--seeds 3] [--prior] [--markdown] [--loo]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lossdoc.analyzers import phases  # noqa: E402
+from lossdoc.run import Run, make_run  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+PREFIXES = (0.25, 0.5, 0.75)
+# (path, schedule spec when the log does not state it: from the record's README)
+CORPUS_RUNS = [
+    ("llmc/mng-llmc-gpt2-124M-8xH100.log", None),
+    ("llmc/mng-adamw-baseline-oldfmt.log", "wsd:peak=0.0018,warmup=250,total=9536,decay=2000"),
+    ("llmc_stdout/hector-a100-gpt2-124M-full.log", None),
+    ("build_nanogpt/agndm-1epoch-stdout.out", None),
+    ("nanogpt/yplarrywang-tinystories-50M-6000iters.log", None),
+    ("modded-nanogpt/soap-6000steps.txt", None),
+    ("modded-nanogpt/fp4-19073steps-spike.txt", None),
+    ("modded-nanogpt/tyler-romero-6312steps-tokps-vram.txt", None),
+]
+MIN_PREFIX_EVALS = 8  # a cut with fewer evals is not a curve to fit
+
+
+# --- synthetic truth: the multi-power law, implemented here (not lossdoc's schedule or area code) ------------
+
+
+def lr_schedule(kind: str, total: int, warmup: int) -> np.ndarray:
+    t = np.arange(total + 1, dtype=float)
+    warm = np.minimum((t + 1) / (warmup + 1), 1.0)
+    if kind == "constant":
+        return warm
+    if kind == "cosine":
+        frac = np.clip((t - warmup) / (total - warmup), 0, 1)
+        return np.where(t < warmup, warm, 0.1 + 0.45 * (1 + np.cos(np.pi * frac)))
+    if kind in ("wsd", "wsd40"):  # the warmdown is the last 20% (40%) of the run
+        start = int((0.8 if kind == "wsd" else 0.6) * total)
+        return np.where(t < warmup, warm, np.where(t < start, 1.0, 1.0 - (t - start) / (total - start)))
+    if kind == "cyclic":  # three cosine cycles to 10%, each restarted by a linear re-warmup over 2% of the run
+        cycle = (total - warmup) / 3
+        pos = np.clip(t - warmup, 0, None) % cycle
+        rewarm = 0.02 * total
+        down = 0.1 + 0.45 * (1 + np.cos(np.pi * np.clip((pos - rewarm) / (cycle - rewarm), 0, 1)))
+        up = 0.1 + 0.9 * pos / rewarm
+        first = t < warmup + cycle
+        return np.where(t < warmup, warm, np.where((pos < rewarm) & ~first, up, np.where(first, 0.1 + 0.45 * (
+            1 + np.cos(np.pi * np.clip(pos / cycle, 0, 1))), down)))
+    raise ValueError(kind)
+
+
+def mpl_loss(lr: np.ndarray, at: np.ndarray, p: dict[str, float]) -> np.ndarray:
+    """Luo et al. 2025 eq. 4 at steps ``at``; LR decrements counted after the first peak (warmup excluded)."""
+    eta = lr / lr.max()
+    cum = np.cumsum(eta)
+    d = np.zeros_like(eta)
+    d[1:] = eta[:-1] - eta[1:]
+    d[: int(np.argmax(eta)) + 1] = 0.0
+    ks = np.flatnonzero(d != 0)
+    out = []
+    for t in at.astype(int):
+        k = ks[ks <= t]
+        s_kt = cum[t] - cum[k - 1]
+        g = 1 - (p["C"] * np.maximum(eta[k], 1e-3) ** (-p["gamma"]) * s_kt + 1) ** (-p["beta"])
+        out.append(p["L0"] + p["A"] * cum[t] ** (-p["alpha"]) - p["B"] * float(np.sum(d[k] * g)))
+    return np.array(out)
+
+
+def synthetic_runs(seeds: int) -> list[tuple[str, int, Run, float, np.ndarray]]:
+    """(family, length, run with val/loss and train/lr, true final loss, lr)"""
+    out = []
+    for kind in ("constant", "cosine", "wsd", "wsd40", "cyclic"):
+        for total in (5_000, 20_000):
+            for seed in range(seeds):
+                rng = np.random.default_rng(1000 * seed + total + len(kind))
+                alpha = rng.uniform(0.3, 0.6)
+                l0 = rng.uniform(2.0, 3.2)
+                a = rng.uniform(3.0, 5.0) * 100**alpha  # 3-5 nats above L0 after 100 peak-LR steps
+                rho = math.exp(rng.normal(math.log(0.054), 0.31))
+                p = {"L0": l0, "A": a, "alpha": alpha, "C": rng.uniform(0.01, 0.1), "beta": rng.uniform(0.4, 0.8),
+                     "gamma": rng.uniform(0.3, 0.6)}
+                p["B"] = rho * (l0 + a * total ** (-alpha))
+                lr = lr_schedule(kind, total, warmup=int(0.02 * total)) * 6e-4
+                at = np.unique(np.linspace(0, total, 81).astype(int))
+                clean = mpl_loss(lr, at, p)
+                noisy = clean + rng.normal(0, rng.uniform(0.003, 0.008), len(at))
+                steps = np.arange(total + 1)
+                run = make_run(f"{kind}-{total}-{seed}", {"val/loss": (at, noisy), "train/lr": (steps, lr)},
+                               {"format": "synthetic"})
+                out.append(("wsd" if kind == "wsd40" else kind, total, run, float(clean[-1]), lr))
+    return out
+
+
+# --- backtest -----------------------------------------------------------------------------------------------
+
+
+def cut_run(run: Run, cut: int, blind: bool) -> Run:
+    df = run.df
+    metric = df["metric"].astype(str)
+    part = df[~metric.str.endswith("loss") | (df["step"] <= cut)]
+    meta = dict(run.meta)
+    if blind:  # no LR information at all
+        part = part[part["metric"].astype(str) != "lr"]
+        meta = {"format": "test"}
+    return Run(run.name, part.reset_index(drop=True), meta)
+
+
+def decay_start(lr: np.ndarray) -> int:
+    peak = int(np.argmax(lr))
+    below = np.flatnonzero(lr[peak:] < lr[peak] * 0.999)
+    return peak + int(below[0]) if len(below) else len(lr)
+
+
+def family_of(kind: str, cut: int, lr: np.ndarray | None) -> str:
+    if kind != "wsd" or lr is None:
+        return kind
+    return "wsd_before" if cut < decay_start(lr) else "wsd_after"
+
+
+def backtest_one(rows: list, source: str, kind: str, run: Run, final_step: int, truth: float,
+                 lr: np.ndarray | None, spec: str | None) -> None:
+    val_steps = run.arrays("val/loss")[0]
+    for frac in PREFIXES:
+        cut = int(final_step * frac)
+        if int(np.sum(val_steps <= cut)) < MIN_PREFIX_EVALS:
+            continue
+        for blind in (False, True):
+            part = cut_run(run, cut, blind)
+            try:
+                r = phases.analyze(part, series="val/loss", project=final_step, schedule=None if blind else spec)
+            except Exception as exc:  # a failure is a result: count it
+                rows.append((source, family_of(kind, cut, lr), frac, blind, math.nan, False, math.nan, str(exc)))
+                continue
+            pr = r.projection
+            assert 0 < pr["low"] <= pr["loss"] <= pr["high"], (source, frac, pr)
+            rows.append((source, family_of(kind, cut, lr), frac, blind, pr["loss"] - truth,
+                         pr["low"] <= truth <= pr["high"], (pr["high"] - pr["low"]) / 2, r.fit["form"]))
+
+
+def corpus_cases() -> list[tuple[str, str, Run, int, float, np.ndarray | None, str | None]]:
+    from lossdoc import load
+    from lossdoc.schedule import parse_schedule, schedule_for
+
+    out = []
+    for rel, spec in CORPUS_RUNS:
+        path = CORPUS / rel
+        if not path.exists():
+            continue
+        run = load(path)[0]
+        steps, vals = run.arrays("val/loss")
+        ok = np.isfinite(vals)
+        final_step, truth = int(steps[ok][-1]), float(vals[ok][-1])
+        sched = parse_schedule(spec, final_step + 1) if spec else schedule_for(run, final_step + 1)[0]
+        lr = sched.lr if sched is not None else None
+        kind = "cosine" if lr is not None and decay_start(lr) < 0.5 * final_step else "wsd"
+        out.append((Path(rel).name, kind, run, final_step, truth, lr, spec))
+    return out
+
+
+def table(rows: list, title: str) -> None:
+    groups: dict[tuple, list] = defaultdict(list)
+    for row in rows:
+        groups[(row[1], row[2], row[3])].append(row)
+    print(f"\n{title}")
+    print(f"{'family':<12}{'prefix':>7}  {'schedule':<9}{'n':>4}{'MAE':>9}{'max|err|':>10}{'cover80':>9}{'±half':>8}")
+    for (fam, frac, blind), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1])):
+        errs = np.array([abs(r[4]) for r in rs])
+        cover = np.mean([r[5] for r in rs])
+        half = np.nanmedian([r[6] for r in rs])
+        print(f"{fam:<12}{frac:>7.0%}  {'no' if blind else 'known':<9}{len(rs):>4}{np.nanmean(errs):>9.4f}"
+              f"{np.nanmax(errs):>10.4f}{cover:>9.0%}{half:>8.4f}")
+    for blind in (False, True):
+        rs = [r for r in rows if r[3] == blind]
+        if rs:
+            print(f"all, schedule {'not given' if blind else 'known'}: n={len(rs)} MAE "
+                  f"{np.nanmean([abs(r[4]) for r in rs]):.4f}, coverage {np.mean([r[5] for r in rs]):.0%}")
+
+
+def markdown(corpus: list, synthetic: list) -> None:
+    """One README table: per family and prefix, MAE and 80% coverage, corpus and synthetic, schedule known or not."""
+    def cell(rows: list, fam: str, frac: float, blind: bool) -> str:
+        rs = [r for r in rows if r[1] == fam and r[2] == frac and r[3] == blind]
+        if not rs:
+            return "–"
+        return f"{np.nanmean([abs(r[4]) for r in rs]):.3f} / {np.mean([r[5] for r in rs]):.0%} ({len(rs)})"
+
+    print("\n| family | prefix | corpus, schedule known | corpus, no schedule | synthetic, known | synthetic, none |")
+    print("|---|---|---|---|---|---|")
+    for fam in ("constant", "cosine", "cyclic", "wsd_before", "wsd_after"):
+        for frac in PREFIXES:
+            cells = [cell(corpus, fam, frac, False), cell(corpus, fam, frac, True),
+                     cell(synthetic, fam, frac, False), cell(synthetic, fam, frac, True)]
+            if any(c != "–" for c in cells):
+                print(f"| {fam} | {frac:.0%} | " + " | ".join(cells) + " |")
+
+
+def full_run_log_rho(cases: list, show: bool = False) -> dict[str, float]:
+    """Each corpus run's log ρ from a fit of its whole curve, the prior made weak."""
+    from lossdoc import curvefit
+
+    saved = curvefit.ANNEAL_PRIOR_LOG_SD
+    curvefit.ANNEAL_PRIOR_LOG_SD = 10.0
+    out = {}
+    for name, _kind, run, final_step, _truth, _lr, spec in cases:
+        r = phases.analyze(run, series="val/loss", project=final_step, schedule=spec)
+        rho = r.fit["params"].get("rho")
+        if rho:
+            out[name] = math.log(rho)
+            if show:
+                print(f"{name:<48} rho {rho:.4f}  (log-sd from the data {r.fit['prior']['rho_log_sd']:.3f})")
+    curvefit.ANNEAL_PRIOR_LOG_SD = saved
+    return out
+
+
+def prior_report() -> None:
+    """Each corpus run's ρ from a fit of its whole curve (the prior made weak): the numbers behind the prior."""
+    logs = list(full_run_log_rho(corpus_cases(), show=True).values())
+    if logs:
+        print(f"geometric mean {math.exp(np.mean(logs)):.4f}, log-sd {np.std(logs, ddof=1):.3f} over {len(logs)} runs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=3, help="synthetic curves per schedule family and length")
+    parser.add_argument("--prior", action="store_true", help="print the corpus runs' annealing drop (the prior)")
+    parser.add_argument("--markdown", action="store_true", help="also print the README table")
+    parser.add_argument("--loo", action="store_true", help="corpus: the prior from the other runs (leave-one-out)")
+    args = parser.parse_args()
+    if args.prior:
+        prior_report()
+        return
+    start = time.perf_counter()
+    rows: list = []
+    cases = corpus_cases()
+    if not cases:
+        print("corpus absent: corpus backtest skipped")
+    own = full_run_log_rho(cases) if args.loo else {}
+    for name, kind, run, final_step, truth, lr, spec in cases:
+        if args.loo:  # the prior from the other runs only: the run being projected did not help set it
+            from lossdoc import curvefit
+
+            others = [v for k, v in own.items() if k != name]
+            saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD
+            curvefit.ANNEAL_PRIOR_RHO = math.exp(float(np.mean(others)))
+            curvefit.ANNEAL_PRIOR_LOG_SD = float(np.std(others, ddof=1))
+        backtest_one(rows, name, kind, run, final_step, truth, lr, spec)
+        if args.loo:
+            curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = saved
+    table(rows, "Corpus runs (val loss; truth = the last logged eval)" + (", prior leave-one-out" if args.loo else ""))
+    syn: list = []
+    for kind, total, run, truth, lr in synthetic_runs(args.seeds):
+        backtest_one(syn, f"{kind}-{total}", kind, run, total, truth, lr, None)
+    table(syn, f"Synthetic multi-power-law curves ({args.seeds} seeds x 2 lengths per family)")
+    if args.markdown:
+        markdown(rows, syn)
+    failures = [r for r in rows + syn if isinstance(r[7], str) and r[7] not in ("lr_annealing", "power_law")]
+    print(f"\nfailures: {len(failures)}; {time.perf_counter() - start:.0f} s")
+    for f in failures[:5]:
+        print("  ", f)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""The projection of `phases --project` and `analyze`: never impossible, a prior for the decay not yet seen, what
+the rest of the run costs, and no fresh decay promised past the end of the schedule. Truths are built here."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from lossdoc.analyzers import phases as ph
+from lossdoc.analyzers import projection as proj
+from lossdoc.cli import app
+from lossdoc.report import build_report
+from lossdoc.run import Run, make_run
+from tests.conftest import corpus_file
+
+
+def wsd_lr(total: int, warmup: int, decay: int) -> np.ndarray:
+    s = np.arange(total + 1, dtype=float)
+    start = total - decay
+    return np.where(s < warmup, (s + 1) / warmup, np.where(s < start, 1.0, 1.0 - (s - start) / decay))
+
+
+def multi_power_law(lr: np.ndarray, at: np.ndarray, l0: float, a: float, alpha: float, b: float) -> np.ndarray:
+    """Luo et al. 2025 (arXiv 2503.12811) eq. 4 with C = 0.03, β = 0.6, γ = 0.5, written here independently."""
+    eta = lr / lr.max()
+    cum = np.cumsum(eta)
+    d = np.zeros_like(eta)
+    d[1:] = eta[:-1] - eta[1:]
+    d[: int(np.argmax(eta)) + 1] = 0.0
+    out = []
+    for t in at:
+        k = np.flatnonzero(d[: t + 1])
+        g = 1 - (0.03 * np.maximum(eta[k], 1e-3) ** -0.5 * (cum[t] - cum[k - 1]) + 1) ** -0.6
+        out.append(l0 + a * cum[t] ** -alpha - b * float(np.sum(d[k] * g)))
+    return np.array(out)
+
+
+@pytest.fixture
+def nanogpt_log(tmp_path):
+    """A nanoGPT stdout log: 100 ms per step, an eval every 500 steps, 5,000 steps of a power law."""
+    lines = ["tokens per iteration will be: 262,144", "number of parameters: 50.93M"]
+    for s in range(0, 5_001, 10):
+        v = 3.0 + 8.0 * (1.0 + s / 50.0) ** -0.7
+        if s % 500 == 0:
+            lines.append(f"step {s}: train loss {v:.4f}, val loss {v + 0.01:.4f}")
+        lines.append(f"iter {s}: loss {v:.4f}, time 100.00ms, mfu 40.00%")
+    path = tmp_path / "train.log"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def wsd_run(total: int = 8_000, cut_frac: float = 0.5, seed: int = 0, meta: dict | None = None
+            ) -> tuple[Run, float, str]:
+    lr = wsd_lr(total, 100, total // 5)
+    at = np.arange(0, total + 1, total // 80)
+    loss = multi_power_law(lr, at, 2.8, 40.0, 0.45, 0.18)
+    rng = np.random.default_rng(seed)
+    keep = at <= total * cut_frac
+    run = make_run("wsd", {"val/loss": (at[keep], loss[keep] + rng.normal(0, 0.004, keep.sum()))}, meta or {})
+    return run, float(loss[-1]), f"wsd:peak=1,warmup=100,total={total},decay={total // 5}"
+
+
+@pytest.mark.parametrize("cut", [0.25, 0.5])
+def test_wsd_cut_before_its_decay_uses_the_prior_and_stays_possible(cut: float) -> None:
+    # Issue 11: on a WSD run cut before its decay, the planned schedule given, the old fit projected -75 with
+    # low > high. The annealing drop is not in the data: a prior sets it, and the result says so.
+    run, truth, spec = wsd_run(cut_frac=cut)
+    result = ph.analyze(run, project=8_000, schedule=spec)
+    pr = result.projection
+    assert 0 < pr["low"] <= pr["loss"] <= pr["high"] < pr["current"] + 0.01
+    assert pr["prior_used"] and result.fit["prior"]["prior_dominated"]
+    assert any("a prior was used" in n for n in result.notes)
+    assert abs(pr["loss"] - truth) < 0.05
+    assert pr["low"] <= truth <= pr["high"]
+
+
+def test_a_decay_in_the_data_outweighs_the_prior() -> None:
+    run, truth, spec = wsd_run(cut_frac=0.95)  # three quarters of the warmdown seen
+    pr = ph.analyze(run, project=8_000, schedule=spec).projection
+    assert not pr["prior_used"]
+    assert abs(pr["loss"] - truth) < 0.01
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["constant", "cosine", "wsd", "cyclic", "none"]),
+    cut=st.floats(0.1, 0.95),
+    horizon=st.floats(0.5, 3.0),
+    noise=st.floats(0.0, 0.05),
+    seed=st.integers(0, 1000),
+)
+def test_no_projection_is_ever_impossible(kind: str, cut: float, horizon: float, noise: float, seed: int) -> None:
+    total = 2_000
+    s = np.arange(total + 1, dtype=float)
+    lr = {
+        "constant": np.ones(total + 1),
+        "cosine": 0.5 * (1 + np.cos(np.pi * s / total)),
+        "wsd": wsd_lr(total, 50, 400),
+        "cyclic": 0.55 + 0.45 * np.cos(2 * np.pi * s / 500),
+        "none": np.ones(total + 1),
+    }[kind]
+    rng = np.random.default_rng(seed)
+    at = np.arange(0, int(total * cut) + 1, 20)
+    loss = 3.0 + 5.0 * (1 + at / 50) ** -0.5 - 0.15 * (1 - lr[at]) + rng.normal(0, noise, len(at))
+    series = {"val/loss": (at, loss)}
+    if kind != "none":
+        series["train/lr"] = (s.astype(int), lr * 1e-3)
+    run = make_run("p", series)
+    pr = ph.analyze(run, project=int(total * horizon)).projection
+    assert 0 < pr["low"] <= pr["loss"] <= pr["high"]
+    assert math.isfinite(pr["high"]) and pr["loss"] >= proj_floor(pr)
+
+
+def proj_floor(pr: dict) -> float:
+    from lossdoc import curvefit
+
+    return curvefit.MIN_LOSS_FRAC * pr["current"] - 1e-12
+
+
+def test_after_the_lr_reached_its_floor_no_further_drop_is_promised() -> None:
+    # Issue 8: a power law promised a further drop after the LR had reached 0. Logged LR: cosine to 0 at the
+    # last step; projected to twice the length, the loss stays where the decay left it.
+    total = 6_000
+    s = np.arange(total + 1)
+    lr = 6e-4 * 0.5 * (1 + np.cos(np.pi * s / total))
+    at = s[::60]
+    loss = 3.0 + 5.0 * (1 + at / 50) ** -0.5 - 0.2 * (1 - lr[at] / 6e-4)
+    result = ph.analyze(make_run("done", {"val/loss": (at, loss), "train/lr": (s, lr)}), project=2 * total)
+    pr = result.projection
+    assert result.fit["form"] == "lr_annealing"
+    assert any("reached its floor" in n for n in result.notes)
+    assert abs(pr["remaining"]) < 0.01 and pr["per_1k_steps_at_end"] < 1e-4
+
+
+def test_past_the_planned_end_says_so() -> None:
+    run, _, spec = wsd_run(cut_frac=0.5, meta={"max_steps": 8_000})
+    result = ph.analyze(run, project=12_000, schedule=spec)
+    assert result.projection["past_planned_end"]
+    assert any("past the planned end" in n and "no fresh decay" in n for n in result.notes)
+    at_end = ph.analyze(run, project=8_000, schedule=spec).projection["loss"]
+    assert result.projection["loss"] == pytest.approx(at_end, abs=0.01)  # LR 0 after the end: nothing more
+
+
+def test_hours_come_from_step_times_without_eval_steps() -> None:
+    steps = np.arange(1, 2_001)
+    times = np.full(len(steps), 100.0)
+    evals = np.arange(100, 2_001, 100)
+    times[np.isin(steps, evals + 1)] = 5_000.0  # the step after an eval carries its cost (nanoGPT)
+    loss = 3.0 + 5.0 * (1 + evals / 50) ** -0.5
+    run = make_run("t", {"val/loss": (evals, loss), "train/step_time_ms": (steps, times)})
+    assert proj.step_time_ms(run) == pytest.approx(100.0)
+    pr = ph.analyze(run, project=11_000, price_per_hour=16.0).projection
+    assert pr["remaining_steps"] == 9_000
+    assert pr["hours"] == pytest.approx(9_000 * 0.1 / 3600)
+    assert pr["cost"] == pytest.approx(pr["hours"] * 16.0)
+    assert pr["per_dollar_at_end"] == pytest.approx(pr["per_1k_steps_at_end"] / (100 * 16.0 / 3600))
+    assert pr["summary"].startswith("Remaining improvement ~") and "$" in pr["summary"]
+
+
+def test_cli_cost_from_gpus_and_price_per_gpu_hour(nanogpt_log) -> None:
+    args = ["phases", str(nanogpt_log), "--json", "--project", "10000"]
+    res = CliRunner().invoke(app, [*args, "--gpus", "8", "--price-per-gpu-hour", "2.5"])
+    assert res.exit_code == 0, res.output
+    pr = json.loads(res.stdout)["projection"]
+    assert set(pr) >= {"step", "loss", "low", "high", "coverage", "remaining", "hours", "cost", "days"}
+    assert pr["coverage"] == 0.8 and pr["price_per_hour"] == 20.0 and pr["cost"] == pytest.approx(pr["hours"] * 20)
+    res = CliRunner().invoke(app, [*args, "--price-per-gpu-hour", "2.5"])
+    assert res.exit_code == 2 and "--gpus" in res.output
+
+
+def test_analyze_projects_to_the_planned_last_step() -> None:
+    run, _, _ = wsd_run(cut_frac=0.5, meta={"max_steps": 8_000})
+    report, _ = build_report(run, [run], "test")
+    pr = report["sections"]["phases"]["projection"]
+    assert pr["step"] == 8_000
+    assert "Projected val/loss at step 8,000" in report["headline"]
+    report, _ = build_report(run, [run], "test", project=9_000)
+    assert report["sections"]["phases"]["projection"]["step"] == 9_000
+    run, _, _ = wsd_run(cut_frac=0.5, meta={"max_steps": 4_000})  # the log is at its planned end already
+    report, _ = build_report(run, [run], "test")
+    assert report["sections"]["phases"]["projection"] is None and "Projected" not in report["headline"]
+
+
+def test_cli_analyze_takes_project(nanogpt_log) -> None:
+    res = CliRunner().invoke(app, ["analyze", str(nanogpt_log), "--json", "--project", "9000"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["sections"]["phases"]["projection"]["step"] == 9_000 and "Projected" in doc["headline"]
+
+
+def _truncated(run: Run, cut: int) -> Run:
+    df = run.df
+    loss = df["metric"].astype(str).str.endswith("loss")
+    return Run(name=run.name, df=df[~loss | (df["step"] <= cut)].reset_index(drop=True), meta=dict(run.meta))
+
+
+def test_corpus_cosine_from_half_way_with_and_without_the_schedule() -> None:
+    from lossdoc import load
+
+    run = load(corpus_file("llmc/mng-llmc-gpt2-124M-8xH100.log"))[0]
+    steps, vals = run.arrays("val/loss")
+    final_step, final = int(steps[-1]), float(vals[-1])
+    half = _truncated(run, final_step // 2)
+    aware = ph.analyze(half, project=final_step)
+    assert aware.fit["form"] == "lr_annealing"
+    assert abs(aware.projection["loss"] - final) < 0.025
+    no_lr = half.df[half.df["metric"].astype(str) != "lr"].reset_index(drop=True)
+    blind = ph.analyze(Run(name=half.name, df=no_lr, meta={"format": "test"}), project=final_step)
+    assert blind.fit["form"] == "power_law" and "assumes the LR stays as it is" in blind.fit["caveat"]
+    assert blind.projection["unknown_decay"] > 0
+    assert blind.projection["low"] <= final <= blind.projection["high"]
+
+
+def test_corpus_wsd_cut_before_its_warmdown() -> None:
+    from lossdoc import load
+
+    run = load(corpus_file("modded-nanogpt/fp4-19073steps-spike.txt"))[0]
+    steps, vals = run.arrays("val/loss")
+    final_step, final = int(steps[-1]), float(vals[-1])
+    result = ph.analyze(_truncated(run, final_step // 2), project=final_step)  # warmdown starts at 13,624
+    pr = result.projection
+    assert pr["prior_used"] and 0 < pr["low"] <= pr["loss"] <= pr["high"]
+    assert abs(pr["loss"] - final) < 0.06 and pr["low"] <= final <= pr["high"]
+
+
+def test_a_rising_loss_is_not_forecast() -> None:
+    steps = np.arange(0, 3_001, 50)
+    loss = 3.0 + 5.0 * (1 + steps / 50) ** -0.5 + np.where(steps > 2_000, (steps - 2_000) / 500, 0.0)
+    result = ph.analyze(make_run("up", {"val/loss": (steps, loss)}), project=6_000)
+    assert not result.projection["determined"]
+    assert any("rising at the end" in n for n in result.notes)
+    report, _ = build_report(make_run("up", {"val/loss": (steps, loss)}, {"max_steps": 6_000}), [], "test")
+    assert "Projected" not in report["headline"]
+
+
+def test_corpus_run_whose_logged_lr_reached_zero_gets_no_further_drop() -> None:
+    from lossdoc import load
+
+    run = load(corpus_file("llmc/mng-llmc-gpt2-124M-8xH100.log"))[0]  # lr logged to 0 at step 19,559
+    result = ph.analyze(run, project=40_000)
+    pr = result.projection
+    assert result.fit["form"] == "lr_annealing" and any("reached its floor" in n for n in result.notes)
+    assert abs(pr["remaining"]) < 0.002 and pr["per_1k_steps_at_end"] < 1e-5
+
+
+@pytest.mark.parametrize("cut", [0.25, 0.5])
+def test_cli_wsd_table_cut_before_decay_with_a_schedule_file(tmp_path, cut: float) -> None:
+    # the issue's reproduction: a step,lr,loss table of a WSD run cut early, the planned schedule as a file
+    total = 8_000
+    lr = wsd_lr(total, 100, 1_600) * 3e-3
+    at = np.arange(0, total + 1, 20)
+    loss = multi_power_law(lr, at, 2.8, 40.0, 0.45, 0.18)
+    keep = at <= total * cut
+    rng = np.random.default_rng(3)
+    noisy = loss[keep] + rng.normal(0, 0.03, keep.sum())  # per-step train-loss noise
+    table = tmp_path / "run.csv"
+    table.write_text("step,lr,loss\n" + "".join(f"{s},{lr[s]:.6g},{v:.5f}\n" for s, v in zip(at[keep], noisy,
+                                                                                               strict=True)))
+    sched = tmp_path / "schedule.csv"
+    sched.write_text("step,lr\n" + "".join(f"{s},{x:.6g}\n" for s, x in enumerate(lr)))
+    res = CliRunner().invoke(app, ["phases", str(table), "--json", "--project", str(total), "--schedule", str(sched)])
+    assert res.exit_code == 0, res.output
+    pr = json.loads(res.stdout)["projection"]
+    assert 0 < pr["low"] <= pr["loss"] <= pr["high"] and pr["prior_used"]
+    assert abs(pr["loss"] - loss[-1]) < 0.06 and pr["low"] <= loss[-1] <= pr["high"]
