@@ -1,0 +1,165 @@
+"""What the charts draw, computed once for the HTML report (inline SVG) and the PNG (matplotlib).
+
+Series are downsampled to at most ``BINS`` columns (a million-step log draws as fast as a thousand-step one): per
+column the mean, with the column's min and max as an envelope, so a spike still shows. Columns are even on the
+chart's x axis: log-step when the log spans at least ``LOG_AXIS_DECADES`` decades of steps (the fast start and
+the slow end both readable), linear otherwise (an excerpt of a long run). The y range comes from robust quantiles
+of the column means; points beyond it are clamped to the edge and marked, so one outlier does not squash the curve.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+BINS = 700  # columns per series (about one per pixel of the chart)
+LOG_AXIS_DECADES = 2.0  # last step / first step >= 100: a log-step axis
+Y_QUANTILES = (0.01, 0.99)  # of the column means; the range adds Y_PAD of that span on each side ...
+Y_PAD = (0.06, 0.15)  # ... (below, above), and never reaches past the data's own min and max
+SERIES = ("train/loss", "val/loss", "train/lr", "train/grad_norm", "train/mfu")
+
+
+@dataclass
+class Line:
+    x: list[float]  # steps (column means)
+    y: list[float]  # column means
+    lo: list[float] | None = None  # column min (None: raw points, no envelope)
+    hi: list[float] | None = None
+
+
+@dataclass
+class Charts:
+    log_x: bool
+    x_min: float
+    x_max: float
+    lines: dict[str, Line] = field(default_factory=dict)
+    gap: Line | None = None  # val - train at the eval steps (train averaged over the steps since the last eval)
+    marks: dict[str, Any] = field(default_factory=dict)  # phases, spikes, plateaus, projection, target, clip
+
+
+def xt(step: float, log_x: bool) -> float:
+    """A step on the chart's x axis (log10(step + 1) on a log axis)."""
+    return math.log10(max(step, 0.0) + 1.0) if log_x else float(step)
+
+
+def downsample(steps: Any, values: Any, log_x: bool, bins: int = BINS) -> Line:
+    """Column means (and min/max) of a dense series on the chart's x axis; the raw points of a sparse one."""
+    import numpy as np
+
+    steps = np.asarray(steps, dtype=float)
+    values = np.asarray(values, dtype=float)
+    ok = np.isfinite(values)
+    steps, values = steps[ok], values[ok]
+    if len(values) <= bins:
+        return Line(steps.tolist(), values.tolist())
+    x = np.log10(np.maximum(steps, 0) + 1.0) if log_x else steps
+    edges = np.linspace(x.min(), x.max(), bins + 1)
+    idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
+    counts = np.bincount(idx, minlength=bins)
+    keep = counts > 0
+    mean = np.bincount(idx, weights=values, minlength=bins)[keep] / counts[keep]
+    mstep = np.bincount(idx, weights=steps, minlength=bins)[keep] / counts[keep]
+    lo = np.full(bins, np.inf)
+    hi = np.full(bins, -np.inf)
+    np.minimum.at(lo, idx, values)
+    np.maximum.at(hi, idx, values)
+    return Line(mstep.tolist(), mean.tolist(), lo[keep].tolist(), hi[keep].tolist())
+
+
+def y_range(lines: list[Line]) -> tuple[float, float]:
+    """Robust y limits: the quantiles of the column means, padded, within the data's own extent."""
+    import numpy as np
+
+    ys = np.concatenate([np.asarray(ln.y, dtype=float) for ln in lines if ln.y]) if lines else np.array([])
+    if not len(ys):
+        return 0.0, 1.0
+    q_lo, q_hi = np.quantile(ys, Y_QUANTILES)
+    span = max(q_hi - q_lo, 1e-9 * max(abs(q_hi), 1.0))
+    lo = max(float(ys.min()), q_lo - Y_PAD[0] * span)
+    hi = min(float(ys.max()), q_hi + Y_PAD[1] * span)
+    if hi - lo <= 0:
+        lo, hi = lo - 0.5 * abs(lo or 1), hi + 0.5 * abs(hi or 1)
+    return float(lo), float(hi)
+
+
+def gap_line(train: tuple[Any, Any], val: tuple[Any, Any]) -> Line | None:
+    """val − train at each eval step, train averaged over the steps since the previous eval (its noise cancels)."""
+    import numpy as np
+
+    ts, tv = (np.asarray(a, dtype=float) for a in train)
+    vs, vv = (np.asarray(a, dtype=float) for a in val)
+    ok = np.isfinite(tv)
+    ts, tv = ts[ok], tv[ok]
+    okv = np.isfinite(vv)
+    vs, vv = vs[okv], vv[okv]
+    if len(ts) < 2 or len(vs) < 2:
+        return None
+    csum = np.concatenate([[0.0], np.cumsum(tv)])
+    right = np.searchsorted(ts, vs, side="right")
+    left = np.searchsorted(ts, np.concatenate([[-np.inf], vs[:-1]]), side="right")
+    left = np.minimum(left, right - 1)  # at least the nearest train point at or before the eval
+    has = right > 0
+    left = np.maximum(left, 0)
+    mean_train = (csum[right[has]] - csum[left[has]]) / np.maximum(right[has] - left[has], 1)
+    return Line(vs[has].tolist(), (vv[has] - mean_train).tolist())
+
+
+def chart_data(run: Any, report: dict[str, Any], results: dict[str, Any]) -> Charts:
+    """Everything the charts draw for one run: downsampled series and the findings' marks."""
+    present = [n for n in SERIES if run.has(n)]
+    arrays = {n: run.arrays(n) for n in present}
+    first = min((float(a[0].min()) for a in arrays.values() if len(a[0])), default=0.0)
+    last = max((float(a[0].max()) for a in arrays.values() if len(a[0])), default=1.0)
+    proj = _projection(report)
+    if proj:
+        last = max(last, float(proj["step"]))
+    log_x = (last + 1) / (max(first, 0) + 1) >= 10**LOG_AXIS_DECADES
+    charts = Charts(log_x=log_x, x_min=first, x_max=last)
+    for name, (steps, values) in arrays.items():
+        charts.lines[name] = downsample(steps, values, log_x)
+    if "train/loss" in arrays and "val/loss" in arrays:
+        charts.gap = gap_line(arrays["train/loss"], arrays["val/loss"])
+    charts.marks = marks(report, results, run)
+    return charts
+
+
+def _projection(report: dict[str, Any]) -> dict[str, Any] | None:
+    ph = report.get("sections", {}).get("phases")
+    return ph.get("projection") if isinstance(ph, dict) else None
+
+
+def marks(report: dict[str, Any], results: dict[str, Any], run: Any) -> dict[str, Any]:
+    """Phases, spikes, plateaus, projection, target, grad-clip line and the findings' step spans."""
+    from ..facts import run_facts
+
+    sections = report.get("sections", {})
+    ph = sections.get("phases") or {}
+    sp = sections.get("spikes") or {}
+    out: dict[str, Any] = {
+        "phases_series": ph.get("series"),
+        "phases": [{"start": p["start_step"], "end": p["end_step"], "label": p["label"]} for p in ph.get("phases", [])],
+        "spikes": [{"step": s["step"], "peak": s["peak"], "series": s["series"], "kind": s["kind"],
+                    "jump_pct": s["jump_pct"]} for s in sp.get("spikes", [])],
+        "plateaus": [{"start": p["start_step"], "end": p["end_step"], "low": p["low"], "high": p["high"],
+                      "series": p.get("series"), "label": p.get("label")} for p in sp.get("plateaus", [])],
+        "projection": _projection(report),
+        "target": (ph.get("target") or {}).get("loss"),
+        "best": sp.get("best"),
+        "clip": _clip(sections, run_facts(run)),
+        "findings": [
+            {"id": f"f{i}", "steps": f["steps"], "severity": f["severity"], "title": f["title"]}
+            for i, f in enumerate(report.get("findings", []), 1) if f.get("steps")
+        ],
+    }
+    return out
+
+
+def _clip(sections: dict[str, Any], facts: Any) -> float | None:
+    grads = sections.get("gradients") or sections.get("gap") or {}
+    for key in ("clip", "grad_clip", "clip_threshold"):
+        value = grads.get(key) if isinstance(grads, dict) else None
+        if isinstance(value, (int, float)):
+            return float(value)
+    value = facts.get("grad_clip")
+    return float(value) if isinstance(value, (int, float)) and value > 0 else None

@@ -1,0 +1,81 @@
+"""The loss chart as a PNG, with matplotlib's object API (no pyplot state), imported only here.
+
+It draws what the HTML loss chart draws (chartdata.Charts): train and val loss on the same axis, phases shaded,
+spikes and plateaus marked, the projection with its interval, the target, points beyond the robust range clamped.
+matplotlib is the optional extra ``lossdoc[plot]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .chartdata import Charts, y_range
+from .svg import COLORS
+
+SIZE_IN = (10.0, 4.2)  # figure size (inches) ...
+DPI = 130  # ... at this resolution: 1300 x 546 px
+
+
+def write_png(charts: Charts, path: Path, title: str) -> None:
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise InputError("--plot needs matplotlib: pip install 'lossdoc[plot]'") from None
+    fig = Figure(figsize=SIZE_IN, dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    draw_loss(ax, charts)
+    ax.set_title(title, fontsize=10, loc="left")
+    fig.tight_layout()
+    try:
+        fig.savefig(path, format="png")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def draw_loss(ax: Any, charts: Charts) -> None:
+    m = charts.marks
+    lines = {n: charts.lines[n] for n in ("train/loss", "val/loss") if n in charts.lines}
+    lo, hi = y_range(list(lines.values()))
+    proj, target = m.get("projection"), m.get("target")
+    if proj:
+        lo = min(lo, proj["low"])
+    if target is not None and target < hi:
+        lo = min(lo, target - 0.02 * (hi - lo))
+    for i, p in enumerate(m.get("phases", [])):
+        if i % 2 == 0:
+            ax.axvspan(max(p["start"], 1 if charts.log_x else p["start"]), p["end"], color="#e2e8f0", alpha=0.6, lw=0)
+    for name, line in lines.items():
+        color = COLORS[name]
+        if line.lo is not None:
+            ax.fill_between(line.x, line.lo, line.hi, color=color, alpha=0.15, lw=0)
+        ax.plot(line.x, line.y, color=color, lw=1.4, label=name, marker="o" if name == "val/loss" else None, ms=3)
+        high = line.hi if line.hi is not None else line.y
+        clamped = [x for x, h in zip(line.x, high) if h > hi]
+        if clamped:
+            ax.plot(clamped, [hi] * len(clamped), ls="none", marker="^", color=color, ms=5, clip_on=False)
+    for pl in m.get("plateaus", []):
+        ax.fill_between([pl["start"], pl["end"]], pl["low"], pl["high"], color="#f59e0b", alpha=0.15, lw=0)
+    spikes = m.get("spikes", [])
+    if spikes:
+        ax.plot([s["step"] for s in spikes], [min(s["peak"], hi) for s in spikes], ls="none", marker="o",
+                mfc="#dc2626", mec="white", ms=6, label="spikes")
+    if proj:
+        last = proj["step"] - proj.get("remaining_steps", 0)
+        ax.fill([last, proj["step"], proj["step"]], [proj["current"], proj["high"], proj["low"]], color="#64748b",
+                alpha=0.2, lw=0)
+        ax.plot([last, proj["step"]], [proj["current"], proj["loss"]], ls="--", color="#475569", lw=1.3,
+                label=f"projection {proj['loss']:.3f} ({proj['low']:.3f}–{proj['high']:.3f})")
+    if target is not None:
+        ax.axhline(target, ls="--", color="#16a34a", lw=1.1, label=f"target {target:.4g}")
+    if charts.log_x:
+        ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlim(charts.x_min, charts.x_max * 1.01)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel("step (log scale)" if charts.log_x else "step")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper right", frameon=False)
