@@ -239,6 +239,7 @@ def analyze(
 
             console = _console()
             console.width = min(console.width, REPORT_WIDTH)
+            console.soft_wrap = False  # wrap at the report's width
             render_report(console, dict(report, findings_objects=findings), results, run_sparklines(chosen))
         return _exit_code(findings, fail_on)
 
@@ -264,7 +265,7 @@ def _write_outputs(
     if plot is not None:
         from .render.plot import write_png
 
-        write_png(charts, plot, f"{run.name}: {report['summary']['line']}"[:140])
+        write_png(charts, plot, report["summary"]["line"][:150])
     if html is not None:
         from .render.html import render_html
 

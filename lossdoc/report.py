@@ -65,7 +65,9 @@ RANKING: tuple[Rank, ...] = (
     Rank("mfu", None, 65, "money: the GPU is underused, or the MFU figure is wrong"),
     Rank("config-check", r"token|chinchilla|epoch|repeat|claim", 60, "the data budget is not what was planned"),
     Rank("config-check", None, 50, "a setting that differs from what was meant"),
-    Rank("phases", r"initial loss|rose", 45, "a wrong start (init, vocab) or a rise shapes the whole curve"),
+    Rank("phases", r"\brose\b", 80, "the loss is rising: divergence or overfitting"),
+    Rank("phases", r"initial loss.*assumed", 15, "the vocab was assumed, so the initial-loss check may be wrong"),
+    Rank("phases", r"initial loss", 45, "a wrong start (init scale, vocab) shapes the whole curve"),
     Rank("gap", None, 40, "generalisation: the train/val gap"),
     Rank("gradients", None, 35, "optimisation health: grad norm and clipping"),
     Rank("spikes", r"sustained|spike in", 30, "a spike the run paid recovery steps for"),
@@ -175,9 +177,8 @@ def _loss_story(run: Run) -> tuple[str, dict[str, Any]] | None:
     if not s or s["first"] is None:
         return None
     steps = s["last_step"] - s["first_step"]
-    return f"{name} fell {s['first']:.4g} → {s['last']:.4g} over {steps:,} steps" if s["last"] < s["first"] else (
-        f"{name} went {s['first']:.4g} → {s['last']:.4g} over {steps:,} steps"
-    ), s
+    verb = "fell" if s["last"] < s["first"] else "went"
+    return f"{name} {verb} {s['first']:.4g} → {s['last']:.4f} over {steps:,} steps", s
 
 
 def run_line(run: Run, sections: dict[str, Any]) -> dict[str, Any]:
@@ -234,8 +235,13 @@ def _where(summary: dict[str, Any], sections: dict[str, Any]) -> str | None:
 
 
 def _sentence(text: str) -> str:
+    """A title as a sentence: a capital (not on a series name such as val/loss) and a full stop."""
     text = text.strip().rstrip(".")
-    return (text[:1].upper() + text[1:] + ".") if text else ""
+    if not text:
+        return ""
+    if "/" not in text.split(" ", 1)[0]:
+        text = text[:1].upper() + text[1:]
+    return text + "."
 
 
 def headline(run: Run, findings: list[Finding] | None = None) -> str:

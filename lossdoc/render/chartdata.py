@@ -17,6 +17,8 @@ BINS = 700  # columns per series (about one per pixel of the chart)
 LOG_AXIS_DECADES = 2.0  # last step / first step >= 100: a log-step axis
 Y_QUANTILES = (0.01, 0.99)  # of the column means; the range adds Y_PAD of that span on each side ...
 Y_PAD = (0.06, 0.15)  # ... (below, above), and never reaches past the data's own min and max
+FIRST_POINT_SPANS = 1.0  # the first point is kept in range when within one quantile span above the top quantile
+GAP_POINTS = 10  # train points averaged at each eval for the gap chart (nanoGPT's eval-time train loss if logged)
 SERIES = ("train/loss", "val/loss", "train/lr", "train/grad_norm", "train/mfu")
 
 
@@ -38,9 +40,9 @@ class Charts:
     marks: dict[str, Any] = field(default_factory=dict)  # phases, spikes, plateaus, projection, target, clip
 
 
-def xt(step: float, log_x: bool) -> float:
-    """A step on the chart's x axis (log10(step + 1) on a log axis)."""
-    return math.log10(max(step, 0.0) + 1.0) if log_x else float(step)
+def xt(step: float, log_x: bool, left: float = 1.0) -> float:
+    """A step on the chart's x axis: log10(step) on a log axis, steps below ``left`` (step 0) at its left edge."""
+    return math.log10(max(step, left, 1e-9)) if log_x else float(step)
 
 
 def downsample(steps: Any, values: Any, log_x: bool, bins: int = BINS) -> Line:
@@ -53,7 +55,7 @@ def downsample(steps: Any, values: Any, log_x: bool, bins: int = BINS) -> Line:
     steps, values = steps[ok], values[ok]
     if len(values) <= bins:
         return Line(steps.tolist(), values.tolist())
-    x = np.log10(np.maximum(steps, 0) + 1.0) if log_x else steps
+    x = np.log10(np.maximum(steps, 1.0)) if log_x else steps
     edges = np.linspace(x.min(), x.max(), bins + 1)
     idx = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
     counts = np.bincount(idx, minlength=bins)
@@ -68,23 +70,31 @@ def downsample(steps: Any, values: Any, log_x: bool, bins: int = BINS) -> Line:
 
 
 def y_range(lines: list[Line]) -> tuple[float, float]:
-    """Robust y limits: the quantiles of the column means, padded, within the data's own extent."""
+    """Robust y limits: the quantiles of the column means, padded, within the data's own extent.
+
+    The first point of a line (the initial loss) stays in range unless it is far out (a diverged start)."""
     import numpy as np
 
-    ys = np.concatenate([np.asarray(ln.y, dtype=float) for ln in lines if ln.y]) if lines else np.array([])
+    parts = [np.asarray(ln.y, dtype=float) for ln in lines if ln.y]
+    ys = np.concatenate(parts) if parts else np.array([])
     if not len(ys):
         return 0.0, 1.0
     q_lo, q_hi = np.quantile(ys, Y_QUANTILES)
     span = max(q_hi - q_lo, 1e-9 * max(abs(q_hi), 1.0))
     lo = max(float(ys.min()), q_lo - Y_PAD[0] * span)
     hi = min(float(ys.max()), q_hi + Y_PAD[1] * span)
+    starts = [ln.y[0] for ln in lines if ln.y and ln.y[0] <= q_hi + FIRST_POINT_SPANS * span]
+    hi = max([hi, *starts])
     if hi - lo <= 0:
         lo, hi = lo - 0.5 * abs(lo or 1), hi + 0.5 * abs(hi or 1)
     return float(lo), float(hi)
 
 
 def gap_line(train: tuple[Any, Any], val: tuple[Any, Any]) -> Line | None:
-    """val − train at each eval step, train averaged over the steps since the previous eval (its noise cancels)."""
+    """val − train at each eval step, train averaged over its last GAP_POINTS points at or before the eval.
+
+    A short window: averaging since the previous eval would mix in the descent between two far-apart evals.
+    """
     import numpy as np
 
     ts, tv = (np.asarray(a, dtype=float) for a in train)
@@ -97,11 +107,10 @@ def gap_line(train: tuple[Any, Any], val: tuple[Any, Any]) -> Line | None:
         return None
     csum = np.concatenate([[0.0], np.cumsum(tv)])
     right = np.searchsorted(ts, vs, side="right")
-    left = np.searchsorted(ts, np.concatenate([[-np.inf], vs[:-1]]), side="right")
-    left = np.minimum(left, right - 1)  # at least the nearest train point at or before the eval
     has = right > 0
-    left = np.maximum(left, 0)
-    mean_train = (csum[right[has]] - csum[left[has]]) / np.maximum(right[has] - left[has], 1)
+    right = right[has]
+    left = np.maximum(right - GAP_POINTS, 0)
+    mean_train = (csum[right] - csum[left]) / (right - left)
     return Line(vs[has].tolist(), (vv[has] - mean_train).tolist())
 
 
@@ -114,12 +123,15 @@ def chart_data(run: Any, report: dict[str, Any], results: dict[str, Any]) -> Cha
     proj = _projection(report)
     if proj:
         last = max(last, float(proj["step"]))
-    log_x = (last + 1) / (max(first, 0) + 1) >= 10**LOG_AXIS_DECADES
-    charts = Charts(log_x=log_x, x_min=first, x_max=last)
+    positive = min((float(a[0][a[0] > 0].min()) for a in arrays.values() if (a[0] > 0).any()), default=1.0)
+    log_x = last / max(first, positive) >= 10**LOG_AXIS_DECADES
+    # a log axis starts at the first logged step after 0 (the logging interval); step 0 sits on its left edge
+    charts = Charts(log_x=log_x, x_min=max(first, positive) if log_x else first, x_max=last)
     for name, (steps, values) in arrays.items():
         charts.lines[name] = downsample(steps, values, log_x)
-    if "train/loss" in arrays and "val/loss" in arrays:
-        charts.gap = gap_line(arrays["train/loss"], arrays["val/loss"])
+    train = run.arrays("train/eval_loss") if run.has("train/eval_loss") else arrays.get("train/loss")
+    if train is not None and "val/loss" in arrays:
+        charts.gap = gap_line(train, arrays["val/loss"])
     charts.marks = marks(report, results, run)
     return charts
 

@@ -96,7 +96,10 @@ def _comparison(report: dict[str, Any]) -> list[str]:
                 f"{s['std']:.4f} (sample std): a difference between two runs smaller than this is run-to-run noise.",
                 ""]
     others = [b for b in report.get("runs") or [] if not b.get("analysed")]
-    out += [f"- **{b['name']}**: {b['headline']}" for b in others]
+    out += [f"- **{b['name']}**: {b['headline']}" for b in others if b.get("warnings")]
+    quiet = [b["name"] for b in others if not b.get("warnings")]
+    if quiet:
+        out.append(f"- no warnings: {', '.join(quiet)}")
     return out
 
 

@@ -28,7 +28,7 @@ def write_png(charts: Charts, path: Path, title: str) -> None:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     draw_loss(ax, charts)
-    ax.set_title(title, fontsize=10, loc="left")
+    ax.set_title(title, fontsize=9, loc="left")
     fig.tight_layout()
     try:
         fig.savefig(path, format="png")
@@ -45,23 +45,31 @@ def draw_loss(ax: Any, charts: Charts) -> None:
         lo = min(lo, proj["low"])
     if target is not None and target < hi:
         lo = min(lo, target - 0.02 * (hi - lo))
+    left = charts.x_min
+
+    def xs(values: list[float]) -> list[float]:  # step 0 on the left edge of a log axis
+        return [max(v, left) for v in values] if charts.log_x else values
+
     for i, p in enumerate(m.get("phases", [])):
+        a, b = xs([p["start"], p["end"]])
         if i % 2 == 0:
-            ax.axvspan(max(p["start"], 1 if charts.log_x else p["start"]), p["end"], color="#e2e8f0", alpha=0.6, lw=0)
+            ax.axvspan(a, b, color="#e2e8f0", alpha=0.6, lw=0)
+        ax.text((a * b) ** 0.5 if charts.log_x else (a + b) / 2, 0.97, str(i + 1), transform=ax.get_xaxis_transform(),
+                ha="center", va="top", fontsize=8, color="#64748b")
     for name, line in lines.items():
         color = COLORS[name]
         if line.lo is not None:
-            ax.fill_between(line.x, line.lo, line.hi, color=color, alpha=0.15, lw=0)
-        ax.plot(line.x, line.y, color=color, lw=1.4, label=name, marker="o" if name == "val/loss" else None, ms=3)
+            ax.fill_between(xs(line.x), line.lo, line.hi, color=color, alpha=0.15, lw=0)
+        ax.plot(xs(line.x), line.y, color=color, lw=1.4, label=name, marker="o" if name == "val/loss" else None, ms=3)
         high = line.hi if line.hi is not None else line.y
-        clamped = [x for x, h in zip(line.x, high) if h > hi]
+        clamped = xs([x for x, h in zip(line.x, high) if h > hi])
         if clamped:
             ax.plot(clamped, [hi] * len(clamped), ls="none", marker="^", color=color, ms=5, clip_on=False)
     for pl in m.get("plateaus", []):
-        ax.fill_between([pl["start"], pl["end"]], pl["low"], pl["high"], color="#f59e0b", alpha=0.15, lw=0)
+        ax.fill_between(xs([pl["start"], pl["end"]]), pl["low"], pl["high"], color="#f59e0b", alpha=0.15, lw=0)
     spikes = m.get("spikes", [])
     if spikes:
-        ax.plot([s["step"] for s in spikes], [min(s["peak"], hi) for s in spikes], ls="none", marker="o",
+        ax.plot(xs([s["step"] for s in spikes]), [min(s["peak"], hi) for s in spikes], ls="none", marker="o",
                 mfc="#dc2626", mec="white", ms=6, label="spikes")
     if proj:
         last = proj["step"] - proj.get("remaining_steps", 0)
@@ -72,10 +80,10 @@ def draw_loss(ax: Any, charts: Charts) -> None:
     if target is not None:
         ax.axhline(target, ls="--", color="#16a34a", lw=1.1, label=f"target {target:.4g}")
     if charts.log_x:
-        ax.set_xscale("symlog", linthresh=1.0)
+        ax.set_xscale("log")
     ax.set_xlim(charts.x_min, charts.x_max * 1.01)
     ax.set_ylim(lo, hi)
     ax.set_xlabel("step (log scale)" if charts.log_x else "step")
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right", frameon=False)
+    ax.legend(fontsize=8, loc="upper right", bbox_to_anchor=(1.0, 0.92), frameon=False)

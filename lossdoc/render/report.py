@@ -104,6 +104,10 @@ def render_comparison(console: Console, comparison: dict[str, Any], analysed: st
         )
     others = [b for b in briefs or [] if not b.get("analysed")]
     if others:
-        console.print("\n[bold]Each run[/bold] [dim](--run NAME for its full report)[/dim]")
+        console.print("\n[bold]The other runs[/bold] [dim](--run NAME for a run's full report)[/dim]")
+        quiet = [b["name"] for b in others if not b.get("warnings")]
         for b in others:
-            console.print(f"  [bold]{b['name']}[/bold]: {b['headline']}", highlight=False)
+            if b.get("warnings"):
+                console.print(f"  [bold]{b['name']}[/bold]: {b['headline']}", highlight=False)
+        if quiet:
+            console.print(f"  no warnings: {', '.join(quiet)}", highlight=False)

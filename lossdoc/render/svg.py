@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from ..numbers import abbreviate
-from .chartdata import Charts, Line, xt, y_range
+from .chartdata import GAP_POINTS, Charts, Line, xt, y_range
 
 WIDTH = 960
 MAIN_HEIGHT = 380
@@ -37,6 +37,7 @@ class Frame:
     y1: float
     height: int
     log_x: bool
+    x_left: float = 1.0  # the first step of a log axis (step 0 is drawn on it)
 
     @property
     def left(self) -> float:
@@ -56,7 +57,7 @@ class Frame:
 
     def px(self, step: float) -> float:
         span = (self.x1 - self.x0) or 1.0
-        return self.left + (xt(step, self.log_x) - self.x0) / span * (self.right - self.left)
+        return self.left + (xt(step, self.log_x, self.x_left) - self.x0) / span * (self.right - self.left)
 
     def py(self, y: float) -> float:
         span = (self.y1 - self.y0) or 1.0
@@ -68,7 +69,8 @@ def frame(charts: Charts, lines: list[Line], height: int, floor: float | None = 
     lo, hi = y_range(lines)
     if floor is not None:
         lo = min(lo, floor)
-    return Frame(xt(charts.x_min, charts.log_x), xt(charts.x_max, charts.log_x), lo, hi, height, charts.log_x)
+    x0, x1 = xt(charts.x_min, charts.log_x), xt(charts.x_max, charts.log_x)
+    return Frame(x0, x1, lo, hi, height, charts.log_x, charts.x_min)
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -93,7 +95,7 @@ def x_ticks(f: Frame, charts: Charts) -> list[float]:
     out = []
     k = 0
     while 10**k <= charts.x_max:
-        for m in (1, 3):
+        for m in (1, 2, 5):
             v = m * 10**k
             if charts.x_min <= v <= charts.x_max:
                 out.append(float(v))
@@ -150,8 +152,8 @@ def legend(items: list[tuple[str, str]], f: Frame) -> list[str]:
     for label, color in reversed(items):
         w = 10 + 7 * len(label)
         x -= w + 14
-        out.append(f'<rect x="{x:.0f}" y="{f.top + 8}" width="12" height="4" fill="{color}"/>')
-        out.append(f'<text x="{x + 16:.0f}" y="{f.top + 14}" class="legend">{escape(label)}</text>')
+        out.append(f'<rect x="{x:.0f}" y="{f.top + 24}" width="12" height="4" fill="{color}"/>')
+        out.append(f'<text x="{x + 16:.0f}" y="{f.top + 30}" class="legend">{escape(label)}</text>')
     return out
 
 
@@ -207,7 +209,7 @@ def _phases(f: Frame, phases: list[dict[str, Any]]) -> list[str]:
     for i, p in enumerate(phases):
         x0, x1 = f.px(p["start"]), f.px(p["end"])
         if x1 - x0 > 28:
-            out2.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{f.bottom - 6}" class="phaselabel" '
+            out2.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{f.top + 13}" class="phaselabel" '
                         f'text-anchor="middle">{i + 1}</text>')
     return out + out2
 
@@ -300,7 +302,8 @@ def all_charts(charts: Charts) -> list[tuple[str, str]]:
         out.append((caption, small_chart(charts, "train/grad_norm", "grad norm", lines["train/grad_norm"],
                                          clip=clip, zero=True)))
     if charts.gap is not None and charts.gap.x:
-        out.append(("Val − train loss at each eval (train averaged since the previous eval)",
+        out.append(("Val − train loss at each eval (the eval-time train loss where logged, else the mean of the last "
+                    f"{GAP_POINTS} train points)",
                     small_chart(charts, "gap", "val − train", charts.gap, zero=True)))
     if "train/mfu" in lines:
         out.append(("MFU as logged (%)", small_chart(charts, "train/mfu", "MFU %", lines["train/mfu"])))
