@@ -202,10 +202,13 @@ def run_line(run: Run, sections: dict[str, Any]) -> dict[str, Any]:
     if gpu:
         count = facts.get("gpu_count")
         parts.append(f"{count}x {gpu}" if count and count > 1 else str(gpu))
-    where = _where(summary, sections)
-    if where:
-        parts.append(where)
-    return {"line": " · ".join(parts), "parts": parts, "params": params, "last_step": last}
+    loss = {name.split("/")[0]: summary[name]["last"] for name in ("train/loss", "val/loss")
+            if name in summary and summary[name]["last"] is not None}
+    end = _end(sections)
+    where = ("loss now " + ", ".join(f"{k} {v:.4f}" for k, v in loss.items()) + (f" → {end}" if end else "")
+             if loss else None)
+    line = " · ".join(parts + ([where] if where else []))
+    return {"line": line, "facts": " · ".join(parts), "loss": loss, "end": end, "params": params, "last_step": last}
 
 
 def _params(facts: Any, sections: dict[str, Any]) -> float | None:
@@ -214,20 +217,13 @@ def _params(facts: Any, sections: dict[str, Any]) -> float | None:
     return computed or facts.get("params_logged")
 
 
-def _where(summary: dict[str, Any], sections: dict[str, Any]) -> str | None:
-    """Where the loss is (last and best) and, with a projection, where it will end."""
-    out = []
-    for name in ("train/loss", "val/loss"):
-        s = summary.get(name)
-        if s and s["last"] is not None:
-            out.append(f"{name.split('/')[0]} {s['last']:.4f}")
-    if not out:
+def _end(sections: dict[str, Any]) -> str | None:
+    """Where the loss will end, from the projection: 'train/loss 3.599 (3.523–3.675) at step 3,000'."""
+    ph = sections.get("phases")
+    pr = ph.get("projection") if isinstance(ph, dict) else None
+    if not pr or pr.get("loss") is None:
         return None
-    text = "loss now " + ", ".join(out)
-    pr = (sections.get("phases") or {}).get("projection") if isinstance(sections.get("phases"), dict) else None
-    if pr and pr.get("loss") is not None:
-        text += f" → {pr['loss']:.3f} ({pr['low']:.3f}–{pr['high']:.3f}) at step {pr['step']:,}"
-    return text
+    return f"{ph.get('series')} {pr['loss']:.3f} ({pr['low']:.3f}–{pr['high']:.3f}) at step {pr['step']:,}"
 
 
 # --------------------------------------------------------------------------------------------------------------

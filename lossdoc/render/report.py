@@ -35,9 +35,14 @@ def render_report(console: Console, report: dict[str, Any], results: dict[str, A
 
 
 def run_line(report: dict[str, Any], sparklines: dict[str, str] | None) -> str:
-    line = report.get("summary", {}).get("line") or report["run"]["name"]
-    spark = "  ".join(f"{k} {v}" for k, v in (sparklines or {}).items())
-    return f"[bold]run[/bold] {line}" + (f"\n    {spark}" if spark else "")
+    """The run in one line (its facts), and the loss beside its sparkline with where it will end."""
+    summary = report.get("summary", {})
+    facts = summary.get("facts") or report["run"]["name"]
+    sparks = sparklines or {}
+    loss = summary.get("loss") or {}
+    parts = [f"{k} {v:.4f} {sparks.get(k, '')}".rstrip() for k, v in loss.items()]
+    end = f" → {summary['end']}" if summary.get("end") else ""
+    return f"[bold]run[/bold] {facts}" + (f"\n    loss {' · '.join(parts)}{end}" if parts else "")
 
 
 def render_section(console: Console, name: str, result: Any) -> None:
