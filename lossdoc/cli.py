@@ -230,33 +230,33 @@ def analyze(
         }
         report, results = build_report(chosen, runs, str(log), **options)
         findings = report.pop("findings_objects")
-        _write_outputs(report, results, chosen, markdown, html, plot)
+        from .render.sparkline import run_sparklines
+
+        sparks = run_sparklines(chosen)
+        _write_outputs(report, results, chosen, sparks, markdown, html, plot)
         if json:
             _emit_json(report)
         elif markdown != "-":
             from .render.report import REPORT_WIDTH, render_report
-            from .render.sparkline import run_sparklines
 
             console = _console()
             console.width = min(console.width, REPORT_WIDTH)
             console.soft_wrap = False  # wrap at the report's width
-            render_report(console, dict(report, findings_objects=findings), results, run_sparklines(chosen))
+            render_report(console, dict(report, findings_objects=findings), results, sparks)
         return _exit_code(findings, fail_on)
 
     _guard(body)
 
 
 def _write_outputs(
-    report: dict[str, Any], results: dict[str, Any], run: Any, markdown: str | None, html: Path | None,
-    plot: Path | None,
+    report: dict[str, Any], results: dict[str, Any], run: Any, sparks: dict[str, str], markdown: str | None,
+    html: Path | None, plot: Path | None,
 ) -> None:
     """The files analyze writes besides its report: the PNG, the HTML, the Markdown (which links the other two)."""
     if not (markdown or html or plot):
         return
     from . import __version__
-    from .render.sparkline import run_sparklines
 
-    sparks = run_sparklines(run)
     charts = None
     if html or plot:
         from .render.chartdata import chart_data

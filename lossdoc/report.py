@@ -114,8 +114,17 @@ def accepted(fn: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in given.items() if k in names}
 
 
+def _series(run: Run) -> dict[str, dict[str, Any]]:
+    """series_summary(run), computed once per run (it sorts the whole frame: a second on a million points)."""
+    cached = getattr(run, "_series_summary", None)
+    if cached is None:
+        cached = series_summary(run)
+        run._series_summary = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _last_loss_step(run: Run) -> int | None:
-    summary = series_summary(run)
+    summary = _series(run)
     steps = [summary[n]["last_step"] for n in ("train/loss", "val/loss") if n in summary]
     return max(steps) if steps else None
 
@@ -171,7 +180,7 @@ def run_analyzers(run: Run, options: dict[str, Any]) -> tuple[dict[str, Any], di
 
 
 def _loss_story(run: Run) -> tuple[str, dict[str, Any]] | None:
-    summary = series_summary(run)
+    summary = _series(run)
     name = "val/loss" if "val/loss" in summary and summary["val/loss"]["first"] is not None else "train/loss"
     s = summary.get(name)
     if not s or s["first"] is None:
@@ -184,7 +193,7 @@ def _loss_story(run: Run) -> tuple[str, dict[str, Any]] | None:
 def run_line(run: Run, sections: dict[str, Any]) -> dict[str, Any]:
     """The run in one line: each part only when the log (or an option) gives it."""
     facts = run_facts(run)
-    summary = series_summary(run)
+    summary = _series(run)
     parts: list[str] = [f"{run.name} ({run.meta.get('format')})"]
     params = _params(facts, sections)
     if params:
@@ -292,6 +301,7 @@ def build_report(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The report document (JSON contract) and the per-analysis result objects for the renderers."""
     shown = summarize([run], source)["runs"][0]
+    run._series_summary = shown["series"]  # type: ignore[attr-defined]
     opts = derived_options(run, options)
     results, skipped = run_analyzers(run, opts)
     sections = {name: result.to_json() for name, result in results.items()}

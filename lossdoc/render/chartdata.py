@@ -114,10 +114,20 @@ def gap_line(train: tuple[Any, Any], val: tuple[Any, Any]) -> Line | None:
     return Line(vs[has].tolist(), (vv[has] - mean_train).tolist())
 
 
+def run_arrays(run: Any, name: str) -> tuple[Any, Any]:
+    """run.arrays(name), kept on the run: the sparklines and the charts draw the same series."""
+    cache = getattr(run, "_chart_arrays", None)
+    if cache is None:
+        cache = run._chart_arrays = {}
+    if name not in cache:
+        cache[name] = run.arrays(name)
+    return cache[name]
+
+
 def chart_data(run: Any, report: dict[str, Any], results: dict[str, Any]) -> Charts:
     """Everything the charts draw for one run: downsampled series and the findings' marks."""
     present = [n for n in SERIES if run.has(n)]
-    arrays = {n: run.arrays(n) for n in present}
+    arrays = {n: run_arrays(run, n) for n in present}
     first = min((float(a[0].min()) for a in arrays.values() if len(a[0])), default=0.0)
     last = max((float(a[0].max()) for a in arrays.values() if len(a[0])), default=1.0)
     proj = _projection(report)
@@ -129,7 +139,7 @@ def chart_data(run: Any, report: dict[str, Any], results: dict[str, Any]) -> Cha
     charts = Charts(log_x=log_x, x_min=max(first, positive) if log_x else first, x_max=last)
     for name, (steps, values) in arrays.items():
         charts.lines[name] = downsample(steps, values, log_x)
-    train = run.arrays("train/eval_loss") if run.has("train/eval_loss") else arrays.get("train/loss")
+    train = run_arrays(run, "train/eval_loss") if run.has("train/eval_loss") else arrays.get("train/loss")
     if train is not None and "val/loss" in arrays:
         charts.gap = gap_line(train, arrays["val/loss"])
     charts.marks = marks(report, results, run)

@@ -41,10 +41,12 @@ def sparkline(steps: Any, values: Any, width: int = WIDTH) -> str:
 
 def run_sparklines(run: Any) -> dict[str, str]:
     """{"train": "▇▅▃▂▁", "val": ...} for the loss series the run has."""
+    from .chartdata import run_arrays
+
     out = {}
     for name in ("train/loss", "val/loss"):
         if run.has(name):
-            line = sparkline(*run.arrays(name))
+            line = sparkline(*run_arrays(run, name))
             if line:
                 out[name.split("/")[0]] = line
     return out
