@@ -265,7 +265,7 @@ def _write_outputs(
     if plot is not None:
         from .render.plot import write_png
 
-        write_png(charts, plot, report["summary"]["line"][:150])
+        write_png(charts, plot, report["summary"]["facts"][:150])
     if html is not None:
         from .render.html import render_html
 

@@ -79,6 +79,7 @@ RANKING: tuple[Rank, ...] = (
 )
 SEVERITY_FACTOR = {Severity.INFO: 1, Severity.WARNING: 2, Severity.PROBLEM: 3}
 
+HEADLINE_CLAUSES = (2, 1)  # clauses of the first and second finding's title kept in the headline
 MAX_RECOMMENDATIONS = 6  # a ranked list a reader acts on; the rest is in the sections
 
 
@@ -227,12 +228,12 @@ def _params(facts: Any, sections: dict[str, Any]) -> float | None:
 
 
 def _end(sections: dict[str, Any]) -> str | None:
-    """Where the loss will end, from the projection: 'train/loss 3.599 (3.523–3.675) at step 3,000'."""
+    """Where the loss will end, from the projection: 'train/loss 3.599 (3.523–3.675) at step 3K'."""
     ph = sections.get("phases")
     pr = ph.get("projection") if isinstance(ph, dict) else None
     if not pr or pr.get("loss") is None:
         return None
-    return f"{ph.get('series')} {pr['loss']:.3f} ({pr['low']:.3f}–{pr['high']:.3f}) at step {pr['step']:,}"
+    return f"{ph.get('series')} {pr['loss']:.3f} ({pr['low']:.3f}–{pr['high']:.3f}) at step {abbreviate(pr['step'])}"
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -259,12 +260,17 @@ def headline(run: Run, findings: list[Finding] | None = None) -> str:
         if findings is None:
             return _sentence(f"{run.name}: {loss}")
         return _sentence(f"No warnings: {loss}")
-    first = _sentence(serious[0].title)
+    first = _sentence(_clauses(serious[0].title, HEADLINE_CLAUSES[0]))
     rest = len(serious) - 1
     if rest == 0:
         return f"{first} {_sentence(loss)}"
     more = f" (+{rest - 1} more below)" if rest > 1 else ""
-    return f"{first} Also: {serious[1].title.rstrip('.')}{more}."
+    return f"{first} Also: {_clauses(serious[1].title, HEADLINE_CLAUSES[1]).rstrip('.')}{more}."
+
+
+def _clauses(title: str, n: int) -> str:
+    """The first n '; '-separated clauses of a finding's title (the rest is in its section)."""
+    return "; ".join(title.split("; ")[:n])
 
 
 def recommendations(findings: list[Finding]) -> list[dict[str, Any]]:

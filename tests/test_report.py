@@ -267,7 +267,7 @@ def test_project_and_price_reach_the_projection_and_the_charts(tmp_path: Path) -
     doc = json.loads(result.stdout)
     pr = doc["sections"]["phases"]["projection"]
     assert pr["step"] == 3000 and pr["low"] <= pr["loss"] <= pr["high"]
-    assert "at step 3,000" in doc["summary"]["line"]
+    assert "at step 3K" in doc["summary"]["line"]
     assert 'class="projband"' in out.read_text()
 
 

@@ -61,8 +61,7 @@ def draw_loss(ax: Any, charts: Charts) -> None:
         if line.lo is not None:
             ax.fill_between(xs(line.x), line.lo, line.hi, color=color, alpha=0.15, lw=0)
         ax.plot(xs(line.x), line.y, color=color, lw=1.4, label=name, marker="o" if name == "val/loss" else None, ms=3)
-        high = line.hi if line.hi is not None else line.y
-        clamped = xs([x for x, h in zip(line.x, high) if h > hi])
+        clamped = xs([x for x, y in zip(line.x, line.y) if y > hi])  # the line itself, not its envelope
         if clamped:
             ax.plot(clamped, [hi] * len(clamped), ls="none", marker="^", color=color, ms=5, clip_on=False)
     for pl in m.get("plateaus", []):

@@ -41,8 +41,13 @@ def run_line(report: dict[str, Any], sparklines: dict[str, str] | None) -> str:
     sparks = sparklines or {}
     loss = summary.get("loss") or {}
     parts = [f"{k} {v:.4f} {sparks.get(k, '')}".rstrip() for k, v in loss.items()]
+    if not parts:
+        return f"[bold]run[/bold] {facts}"
+    line = f"    loss {' · '.join(parts)}"
     end = f" → {summary['end']}" if summary.get("end") else ""
-    return f"[bold]run[/bold] {facts}" + (f"\n    loss {' · '.join(parts)}{end}" if parts else "")
+    if len(line + end) > REPORT_WIDTH:
+        end = "\n   " + end
+    return f"[bold]run[/bold] {facts}\n{line}{end}"
 
 
 def render_section(console: Console, name: str, result: Any) -> None:

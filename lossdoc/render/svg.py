@@ -139,8 +139,7 @@ def path(f: Frame, line: Line, cls: str, color: str, dots: bool = False) -> list
     if dots and len(line.x) <= 200:
         out.extend(f'<circle cx="{f.px(x):.1f}" cy="{f.py(y):.1f}" r="2.6" fill="{color}"/>'
                    for x, y in zip(line.x, line.y))
-    high = line.hi if line.hi is not None else line.y
-    clamped = [x for x, h in zip(line.x, high) if h > f.y1]
+    clamped = [x for x, y in zip(line.x, line.y) if y > f.y1]  # the line itself, not its envelope
     for x in clamped[:200]:
         out.append(f'<path d="M{f.px(x) - 4:.1f},{f.top + 7} l4,-7 l4,7 z" fill="{color}" class="clamp"/>')
     return out
