@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 BINS = 700  # columns per series (about one per pixel of the chart)
+ENVELOPE_QUANTILES = (0.1, 0.9)  # the band drawn around a column's mean: its 10th to 90th percentile
 LOG_AXIS_DECADES = 2.0  # last step / first step >= 100: a log-step axis
 Y_QUANTILES = (0.01, 0.99)  # of the column means; the range adds Y_PAD of that span on each side ...
 Y_PAD = (0.06, 0.15)  # ... (below, above), and never reaches past the data's own min and max
 FIRST_POINT_SPANS = 1.0  # the first point is kept in range when within one quantile span above the top quantile
 GAP_POINTS = 10  # train points averaged at each eval for the gap chart (nanoGPT's eval-time train loss if logged)
+ZOOM_START_FRAC = (0.05, 0.5)  # the zoomed chart starts at the knee, kept between 5% and 50% of the last step
+ZOOM_MIN_POINTS = 5  # points of a loss series the zoomed stretch must hold to be drawn
 SERIES = ("train/loss", "val/loss", "train/lr", "train/grad_norm", "train/mfu")
 
 
@@ -38,6 +41,7 @@ class Charts:
     lines: dict[str, Line] = field(default_factory=dict)
     gap: Line | None = None  # val - train at the eval steps (train averaged over the steps since the last eval)
     marks: dict[str, Any] = field(default_factory=dict)  # phases, spikes, plateaus, projection, target, clip
+    zoom: Charts | None = None  # the loss after the knee on a linear axis (with a log main chart only)
 
 
 def xt(step: float, log_x: bool, left: float = 1.0) -> float:
@@ -46,7 +50,7 @@ def xt(step: float, log_x: bool, left: float = 1.0) -> float:
 
 
 def downsample(steps: Any, values: Any, log_x: bool, bins: int = BINS) -> Line:
-    """Column means (and min/max) of a dense series on the chart's x axis; the raw points of a sparse one."""
+    """Column means (and a 10–90% band) of a dense series on the chart's x axis; the raw points of a sparse one."""
     import numpy as np
 
     steps = np.asarray(steps, dtype=float)
@@ -62,11 +66,14 @@ def downsample(steps: Any, values: Any, log_x: bool, bins: int = BINS) -> Line:
     keep = counts > 0
     mean = np.bincount(idx, weights=values, minlength=bins)[keep] / counts[keep]
     mstep = np.bincount(idx, weights=steps, minlength=bins)[keep] / counts[keep]
-    lo = np.full(bins, np.inf)
-    hi = np.full(bins, -np.inf)
-    np.minimum.at(lo, idx, values)
-    np.maximum.at(hi, idx, values)
-    return Line(mstep.tolist(), mean.tolist(), lo[keep].tolist(), hi[keep].tolist())
+    # the envelope: the middle ENVELOPE_QUANTILES of each column's points (min/max would fill the chart with noise;
+    # the spikes are marked on their own)
+    order = np.lexsort((values, idx))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[keep]
+    n = counts[keep]
+    lo = values[order[starts + np.floor(ENVELOPE_QUANTILES[0] * (n - 1)).astype(int)]]
+    hi = values[order[starts + np.ceil(ENVELOPE_QUANTILES[1] * (n - 1)).astype(int)]]
+    return Line(mstep.tolist(), mean.tolist(), lo.tolist(), hi.tolist())
 
 
 def y_range(lines: list[Line]) -> tuple[float, float]:
@@ -143,7 +150,35 @@ def chart_data(run: Any, report: dict[str, Any], results: dict[str, Any]) -> Cha
     if train is not None and "val/loss" in arrays:
         charts.gap = gap_line(train, arrays["val/loss"])
     charts.marks = marks(report, results, run)
+    if log_x:
+        charts.zoom = zoom(charts, arrays, report, last)
     return charts
+
+
+def zoom_start(report: dict[str, Any], last: float) -> float:
+    """Where the zoomed loss chart starts: the knee (or the end of the first phase), within ZOOM_START_FRAC."""
+    ph = report.get("sections", {}).get("phases") or {}
+    knee = (ph.get("diminishing_returns") or {}).get("knee_step")
+    first = (ph.get("phases") or [{}])[0].get("end_step")
+    start = float(knee or first or 0)
+    lo, hi = ZOOM_START_FRAC
+    return min(max(start, lo * last), hi * last)
+
+
+def zoom(charts: Charts, arrays: dict[str, tuple[Any, Any]], report: dict[str, Any], last: float) -> Charts | None:
+    import numpy as np
+
+    start = zoom_start(report, last)
+    lines = {}
+    for name in ("train/loss", "val/loss"):
+        if name in arrays:
+            steps, values = arrays[name]
+            keep = np.asarray(steps) >= start
+            if int(keep.sum()) >= ZOOM_MIN_POINTS:
+                lines[name] = downsample(np.asarray(steps)[keep], np.asarray(values)[keep], False)
+    if not lines:
+        return None
+    return Charts(log_x=False, x_min=start, x_max=charts.x_max, lines=lines, marks=charts.marks)
 
 
 def _projection(report: dict[str, Any]) -> dict[str, Any] | None:
@@ -177,11 +212,19 @@ def marks(report: dict[str, Any], results: dict[str, Any], run: Any) -> dict[str
     return out
 
 
+CLIP_KEYS = ("clip", "grad_clip", "clip_threshold")
+
+
 def _clip(sections: dict[str, Any], facts: Any) -> float | None:
-    grads = sections.get("gradients") or sections.get("gap") or {}
-    for key in ("clip", "grad_clip", "clip_threshold"):
-        value = grads.get(key) if isinstance(grads, dict) else None
-        if isinstance(value, (int, float)):
-            return float(value)
+    """The grad-clip threshold: from the gradients (or gap) section, at its top or one level down, else the facts."""
+    for name in ("gradients", "gap"):
+        sec = sections.get(name)
+        if not isinstance(sec, dict):
+            continue
+        for where in [sec, *(v for v in sec.values() if isinstance(v, dict))]:
+            for key in CLIP_KEYS:
+                value = where.get(key)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                    return float(value)
     value = facts.get("grad_clip")
     return float(value) if isinstance(value, (int, float)) and value > 0 else None

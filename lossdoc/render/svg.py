@@ -156,15 +156,25 @@ def legend(items: list[tuple[str, str]], f: Frame) -> list[str]:
     return out
 
 
-def svg(height: int, body: list[str], chart_id: str, title: str) -> str:
+def svg(height: int, body: list[str], chart_id: str, title: str, clipped: list[str] | None = None,
+        f: Frame | None = None) -> str:
+    """An <svg>; ``clipped`` elements are drawn inside the plot area only (marks outside a zoom are cut off)."""
+    inner = ""
+    if clipped and f is not None:
+        clip = f"clip-{chart_id}"
+        inner = (f'<defs><clipPath id="{clip}"><rect x="{f.left}" y="{f.top}" width="{f.right - f.left}" '
+                 f'height="{f.bottom - f.top}"/></clipPath></defs><g clip-path="url(#{clip})">'
+                 + "".join(clipped) + "</g>")
     return (
         f'<svg id="{chart_id}" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg">' + "".join(body) + "</svg>"
+        f'xmlns="http://www.w3.org/2000/svg">' + inner + "".join(body) + "</svg>"
     )
 
 
-def loss_chart(charts: Charts) -> str:
-    """Train and val loss; phases shaded, spikes and plateaus marked, the projection and its interval, the target."""
+def loss_chart(charts: Charts, chart_id: str = "chart-loss", spans: bool = True) -> str:
+    """Train and val loss; phases shaded, spikes and plateaus marked, the projection and its interval, the target.
+
+    ``spans``: the findings' (invisible) step spans that their links light up; on the main chart only."""
     m = charts.marks
     lines = [charts.lines[n] for n in ("train/loss", "val/loss") if n in charts.lines]
     if not lines:
@@ -175,26 +185,30 @@ def loss_chart(charts: Charts) -> str:
         f.y0 = min(f.y0, proj["low"])
     if target is not None and target < f.y1:
         f.y0 = min(f.y0, target - 0.02 * (f.y1 - f.y0))
-    body: list[str] = []
-    body += _phases(f, m.get("phases", []))
-    body += axes(f, charts, "loss")
-    body += _plateaus(f, m.get("plateaus", []))
+    back = _phases(f, m.get("phases", []))
+    body: list[str] = axes(f, charts, "loss")
+    data = _plateaus(f, m.get("plateaus", []), prefix="" if spans else "z")
     for name in ("train/loss", "val/loss"):
         if name in charts.lines:
-            body += path(f, charts.lines[name], "line", COLORS[name], dots=name == "val/loss")
-    body += _spikes(f, m.get("spikes", []))
+            data += path(f, charts.lines[name], "line", COLORS[name], dots=name == "val/loss")
+    data += _spikes(f, m.get("spikes", []), prefix="" if spans else "z")
     if proj:
-        body += _projection(f, proj)
+        data += _projection(f, proj)
+    best = m.get("best")
+    if best and best.get("worse"):  # the checkpoint to go back to, when the run has got worse since
+        x, y = f.px(best["step"]), f.py(best["loss"])
+        data.append(f'<path d="M{x:.1f},{y - 7:.1f} l6,7 l-6,7 l-6,-7 z" class="best"><title>best val '
+                    f'{best["loss"]:.4f} at step {best["step"]:,}: the checkpoint to keep</title></path>')
     if target is not None:
         y = f.py(target)
-        body.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="target"/>')
-        body.append(f'<text x="{f.left + 6}" y="{y - 4:.1f}" class="note">target {target:.4g}</text>')
-    body += _finding_spans(f, m.get("findings", []))
+        data.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="target"/>')
+        data.append(f'<text x="{f.left + 6}" y="{y - 4:.1f}" class="note">target {target:.4g}</text>')
+    if spans:
+        data += _finding_spans(f, m.get("findings", []))
     items = [(n, COLORS[n]) for n in ("train/loss", "val/loss") if n in charts.lines]
     if proj:
         items.append(("projection", "#64748b"))
-    body += legend(items, f)
-    return svg(MAIN_HEIGHT, body, "chart-loss", "train and val loss")
+    return svg(MAIN_HEIGHT, body + legend(items, f), chart_id, "train and val loss", back + data, f)
 
 
 def _phases(f: Frame, phases: list[dict[str, Any]]) -> list[str]:
@@ -213,23 +227,23 @@ def _phases(f: Frame, phases: list[dict[str, Any]]) -> list[str]:
     return out + out2
 
 
-def _plateaus(f: Frame, plateaus: list[dict[str, Any]]) -> list[str]:
+def _plateaus(f: Frame, plateaus: list[dict[str, Any]], prefix: str = "") -> list[str]:
     out = []
     for p in plateaus:
         x0, x1 = f.px(p["start"]), f.px(p["end"])
         y0, y1 = f.py(p["high"]), f.py(p["low"])
-        out.append(f'<rect id="plateau-{p["start"]}" x="{x0:.1f}" y="{y0:.1f}" width="{max(x1 - x0, 2):.1f}" '
+        out.append(f'<rect id="{prefix}plateau-{p["start"]}" x="{x0:.1f}" y="{y0:.1f}" width="{max(x1 - x0, 2):.1f}" '
                    f'height="{max(y1 - y0, 2):.1f}" class="plateau"><title>plateau ({escape(str(p["label"]))}): '
                    f'{p["low"]:.4f}–{p["high"]:.4f}, steps {p["start"]:,}–{p["end"]:,}</title></rect>')
     return out
 
 
-def _spikes(f: Frame, spikes: list[dict[str, Any]]) -> list[str]:
+def _spikes(f: Frame, spikes: list[dict[str, Any]], prefix: str = "") -> list[str]:
     out = []
     for s in spikes[:300]:
         x, y = f.px(s["step"]), f.py(s["peak"])
         cls = "spike" if s["kind"] != "single-step" else "spike single"
-        out.append(f'<circle id="spike-{s["step"]}" cx="{x:.1f}" cy="{y:.1f}" r="4.5" class="{cls}">'
+        out.append(f'<circle id="{prefix}spike-{s["step"]}" cx="{x:.1f}" cy="{y:.1f}" r="4.5" class="{cls}">'
                    f'<title>{escape(s["kind"])} spike in {escape(s["series"])} at step {s["step"]:,}: '
                    f'{s["peak"]:.4g} ({s["jump_pct"]:+.0f}%)</title></circle>')
     return out
@@ -290,8 +304,13 @@ def all_charts(charts: Charts) -> list[tuple[str, str]]:
     out = []
     main = loss_chart(charts)
     if main:
-        out.append(("Train and val loss: phases shaded and numbered, spikes ●, plateaus ▭, projection ◸, "
-                    "points beyond the range clamped ▲", main))
+        out.append(("Train and val loss: phases shaded and numbered, spikes ● (single-step in amber), plateaus ▭, "
+                    "projection ◸, points beyond the range clamped ▲", main))
+    if charts.zoom is not None:
+        zoomed = loss_chart(charts.zoom, "chart-loss-zoom", spans=False)
+        if zoomed:
+            out.append((f"The loss from step {charts.zoom.x_min:,.0f} on a linear step axis, its y range from this "
+                        "stretch alone", zoomed))
     lines = charts.lines
     if "train/lr" in lines:
         out.append(("Learning rate", small_chart(charts, "train/lr", "learning rate", lines["train/lr"], zero=True)))
