@@ -140,8 +140,16 @@ def derived_options(run: Run, options: dict[str, Any]) -> dict[str, Any]:
         out["project"] = int(planned)
         out["_project_derived"] = True
     gpus = out.get("gpus") or facts.get("gpu_count") or facts.get("world_size")
+    notes: list[str] = []
     if out.get("price_per_gpu_hour") is not None and out.get("price_per_hour") is None:
         out["price_per_hour"] = float(out["price_per_gpu_hour"]) * int(gpus or 1)
+        where = "--gpus" if out.get("gpus") else ("the log" if gpus else "assumed; --gpus sets it")
+        notes.append(f"cost at ${float(out['price_per_gpu_hour']):g}/GPU-hour x {int(gpus or 1)} GPU(s) ({where})")
+        if not run.has("train/step_time_ms"):
+            notes.append("no step time in this log: no hours or cost")
+    if out.get("_project_derived"):
+        notes.append(f"projected to the planned last step, {int(out['project']):,} ({facts.source('max_steps')})")
+    out["_notes"] = notes
     return out
 
 
@@ -323,6 +331,7 @@ def build_report(
         "lines": run.meta.get("lines", {}),
         "sections": sections,
         "skipped": skipped,
+        "assumptions": opts.get("_notes", []),
         "recommendations": recommendations(findings),
         "findings": [dict(f.to_json(), score=score(f)) for f in order],
         "ranking": [{"analyzer": r.analyzer, "pattern": r.pattern, "weight": r.weight, "why": r.why} for r in RANKING],

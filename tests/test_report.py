@@ -268,7 +268,14 @@ def test_project_and_price_reach_the_projection_and_the_charts(tmp_path: Path) -
     pr = doc["sections"]["phases"]["projection"]
     assert pr["step"] == 3000 and pr["low"] <= pr["loss"] <= pr["high"]
     assert "at step 3K" in doc["summary"]["line"]
+    assert doc["assumptions"] == ["cost at $2/GPU-hour x 8 GPU(s) (--gpus)", "no step time in this log: no hours or cost"]
+    assert pr["cost"] is None
     assert 'class="projband"' in out.read_text()
+    result = cli("analyze", "--json", str(SPIKES), "--project", "4000", "--price-per-gpu-hour", "2.5")
+    doc = json.loads(result.stdout)
+    pr = doc["sections"]["phases"]["projection"]
+    assert doc["assumptions"] == ["cost at $2.5/GPU-hour x 1 GPU(s) (assumed; --gpus sets it)"]
+    assert pr["hours"] > 0 and pr["cost"] == pytest.approx(pr["hours"] * 2.5)
 
 
 def terminal(report: dict[str, Any], results: dict[str, Any]) -> str:

@@ -101,6 +101,9 @@ def render_html(report: dict[str, Any], results: dict[str, Any], charts: Charts 
     if report.get("skipped"):
         items = "".join(f"<li>{escape(k)}: {escape(v)}</li>" for k, v in report["skipped"].items())
         parts.append(f"<h2>Not run</h2><ul>{items}</ul>")
+    if report.get("assumptions"):
+        items = "".join(f"<li>{escape(a)}</li>" for a in report["assumptions"])
+        parts.append(f"<h2>Assumed</h2><ul>{items}</ul>")
     if numbered:
         parts.append("<h2>Findings, most important first</h2>")
         parts.append('<ul class="findings">' + "".join(_finding(i, f, linked) for i, f in numbered) + "</ul>")

@@ -66,6 +66,8 @@ def render_markdown(report: dict[str, Any], results: dict[str, Any], sparklines:
             out.append("")
     if report.get("skipped"):
         out += ["## Not run", ""] + [f"- {k}: {v}" for k, v in report["skipped"].items()] + [""]
+    if report.get("assumptions"):
+        out += ["## Assumed", ""] + [f"- {a}" for a in report["assumptions"]] + [""]
     if report["findings"]:
         rows = [[str(i), SEVERITY_MARK[f["severity"]], f["analyzer"], f["title"]]
                 for i, f in enumerate(report["findings"], 1)]

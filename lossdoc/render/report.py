@@ -28,6 +28,10 @@ def render_report(console: Console, report: dict[str, Any], results: dict[str, A
         console.rule(f"[bold]{name}[/bold]")
         render_section(console, name, result)
     render_skipped(console, report.get("skipped") or {})
+    if report.get("assumptions"):
+        console.print("\n[bold]Assumed[/bold]")
+        for note in report["assumptions"]:
+            console.print(f"  [dim]{note}[/dim]", highlight=False)
     render_ranked_findings(console, report["findings_objects"])
     render_recommendations(console, report.get("recommendations") or [])
     if report.get("comparison"):
