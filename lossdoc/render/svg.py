@@ -156,18 +156,18 @@ def legend(items: list[tuple[str, str]], f: Frame) -> list[str]:
     return out
 
 
-def svg(height: int, body: list[str], chart_id: str, title: str, clipped: list[str] | None = None,
-        f: Frame | None = None) -> str:
-    """An <svg>; ``clipped`` elements are drawn inside the plot area only (marks outside a zoom are cut off)."""
-    inner = ""
-    if clipped and f is not None:
-        clip = f"clip-{chart_id}"
-        inner = (f'<defs><clipPath id="{clip}"><rect x="{f.left}" y="{f.top}" width="{f.right - f.left}" '
-                 f'height="{f.bottom - f.top}"/></clipPath></defs><g clip-path="url(#{clip})">'
-                 + "".join(clipped) + "</g>")
+def svg(height: int, layers: list[tuple[list[str], bool]], chart_id: str, title: str, f: Frame) -> str:
+    """An <svg> of layers drawn in order; a layer marked True is drawn inside the plot area only (marks outside a
+    zoom are cut off)."""
+    clip = f"clip-{chart_id}"
+    parts = [f'<defs><clipPath id="{clip}"><rect x="{f.left}" y="{f.top}" width="{f.right - f.left}" '
+             f'height="{f.bottom - f.top}"/></clipPath></defs>']
+    for items, clipped in layers:
+        body = "".join(items)
+        parts.append(f'<g clip-path="url(#{clip})">{body}</g>' if clipped else body)
     return (
         f'<svg id="{chart_id}" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg">' + inner + "".join(body) + "</svg>"
+        f'xmlns="http://www.w3.org/2000/svg">' + "".join(parts) + "</svg>"
     )
 
 
@@ -208,7 +208,8 @@ def loss_chart(charts: Charts, chart_id: str = "chart-loss", spans: bool = True)
     items = [(n, COLORS[n]) for n in ("train/loss", "val/loss") if n in charts.lines]
     if proj:
         items.append(("projection", "#64748b"))
-    return svg(MAIN_HEIGHT, body + legend(items, f), chart_id, "train and val loss", back + data, f)
+    layers = [(back, True), (body, False), (data, True), (legend(items, f), False)]
+    return svg(MAIN_HEIGHT, layers, chart_id, "train and val loss", f)
 
 
 def _phases(f: Frame, phases: list[dict[str, Any]]) -> list[str]:
@@ -285,18 +286,19 @@ def small_chart(charts: Charts, name: str, label: str, line: Line, extra: list[s
     f = frame(charts, [line], SMALL_HEIGHT, floor=0.0 if zero else None)
     if clip is not None:
         f.y1 = max(f.y1, clip * 1.1)
-    body = _phases(f, charts.marks.get("phases", []))[: len(charts.marks.get("phases", []))]
-    body += axes(f, charts, label)
+    back = _phases(f, charts.marks.get("phases", []))[: len(charts.marks.get("phases", []))]
+    body = axes(f, charts, label)
+    data: list[str] = []
     if zero and f.y0 < 0 < f.y1:
         y = f.py(0)
-        body.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="zero"/>')
-    body += path(f, line, "line", COLORS.get(name, "#334155"), dots=len(line.x) <= 60)
+        data.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="zero"/>')
+    data += path(f, line, "line", COLORS.get(name, "#334155"), dots=len(line.x) <= 60)
     if clip is not None:
         y = f.py(clip)
-        body.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="target"/>')
-        body.append(f'<text x="{f.left + 6}" y="{y - 4:.1f}" class="note">clip {clip:g}</text>')
-    body += extra or []
-    return svg(SMALL_HEIGHT, body, f"chart-{name.replace('/', '-')}", label)
+        data.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="target"/>')
+        data.append(f'<text x="{f.left + 6}" y="{y - 4:.1f}" class="note">clip {clip:g}</text>')
+    data += extra or []
+    return svg(SMALL_HEIGHT, [(back, True), (body, False), (data, True)], f"chart-{name.replace('/', '-')}", label, f)
 
 
 def all_charts(charts: Charts) -> list[tuple[str, str]]:
