@@ -18,7 +18,8 @@ ENVELOPE_QUANTILES = (0.1, 0.9)  # the band drawn around a column's mean: its 10
 LOG_AXIS_DECADES = 2.0  # last step / first step >= 100: a log-step axis
 Y_QUANTILES = (0.01, 0.99)  # of the column means; the range adds Y_PAD of that span on each side ...
 Y_PAD = (0.06, 0.15)  # ... (below, above), and never reaches past the data's own min and max
-FIRST_POINT_SPANS = 1.0  # the first point is kept in range when within one quantile span above the top quantile
+FIRST_POINT_RATIO = 4.0  # the first point (the initial loss) stays in range up to 4x the top quantile: ln(50257)
+#                          = 10.8 against a final 2.7; a start 100x above the rest (a diverged init) is clamped
 GAP_POINTS = 10  # train points averaged at each eval for the gap chart (nanoGPT's eval-time train loss if logged)
 ZOOM_START_FRAC = (0.05, 0.5)  # the zoomed chart starts at the knee, kept between 5% and 50% of the last step
 ZOOM_MIN_POINTS = 5  # points of a loss series the zoomed stretch must hold to be drawn
@@ -79,7 +80,8 @@ def downsample(steps: Any, values: Any, log_x: bool, bins: int = BINS) -> Line:
 def y_range(lines: list[Line]) -> tuple[float, float]:
     """Robust y limits: the quantiles of the column means, padded, within the data's own extent.
 
-    The first point of a line (the initial loss) stays in range unless it is far out (a diverged start)."""
+    The first point of a line (the initial loss) stays in range unless it is far out (a diverged start).
+    """
     import numpy as np
 
     parts = [np.asarray(ln.y, dtype=float) for ln in lines if ln.y]
@@ -90,7 +92,7 @@ def y_range(lines: list[Line]) -> tuple[float, float]:
     span = max(q_hi - q_lo, 1e-9 * max(abs(q_hi), 1.0))
     lo = max(float(ys.min()), q_lo - Y_PAD[0] * span)
     hi = min(float(ys.max()), q_hi + Y_PAD[1] * span)
-    starts = [ln.y[0] for ln in lines if ln.y and ln.y[0] <= q_hi + FIRST_POINT_SPANS * span]
+    starts = [ln.y[0] for ln in lines if ln.y and abs(ln.y[0]) <= FIRST_POINT_RATIO * max(abs(q_hi), 1e-12)]
     hi = max([hi, *starts])
     if hi - lo <= 0:
         lo, hi = lo - 0.5 * abs(lo or 1), hi + 0.5 * abs(hi or 1)
