@@ -13,6 +13,7 @@ accepts (all of them when it takes ``**kwargs``), so a new analyzer plugs in wit
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ RANKING: tuple[Rank, ...] = (
 )
 SEVERITY_FACTOR = {Severity.INFO: 1, Severity.WARNING: 2, Severity.PROBLEM: 3}
 
+INTERNAL_ERROR = "internal error"  # the reason given for an analysis that crashed (the rest of the report stands)
 HEADLINE_CLAUSES = (2, 1)  # clauses of the first and second finding's title kept in the headline
 MAX_RECOMMENDATIONS = 6  # a ranked list a reader acts on; the rest is in the sections
 
@@ -174,11 +176,18 @@ def run_analyzers(run: Run, options: dict[str, Any]) -> tuple[dict[str, Any], di
     results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     for analyzer in ANALYZERS:
-        reason = _applies(analyzer, run, options)
-        if reason:
-            skipped[analyzer.NAME] = reason
-            continue
-        results[analyzer.NAME] = _run_analyzer(analyzer, run, options)
+        try:
+            reason = _applies(analyzer, run, options)
+            if reason:
+                skipped[analyzer.NAME] = reason
+                continue
+            results[analyzer.NAME] = _run_analyzer(analyzer, run, options)
+        except InputError:
+            raise  # a bad option or input: one line, exit 2
+        except Exception as exc:  # noqa: BLE001 - one analysis' bug must not cost the user the whole report
+            if os.environ.get("LOSSDOC_DEBUG"):
+                raise
+            skipped[analyzer.NAME] = f"{INTERNAL_ERROR}: {type(exc).__name__}: {exc} (LOSSDOC_DEBUG=1 shows where)"
     order = {name: i for i, name in enumerate(PRACTITIONER_ORDER)}
     names = sorted(results, key=lambda n: order.get(n, len(order)))
     return {n: results[n] for n in names}, skipped

@@ -133,6 +133,22 @@ def test_options_reach_each_analyzer_by_name_and_skips_say_what_is_missing(monke
     assert 'id="section-fake-mfu"' in render_html(report, results, None)
 
 
+def test_a_crashing_analysis_is_named_and_the_rest_of_the_report_stands(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(run: Any) -> Any:
+        raise ZeroDivisionError("division by zero")
+
+    broken = SimpleNamespace(NAME="broken", applies=lambda run: None, analyze=boom)
+    monkeypatch.setattr(report_mod, "ANALYZERS", [*report_mod.ANALYZERS, broken])
+    monkeypatch.delenv("LOSSDOC_DEBUG", raising=False)
+    run = healthy_run()
+    report, _ = report_mod.build_report(run, [run], "clean.log")
+    assert report["skipped"]["broken"].startswith("internal error: ZeroDivisionError")
+    assert "phases" in report["sections"]
+    monkeypatch.setenv("LOSSDOC_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        report_mod.build_report(run, [run], "clean.log")
+
+
 def test_accepted_passes_only_named_parameters_or_everything_to_kwargs() -> None:
     def f(run: Any, a: int = 0, *, b: int = 0) -> None: ...
 
