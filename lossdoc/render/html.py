@@ -12,6 +12,7 @@ from typing import Any
 
 from .blocks import Block, section_blocks
 from .chartdata import Charts
+from .report import read_line
 from .svg import all_charts
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -116,7 +117,7 @@ def render_html(report: dict[str, Any], results: dict[str, Any], charts: Charts 
         parts.append(f'<h2>What to do</h2><ol class="recs">{items}</ol>')
     parts += _comparison(report)
     parts.append(f"<footer>lossdoc {escape(version)} · {escape(report['run'].get('name', ''))} · "
-                 f"{escape(str(report.get('lines', {}).get('total', '')))} lines read</footer>")
+                 f"{escape(read_line(report))}</footer>")
     parts.append("</main></body></html>")
     return "\n".join(parts) + "\n"
 

@@ -10,6 +10,7 @@ import os
 from typing import Any
 
 from .blocks import Block, section_blocks
+from .report import read_line
 
 SEVERITY_MARK = {"info": "ℹ️ info", "warning": "⚠️ warning", "problem": "❌ problem"}
 
@@ -49,6 +50,8 @@ def render_markdown(report: dict[str, Any], results: dict[str, Any], sparklines:
     out = [f"# lossdoc: {report['run']['name']}", "", f"**{report['headline']}**", ""]
     spark = " · ".join(f"{k} `{v}`" for k, v in (sparklines or {}).items())
     out += [f"**Run:** {report.get('summary', {}).get('line', '')}" + (f" · {spark}" if spark else ""), ""]
+    if read := read_line(report):
+        out += [f"*{read}*", ""]
     if plot:
         out += [f"![loss chart]({_rel(plot, path)})", ""]
     if html:

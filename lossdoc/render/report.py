@@ -24,6 +24,8 @@ def render_report(console: Console, report: dict[str, Any], results: dict[str, A
     console.print(f"[bold]{report['headline']}[/bold]", highlight=False)
     console.print()
     console.print(run_line(report, sparklines), highlight=False)
+    if read := read_line(report):
+        console.print(f"    [dim]{read}[/dim]", highlight=False)
     for name, result in results.items():
         console.rule(f"[bold]{name}[/bold]")
         render_section(console, name, result)
@@ -52,6 +54,16 @@ def run_line(report: dict[str, Any], sparklines: dict[str, str] | None) -> str:
     if len(line + end) > REPORT_WIDTH:
         end = "\n   " + end
     return f"[bold]run[/bold] {facts}\n{line}{end}"
+
+
+def read_line(report: dict[str, Any]) -> str:
+    """What was read, in one line: nothing dropped silently (`lossdoc show --verbose` lists what was not understood)."""
+    lines = report.get("lines") or {}
+    if not lines.get("total"):
+        return ""
+    text = (f"read {fmt(lines['total'])} lines: {fmt(lines.get('used'))} records, "
+            f"{fmt(lines.get('ignored'))} recognised non-metric, {fmt(lines.get('unparsed'))} not understood")
+    return text + ("  (lossdoc show --verbose lists them)" if lines.get("unparsed") else "")
 
 
 def render_section(console: Console, name: str, result: Any) -> None:
