@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -144,6 +145,12 @@ def open_in_browser(html: Path, screenshot: Path) -> dict[str, Any]:
                 "width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight})"
             ), "returnByValue": True}, session=session)["result"]["value"]
             facts = json.loads(facts)
+            facts["hover"] = pipe.send("Runtime.evaluate", {"expression": (
+                "(function(){var s=document.getElementById('chart-loss'); if(!s) return '';"
+                "var r=s.getBoundingClientRect();"
+                "s.dispatchEvent(new MouseEvent('mousemove',{clientX:r.left+r.width/2,clientY:r.top+r.height/2}));"
+                "return s.querySelector('.hover').textContent;})()"
+            ), "returnByValue": True}, session=session)["result"].get("value", "")
             shot = pipe.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True},
                              session=session)
             screenshot.write_bytes(base64.b64decode(shot["data"]))
@@ -188,6 +195,7 @@ def test_html_report_loads_in_chromium_with_no_error_and_no_network(tmp_path: Pa
     assert facts["svgs"] >= 3 and facts["polylines"] >= 3  # loss, LR, grad norm (the log has them) ...
     assert facts["links"] and set(facts["links"]) <= set(facts["targets"])  # every finding link has its chart span
     assert facts["width"] <= 1100  # no horizontal scrolling at 1100 px
+    assert re.fullmatch(r"step [\d,]+   \d\.\d{3}", facts["hover"]), facts["hover"]  # the readout under the cursor
     assert shot.stat().st_size > 20_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

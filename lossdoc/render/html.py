@@ -1,8 +1,9 @@
 """The analyze report as one self-contained HTML file: the report plus its charts as inline SVG.
 
-Nothing is fetched: no script, no font, no stylesheet from elsewhere (a Content-Security-Policy of
-``default-src 'none'`` says so to the browser); the file opens from disk. No JavaScript at all: a finding's link
-lights up its span on the loss chart with CSS ``:target``, and chart marks carry SVG ``<title>`` tooltips.
+Nothing is fetched: no script, font or stylesheet from elsewhere (a Content-Security-Policy of
+``default-src 'none'`` says so to the browser); the file opens from disk. A finding's link lights up its span on the
+loss chart with CSS ``:target``; chart marks carry SVG ``<title>`` tooltips; one small inline script shows the step
+and value under the cursor.
 """
 
 from __future__ import annotations
@@ -15,7 +16,29 @@ from .chartdata import Charts
 from .report import read_line
 from .svg import all_charts
 
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
+
+# The one script: a readout of the step and value under the cursor on each chart (no library, nothing fetched).
+SCRIPT = """
+document.querySelectorAll('svg.chart').forEach(function (svg) {
+  var d = svg.dataset, tip = svg.querySelector('.hover'), line = svg.querySelector('.hoverline');
+  var L = +d.left, R = +d.right, T = +d.top, B = +d.bottom;
+  svg.addEventListener('mousemove', function (ev) {
+    var r = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+    var px = (ev.clientX - r.left) * vb.width / r.width, py = (ev.clientY - r.top) * vb.height / r.height;
+    if (px < L || px > R || py < T || py > B) { tip.textContent = ''; line.setAttribute('x1', -10);
+      line.setAttribute('x2', -10); return; }
+    var u = +d.x0 + (px - L) / (R - L) * (d.x1 - d.x0);
+    var step = d.log === '1' ? Math.pow(10, u) : u;
+    var y = +d.y0 + (B - py) / (B - T) * (d.y1 - d.y0);
+    line.setAttribute('x1', px); line.setAttribute('x2', px);
+    tip.setAttribute('x', Math.min(px + 8, R - 190));
+    tip.textContent = 'step ' + Math.round(step).toLocaleString('en-US') + '   ' + y.toPrecision(4);
+  });
+  svg.addEventListener('mouseleave', function () { tip.textContent = ''; line.setAttribute('x1', -10);
+    line.setAttribute('x2', -10); });
+});
+"""
 
 STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#0f172a;margin:0;background:#f8fafc}
@@ -46,6 +69,8 @@ footer{color:#64748b;font-size:12px;margin-top:32px}
 .projdot{fill:#475569}.target{stroke:#16a34a;stroke-width:1.3;stroke-dasharray:5 4}.zero{stroke:#94a3b8}
 .clamp{opacity:.8}.best{fill:#16a34a;stroke:#fff;stroke-width:1}.fspan{fill:#facc15;fill-opacity:0;stroke:none}
 .fspan:target{fill-opacity:.35;stroke:#ca8a04;stroke-width:1.5}
+.hoverline{stroke:#94a3b8;stroke-width:1;stroke-dasharray:2 3;pointer-events:none}
+.hover{font-size:12px;fill:#0f172a;pointer-events:none}
 """
 
 
@@ -118,7 +143,7 @@ def render_html(report: dict[str, Any], results: dict[str, Any], charts: Charts 
     parts += _comparison(report)
     parts.append(f"<footer>lossdoc {escape(version)} · {escape(report['run'].get('name', ''))} · "
                  f"{escape(read_line(report))}</footer>")
-    parts.append("</main></body></html>")
+    parts.append(f"</main><script>{SCRIPT}</script></body></html>")
     return "\n".join(parts) + "\n"
 
 

@@ -165,9 +165,15 @@ def svg(height: int, layers: list[tuple[list[str], bool]], chart_id: str, title:
     for items, clipped in layers:
         body = "".join(items)
         parts.append(f'<g clip-path="url(#{clip})">{body}</g>' if clipped else body)
+    # the frame as data attributes, for the hover readout of html.py's script (step and value under the cursor)
+    data = (f'data-x0="{f.x0:.6g}" data-x1="{f.x1:.6g}" data-y0="{f.y0:.6g}" data-y1="{f.y1:.6g}" '
+            f'data-log="{int(f.log_x)}" data-left="{f.left}" data-right="{f.right}" data-top="{f.top}" '
+            f'data-bottom="{f.bottom}"')
+    hover = (f'<line class="hoverline" x1="-10" x2="-10" y1="{f.top}" y2="{f.bottom}"/>'
+             f'<text class="hover" x="{f.left + 8}" y="{f.bottom - 8}"></text>')
     return (
-        f'<svg id="{chart_id}" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}" '
-        f'xmlns="http://www.w3.org/2000/svg">' + "".join(parts) + "</svg>"
+        f'<svg id="{chart_id}" class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-label="{escape(title)}" {data} xmlns="http://www.w3.org/2000/svg">' + "".join(parts) + hover + "</svg>"
     )
 
 
