@@ -16,13 +16,14 @@ def test_a_sparse_series_is_drawn_point_for_point() -> None:
     assert line.x == [0.0, 20.0] and line.y == [3.0, 2.0] and line.lo is None
 
 
-def test_a_dense_series_becomes_column_means_with_a_10_90_band() -> None:
+def test_a_dense_series_becomes_column_means_with_a_noise_band() -> None:
     steps = np.arange(1, 100_001)
     values = np.where(steps % 10 == 0, 2.0, 1.0)  # one point in ten at 2, the rest at 1
     line = downsample(steps, values, log_x=False, bins=100)
     assert len(line.x) == 100
-    # each linear column holds 1,000 consecutive steps: mean 1.1, 10th percentile 1, 90th percentile 2 (100 of 1,000)
-    assert np.allclose(line.y, 1.1) and np.allclose(line.lo, 1.0)
+    # each linear column holds 1,000 consecutive steps: mean 1.1, sd sqrt(0.1 * 0.9) = 0.3, band ± 1.2816 sd
+    assert np.allclose(line.y, 1.1)
+    assert np.allclose(line.lo, 1.1 - 1.2816 * 0.3) and np.allclose(line.hi, 1.1 + 1.2816 * 0.3)
     assert line.x[0] == np.mean(steps[:1000])
 
 
