@@ -155,12 +155,17 @@ def derived_options(run: Run, options: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _public(options: dict[str, Any]) -> dict[str, Any]:
+    """The options an analyzer sees (the report's own bookkeeping keys start with '_')."""
+    return {k: v for k, v in options.items() if not k.startswith("_")}
+
+
 def _applies(analyzer: Any, run: Run, options: dict[str, Any]) -> str | None:
-    return analyzer.applies(run, **accepted(analyzer.applies, options))
+    return analyzer.applies(run, **accepted(analyzer.applies, _public(options)))
 
 
 def _run_analyzer(analyzer: Any, run: Run, options: dict[str, Any]) -> Any:
-    kwargs = accepted(analyzer.analyze, {k: v for k, v in options.items() if not k.startswith("_")})
+    kwargs = accepted(analyzer.analyze, _public(options))
     try:
         return analyzer.analyze(run, **kwargs)
     except InputError:
