@@ -162,27 +162,87 @@ def analyze(
     format: FormatOpt = None,
     run: RunOpt = None,
     fail_on: FailOnOpt = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="The training config (nanoGPT .py, HF config.json): never run.")
+    ] = None,
     project: Annotated[
-        int | None,
-        typer.Option("--project", help="Project the loss to STEP (default: the planned last step, when stated)."),
+        int | None, typer.Option("--project", help="Project the loss to STEP (default: the planned last step).")
+    ] = None,
+    target: Annotated[
+        float | None, typer.Option("--target", help="Target loss: when it is (or will be) reached.")
+    ] = None,
+    shard_map: Annotated[
+        Path | None, typer.Option("--shard-map", help="JSON of data shard boundaries (see `lossdoc spikes --help`).")
+    ] = None,
+    gpu: Annotated[str | None, typer.Option("--gpu", help="GPU model, e.g. H100-SXM, 'RTX 4090' (for MFU).")] = None,
+    gpus: Annotated[int | None, typer.Option("--gpus", help="Number of GPUs of the job.")] = None,
+    price_per_gpu_hour: Annotated[
+        float | None, typer.Option("--price-per-gpu-hour", help="USD per GPU-hour, for what the rest of the run costs.")
+    ] = None,
+    schedule: Annotated[
+        str | None, typer.Option("--schedule", help="LR schedule when the log lacks it (see `lossdoc phases --help`).")
+    ] = None,
+    vocab: Annotated[int | None, typer.Option("--vocab", help="Vocabulary size for the initial-loss check.")] = None,
+    series: Annotated[
+        str | None, typer.Option("--series", help="Loss series for the phases (default: val/loss).")
+    ] = None,
+    markdown: Annotated[
+        str | None, typer.Option("--markdown", help="Also write the report as GitHub Markdown to FILE ('-': stdout).")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report with its charts to FILE.")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Also write the loss chart as a PNG to FILE (needs lossdoc[plot]).")
     ] = None,
 ) -> None:
-    """Everything the log allows, as one report: what was read, then each analysis' section."""
+    """The diagnosis: the most important finding first, the run in one line, every analysis the log allows,
+    what to do ranked by impact; also as Markdown, HTML with charts, or a PNG."""
 
     def body() -> int:
+        _exit_code([], fail_on)  # a bad --fail-on is an error before any work
+        if json and markdown == "-":
+            raise InputError("--json and --markdown - both write to stdout: pick one")
+        if plot is not None:
+            import importlib.util
+
+            if importlib.util.find_spec("matplotlib") is None:
+                raise InputError("--plot needs matplotlib: pip install 'lossdoc[plot]'")
+        if config is not None and not config.exists():
+            raise InputError(f"--config {config}: no such file")
+        if schedule:
+            from .schedule import parse_schedule
+
+            parse_schedule(schedule, 2)  # a malformed --schedule is an error even when no fit needs it
+        shards = None
+        if shard_map is not None:
+            from .analyzers.shards import load_shard_map
+
+            shards = load_shard_map(shard_map)
         from .parsers import load
         from .report import build_report
 
         runs = load(log, format)
         chosen = pick_run(runs, run)
-        report, results = build_report(chosen, runs, str(log), project=project)
+        options = {
+            "config": config, "project": project, "target": target, "shard_map": shards, "gpu": gpu, "gpus": gpus,
+            "price_per_gpu_hour": price_per_gpu_hour, "schedule": schedule, "vocab": vocab, "series": series,
+        }
+        report, results = build_report(chosen, runs, str(log), **options)
         findings = report.pop("findings_objects")
+        from .render.sparkline import run_sparklines
+
+        sparks = run_sparklines(chosen)
+        _write_outputs(report, results, chosen, sparks, markdown, html, plot)
         if json:
             _emit_json(report)
-        else:
-            from .render.terminal import render_report
+        elif markdown != "-":
+            from .render.report import REPORT_WIDTH, render_report
 
-            render_report(_console(), dict(report, findings_objects=findings), results)
+            console = _console()
+            console.width = min(console.width, REPORT_WIDTH)
+            console.soft_wrap = False  # wrap at the report's width
+            render_report(console, dict(report, findings_objects=findings), results, sparks)
         return _exit_code(findings, fail_on)
 
     _guard(body)
@@ -205,6 +265,44 @@ def job_price(run: Any, per_hour: float | None, gpus: int | None, per_gpu_hour: 
     if not gpus or gpus < 1:
         raise InputError("--price-per-gpu-hour needs --gpus N: the log does not say how many GPUs the job uses")
     return float(gpus) * per_gpu_hour
+def _write_outputs(
+    report: dict[str, Any], results: dict[str, Any], run: Any, sparks: dict[str, str], markdown: str | None,
+    html: Path | None, plot: Path | None,
+) -> None:
+    """The files analyze writes besides its report: the PNG, the HTML, the Markdown (which links the other two)."""
+    if not (markdown or html or plot):
+        return
+    from . import __version__
+
+    charts = None
+    if html or plot:
+        from .render.chartdata import chart_data
+
+        charts = chart_data(run, report, results)
+    if plot is not None:
+        from .render.plot import write_png
+
+        write_png(charts, plot, report["summary"]["facts"][:150])
+    if html is not None:
+        from .render.html import render_html
+
+        _write_text(html, render_html(report, results, charts, sparks, __version__))
+    if markdown:
+        from .render.markdown import render_markdown
+
+        text = render_markdown(report, results, sparks, plot=str(plot) if plot else None,
+                               html=str(html) if html else None, path=markdown)
+        if markdown == "-":
+            sys.stdout.write(text)
+        else:
+            _write_text(Path(markdown), text)
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 @app.command()

@@ -128,13 +128,9 @@ def _context_table(console: Console, sp: Any) -> None:
     if not sp.window:
         return
     delta_name = "Δ Train" if sp.series == "train/loss" else "Δ Val"
-    table = Table(
-        box=None,
-        pad_edge=False,
-        header_style="bold",
-        title=f"{sp.series} spike at step {sp.step:,} ({sp.kind})",
-        title_justify="left",
-    )
+    # the title as its own line: a table title wraps to the table's width in a wrapping console
+    title = f"{sp.series} spike at step {sp.step:,} ({sp.kind})"
+    table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("Step", "Train", "Val", delta_name, "Notes"):
         table.add_column(col, justify="left" if col == "Notes" else "right")
     for row in sp.window:
@@ -153,6 +149,7 @@ def _context_table(console: Console, sp: Any) -> None:
             " ".join(notes),
         )
     console.print()
+    console.print(f"[italic]{title}[/italic]", highlight=False)
     console.print(table)
     lines = [f"{sp.before:.4f} → {sp.peak:.4f} ({sp.jump:+.3f}, {sp.jump_pct:+.0f}%)"]
     if sp.recovery_steps is not None and sp.kind != "single-step":

@@ -1,11 +1,10 @@
-"""Terminal rendering of what was read (show) and of the analyze report, with rich.
+"""Terminal rendering of what was read (show) and of findings, with rich (the analyze report: render/report.py).
 
 The Console is always passed in (never global), so tests can render to a string.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from rich.console import Console
@@ -104,36 +103,3 @@ def render_findings(console: Console, findings: list[Finding]) -> None:
         console.print(f"  [{style}]{f.severity.value:>7}[/{style}] {f.title}", highlight=False)
         if f.advice:
             console.print(f"          [dim]→ {f.advice}[/dim]", highlight=False)
-
-
-def render_report(console: Console, report: dict[str, Any], results: dict[str, Any]) -> None:
-    """The analyze report: the headline, what was read, then each analysis' own section."""
-    console.print(f"[bold]{report['headline']}[/bold]\n")
-    render_run(console, report["run"])
-    for name, result in results.items():
-        module = importlib.import_module(f"lossdoc.render.{name.replace('-', '_')}")
-        console.rule(f"[bold]{name}[/bold]")
-        module.render(console, result)
-    if report.get("comparison"):
-        render_comparison(console, report["comparison"], report["run"]["name"])
-    render_findings(console, report["findings_objects"])
-
-
-def render_comparison(console: Console, comparison: dict[str, Any], analysed: str) -> None:
-    """The runs of a multi-run file side by side, and the spread of their final losses."""
-    console.rule("[bold]runs in this file[/bold]")
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in ("run", "series", "last step", "last", "best"):
-        table.add_column(col, justify="left" if col in ("run", "series") else "right")
-    for row in comparison["runs"]:
-        mark = " (analysed)" if row["name"] == analysed else ""
-        cells = [fmt(row["last_step"]), fmt(row["last"]), fmt(row["best"])]
-        table.add_row(row["name"] + mark, row["series"] or "-", *cells)
-    console.print(table)
-    spread = comparison.get("final_spread")
-    if spread:
-        console.print(
-            f"final loss over {spread['runs']} runs: {spread['min']:.4f}–{spread['max']:.4f}, "
-            f"mean {spread['mean']:.4f} ± {spread['std']:.4f} (sample std): a difference between two runs "
-            "smaller than this spread is within run-to-run noise"
-        )
