@@ -15,8 +15,11 @@ if TYPE_CHECKING:
 RISE_Z = 3.0  # a rise before the spike must exceed 3 scales ...
 RISE_MIN_REL = 0.02  # ... and 2% of the loss to be called a rising trend
 RISE_LOOKBACK_WINDOWS = 8  # looked for over the 8 windows (1024 points on a dense log) before the spike
-GRAD_RISE_RATIO = 1.5  # grad norm just before the spike >= 1.5x its earlier median ...
-GRAD_RISE_POINTS = 5  # ... over the last 5 logged points, rising in at least 4 of them, is "climbing"
+GRAD_RISE_RATIO = 1.5  # grad-norm peak >= 1.5x its median over the window before ...
+GRAD_RISE_POINTS = 5  # ... reached over 5 logged points, rising in at least 3 of them, is "climbing into it"
+SHORT_POINTS = 3  # back in the band within 3 logged points: a short excursion (a bad batch or two), not a spike
+#                  that costs a recovery; the same rule as one-step spikes (info), and one event, not several
+PARTIAL_MIN_FRACTION = 0.2  # not recovered, but >= 20% of the jump given back by the end: "partial recovery"
 TABLE_BEFORE, TABLE_AFTER = 4, 8  # rows of the spike table around each spike (points of the spike's series)
 
 
@@ -30,7 +33,7 @@ class Spike:
     jump: float  # peak - before, signed
     jump_pct: float
     z: float  # robust score at the onset
-    kind: str  # single-step | sustained | divergence
+    kind: str  # single-step | short (back within SHORT_POINTS points) | sustained | divergence
     recovery_steps: int | None  # onset -> back inside the pre-spike band; None when never
     recovery_step: int | None
     recovered_fraction: float  # share of the jump given back by the end of the log (1 when recovered)
@@ -45,10 +48,23 @@ class Spike:
     grad_norm_rising: bool | None = None
     rising_before: dict[str, Any] | None = None
     shard_boundary: str | None = None
-    val_before: float | None = None  # train spikes: last eval at or before the onset ...
-    val_after: float | None = None  # ... and the first eval after it
+    val_before: float | None = None  # train spikes: the last eval before the onset ...
+    val_after: float | None = None  # ... and the first eval at or after it
     val_affected: bool | None = None  # val rose by more than eval noise (VAL_WORSE_Z, VAL_WORSE_REL)
     window: list[dict[str, Any]] = field(default_factory=list)
+    recovery_points: int | None = None  # logged points from the onset to the first point back in the band
+    end_value: float | None = None  # not recovered: the loss at the end of the log (median of its last points)
+    end_step: int | None = None
+    recovering: bool | None = None  # not recovered: the log ends with a real share of the jump given back
+    lr_peak: float | None = None  # what lr_frac_of_peak is a fraction of ...
+    lr_peak_ref: str | None = None  # ... "peak" (planned) or "the highest LR in this log"
+    grad_norm_peak: float | None = None  # highest grad norm from the onset to the loss peak
+    grad_norm_peak_step: int | None = None
+    grad_norm_climb_from: float | None = None  # the grad norm GRAD_RISE_POINTS logged points before its peak
+    grad_norm_climb_from_step: int | None = None
+    grad_norm_climb: float | None = None  # grad_norm_peak / grad_norm_climb_from
+    val_change: str | None = None  # "rose" | "unaffected" | "trend" (rose, but as fast as before the spike)
+    val_trend: float | None = None  # "trend": the rise val's own trend before the spike predicts over that gap
 
     def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -64,6 +80,25 @@ def value_at(series: Any, step: int) -> float | None:
     return float(series.iloc[idx]) if idx >= 0 else None
 
 
+@dataclass
+class LrContext:
+    """The LR of a run as the spike facts need it: the series, and what "of peak" is measured against."""
+
+    series: Any  # pandas Series indexed by step (logged, or computed from the stated schedule)
+    source: str  # "train/lr" (logged) or the schedule it was computed from (lossdoc.schedule)
+    relative: bool  # only multipliers of an unstated peak are known (modded-nanogpt), not the LR itself
+    peak: float | None  # the reference the fraction is of ...
+    peak_ref: str  # ... "peak" (planned: a stated schedule or the lr_peak fact) or "the highest LR in this log"
+
+
+def _kind(ev: Event) -> str:
+    if ev.direction < 0 or (ev.recovered and ev.end == ev.onset + 1):
+        return "single-step"
+    if ev.recovered:
+        return "short" if ev.end - ev.onset <= SHORT_POINTS else "sustained"
+    return "divergence"
+
+
 def spike_facts(
     name: str,
     ev: Event,
@@ -71,13 +106,10 @@ def spike_facts(
     steps: np.ndarray,
     sc: Scores,
     tokens_per_step: float | None,
-    lr: Any,
+    lr: LrContext | None,
     grad: Any,
     tokens: Any,
 ) -> Spike:
-    import numpy as np
-
-    n = len(y)
     i = ev.onset
     before = float(sc.level[i])
     peak = float(y[ev.peak])
@@ -85,19 +117,6 @@ def spike_facts(
     onset_step = int(steps[i])
     recovery_step = int(steps[ev.end]) if ev.recovered else None
     recovery_steps = recovery_step - onset_step if recovery_step is not None else None
-    if ev.direction < 0:
-        kind = "single-step"
-    elif ev.recovered and ev.end == i + 1:
-        kind = "single-step"
-    elif ev.recovered:
-        kind = "sustained"
-    else:
-        kind = "divergence"
-    if ev.recovered:
-        recovered_fraction = 1.0
-    else:  # how much of the jump the end of the log has given back (median of the last points)
-        tail = float(np.median(y[max(ev.peak + 1, n - CONFIRM_POINTS) :])) if ev.peak + 1 < n else peak
-        recovered_fraction = float(min(1.0, max(0.0, (peak - tail) / jump))) if jump else 0.0
     tokens_wasted = None
     if recovery_steps is not None:
         t0, t1 = value_at(tokens, onset_step), value_at(tokens, recovery_step)
@@ -114,19 +133,19 @@ def spike_facts(
         jump=jump,
         jump_pct=100.0 * jump / before if before else math.nan,
         z=ev.z,
-        kind=kind,
+        kind=_kind(ev),
         recovery_steps=recovery_steps,
         recovery_step=recovery_step,
-        recovered_fraction=recovered_fraction,
+        recovered_fraction=1.0,
         tokens_wasted=tokens_wasted,
         band_high=float(sc.level[i] + BAND_Z * sc.scale[i]),
         band_low=float(sc.level[i] - BAND_Z * sc.scale[i]),
+        recovery_points=ev.end - i if ev.recovered else None,
     )
-    if lr is not None and len(lr):
-        spike.lr = value_at(lr, onset_step)
-        peak_lr = float(lr.max())
-        if spike.lr is not None and peak_lr > 0:
-            spike.lr_frac_of_peak = spike.lr / peak_lr
+    if not ev.recovered and ev.direction > 0:
+        _partial_recovery(spike, y, steps, ev)
+    if lr is not None and len(lr.series):
+        _lr_facts(spike, lr, onset_step)
     if grad is not None and len(grad):
         _grad_facts(spike, grad, onset_step)
     if ev.direction > 0:
@@ -134,23 +153,69 @@ def spike_facts(
     return spike
 
 
+def _partial_recovery(spike: Spike, y: np.ndarray, steps: np.ndarray, ev: Event) -> None:
+    """Not back in the band by the end of the log: how far it came back (the median of the last points, so that
+    one noisy last point does not decide it), and whether the loss is still coming down."""
+    import numpy as np
+
+    n = len(y)
+    tail = y[max(ev.peak + 1, n - CONFIRM_POINTS) :]
+    if not len(tail):
+        end_value = spike.peak
+    elif len(tail) > 1 and (np.diff(tail) < 0).all():
+        end_value = float(tail[-1])  # still falling steadily: the last point is where it has got to
+    else:
+        end_value = float(np.median(tail))
+    spike.recovered_fraction = float(min(1.0, max(0.0, (spike.peak - end_value) / spike.jump))) if spike.jump else 0.0
+    spike.end_value, spike.end_step = end_value, int(steps[-1])
+    # "partial recovery": the log ends with the loss coming back down, a real share of the jump given back
+    spike.recovering = bool(spike.recovered_fraction >= PARTIAL_MIN_FRACTION)
+
+
+def _lr_facts(spike: Spike, lr: LrContext, step: int) -> None:
+    value = value_at(lr.series, step)
+    if value is None:
+        return
+    spike.lr_source = lr.source
+    spike.lr = None if lr.relative else value
+    spike.lr_peak, spike.lr_peak_ref = lr.peak, lr.peak_ref
+    if lr.peak:
+        spike.lr_frac_of_peak = value / lr.peak
+
+
 def _grad_facts(spike: Spike, grad: Any, step: int) -> None:
-    """Grad norm at the spike, its median over the window before, and whether it climbed into the spike."""
+    """Grad norm at the onset, its median over the window before, its highest value up to the loss peak and how
+    far it climbed into it (in large-model spikes it rises a thousandfold over the few steps before the peak).
+
+    A grad norm that is 0 everywhere here was not measured (Megatron prints 0.000 when it is not computed)."""
     import numpy as np
 
     gsteps = grad.index.to_numpy()
+    values = grad.to_numpy(dtype=float)
     k = int(np.searchsorted(gsteps, step, side="right"))  # points with step <= onset
     if k == 0:
         return
-    values = grad.to_numpy(dtype=float)
+    k_peak = max(k, int(np.searchsorted(gsteps, spike.peak_step, side="right")))  # points with step <= loss peak
+    lo = max(0, k - 1 - WINDOW_POINTS)
+    if not (values[lo:k_peak] > 0).any():
+        return
     spike.grad_norm = float(values[k - 1])
-    earlier = values[max(0, k - 1 - WINDOW_POINTS) : max(0, k - 1 - GRAD_RISE_POINTS)]
-    last = values[max(0, k - 1 - GRAD_RISE_POINTS) : k - 1]  # the points just before the onset
+    # the grad-norm peak: its highest point from the onset to the loss peak (the grad norm logged with a step is
+    # that step's gradient, taken at the same weights as its loss)
+    g = k - 1 + int(np.argmax(values[k - 1 : k_peak]))
+    spike.grad_norm_peak, spike.grad_norm_peak_step = float(values[g]), int(gsteps[g])
+    if g >= GRAD_RISE_POINTS and values[g - GRAD_RISE_POINTS] > 0:
+        spike.grad_norm_climb_from = float(values[g - GRAD_RISE_POINTS])
+        spike.grad_norm_climb_from_step = int(gsteps[g - GRAD_RISE_POINTS])
+        spike.grad_norm_climb = spike.grad_norm_peak / spike.grad_norm_climb_from
+    earlier = values[lo : max(0, k - 1 - GRAD_RISE_POINTS)]
     if len(earlier) >= MIN_SCALE_POINTS:
         spike.grad_norm_before = float(np.median(earlier))
-        if len(last) >= GRAD_RISE_POINTS - 1 and spike.grad_norm_before > 0:
+        last = values[max(0, g - GRAD_RISE_POINTS) : g + 1]  # the points up to the grad-norm peak
+        if len(last) >= GRAD_RISE_POINTS and spike.grad_norm_before > 0:
             ups = int((np.diff(last) > 0).sum())
-            spike.grad_norm_rising = bool(last[-1] >= GRAD_RISE_RATIO * spike.grad_norm_before and ups >= len(last) - 2)
+            high = spike.grad_norm_peak >= GRAD_RISE_RATIO * spike.grad_norm_before
+            spike.grad_norm_rising = bool(high and ups >= len(last) - 3)
 
 
 def _rising_before(y: np.ndarray, steps: np.ndarray, sc: Scores, i: int) -> dict[str, Any] | None:

@@ -8,10 +8,11 @@ from typing import Any
 from ..findings import Finding, Severity
 from ..numbers import abbreviate
 from . import shards as _shards
-from .spike_events import Spike
+from .spike_events import GRAD_RISE_POINTS, GRAD_RISE_RATIO, SHORT_POINTS, Spike
 
 NAME = "spikes"
 RISING_END_PROBLEM = 0.20  # a rise of 20% or more is a problem, below that a warning
+BRIEF_KINDS = ("single-step", "short")  # back within SHORT_POINTS points: one info finding for all of them
 MAX_SPIKES_IN_FINDINGS = 5  # sustained/divergence spikes listed one finding each; the rest are summarised
 
 
@@ -68,7 +69,7 @@ def findings(r: Any) -> list[Finding]:
             )
         )
     upward = [s for s in r.spikes if s.jump > 0]
-    big = sorted((s for s in upward if s.kind != "single-step"), key=lambda s: -abs(s.jump_pct))
+    big = sorted((s for s in upward if s.kind not in BRIEF_KINDS), key=lambda s: -abs(s.jump_pct))
     for sp in big[:MAX_SPIKES_IN_FINDINGS]:
         out.append(_spike_finding(sp))
     if len(big) > MAX_SPIKES_IN_FINDINGS:
@@ -81,33 +82,22 @@ def findings(r: Any) -> list[Finding]:
                 evidence={"count": len(rest), "steps": ",".join(str(s.step) for s in rest[:20])},
             )
         )
-    singles = [s for s in upward if s.kind == "single-step"]
+    singles = [s for s in upward if s.kind in BRIEF_KINDS]
     if singles:
-        top = max(singles, key=lambda s: s.jump_pct)
-        out.append(
-            Finding(
-                NAME,
-                Severity.INFO,
-                f"{len(singles)} single-step spike(s), back at the next point; largest {_describe(top)}"
-                + _val_note(top),
-                evidence={"count": len(singles), "largest_step": top.step, "largest_jump_pct": top.jump_pct},
-                advice="One-step spikes are typically a bad batch; harmless unless they recur at the same data "
-                "position (log the batch/shard index to check).",
-                steps=(top.step, top.step),
-            )
-        )
+        out.append(_brief_finding(singles))
     down = [s for s in r.spikes if s.jump < 0]
     if down:
         top = min(down, key=lambda s: s.jump_pct)
         out.append(
             Finding(
                 NAME,
-                Severity.WARNING,
+                Severity.INFO,
                 f"{len(down)} downward outlier(s): loss far below its neighbours for one point; "
                 f"largest {_describe(top)}",
                 evidence={"count": len(down), "largest_step": top.step, "largest_jump_pct": top.jump_pct},
-                advice="A loss that drops far below its neighbours and comes straight back is a data or logging "
-                "problem (an empty/duplicated batch, a short sequence, a mis-averaged loss), not progress.",
+                advice="A loss far below its neighbours for one point that comes straight back is the batch, not "
+                "progress: an easy or repeated batch (boilerplate, duplicated documents), a short sequence or a "
+                "mis-averaged loss; harmless alone, worth a look at the data if they are many.",
                 steps=(top.step, top.step),
             )
         )
@@ -115,7 +105,8 @@ def findings(r: Any) -> list[Finding]:
         b = r.best
         lr_note = ""
         if b.get("lr_at_best") is not None and b.get("lr_at_best_frac_of_peak") is not None:
-            lr_note = f"; LR there was {b['lr_at_best']:.2g} = {100 * b['lr_at_best_frac_of_peak']:.0f}% of peak"
+            ref = b.get("lr_peak_ref") or "peak"
+            lr_note = f"; LR there was {b['lr_at_best']:.2g} = {100 * b['lr_at_best_frac_of_peak']:.0f}% of {ref}"
         out.append(
             Finding(
                 NAME,
@@ -180,22 +171,97 @@ def findings(r: Any) -> list[Finding]:
     return out
 
 
-def _val_note(sp: Spike) -> str:
-    if sp.val_affected is None:
+def _brief_finding(singles: list[Spike]) -> Finding:
+    """One info finding for all the one-step and short (2-3 point) spikes: data facts, not instabilities."""
+    top = max(singles, key=lambda s: s.jump_pct)
+    n_short = sum(1 for s in singles if s.kind == "short")
+    n_single = len(singles) - n_short
+    parts = []
+    if n_single:
+        parts.append(f"{n_single} single-step spike(s), back at the next point")
+    if n_short:
+        parts.append(f"{n_short} short spike(s), back within {SHORT_POINTS} points")
+    return Finding(
+        NAME,
+        Severity.INFO,
+        f"{'; '.join(parts)}; largest {_describe(top)}" + _val_note(top),
+        evidence={
+            "count": len(singles),
+            "single_step": n_single,
+            "short": n_short,
+            "largest_step": top.step,
+            "largest_jump_pct": top.jump_pct,
+        },
+        advice="Spikes that are gone at the next point or two are typically a bad batch; harmless unless they recur "
+        "at the same data position (log the batch/shard index to check).",
+        steps=(top.step, top.step),
+    )
+
+
+def val_words(sp: Spike) -> str:
+    """What the evals around a train spike say, consistent with the numbers given beside it."""
+    if sp.val_change is None or sp.val_before is None or sp.val_after is None:
         return ""
-    word = "val rose" if sp.val_affected else "val unaffected"
-    return f"; {word} ({sp.val_before:.4g} → {sp.val_after:.4g} at the next eval)"
+    numbers = f"{sp.val_before:.4g} → {sp.val_after:.4g}"
+    if sp.val_change == "unaffected":
+        return f"val unaffected ({numbers} from the eval before to the eval after)"
+    if sp.val_change == "trend":
+        trend = f"{sp.val_trend:+.3g}" if sp.val_trend is not None else "as much"
+        return f"val rose {numbers}, as its trend before the spike predicts ({trend}): not the spike's doing"
+    return f"val rose {numbers} from the eval before to the eval after"
+
+
+def _val_note(sp: Spike) -> str:
+    words = val_words(sp)
+    return f"; {words}" if words else ""
 
 
 def lr_phrase(sp: Spike) -> str:
-    """The LR at a spike in words: "LR 2.4e-04 = 40% of peak", or "LR at 88% of peak" when only the schedule's
-    shape is known; "" when nothing is."""
+    """The LR at a spike in words: "LR 2.4e-04 = 40% of peak", "LR 9.85e-05 = 100% of the highest LR in this log"
+    (when the planned peak is not known), or "LR at 88% of peak" when only the schedule's shape is known; "" when
+    nothing is."""
+    ref = sp.lr_peak_ref or "peak"
     if sp.lr is not None:
-        frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of peak" if sp.lr_frac_of_peak is not None else ""
+        frac = f" = {100 * sp.lr_frac_of_peak:.0f}% of {ref}" if sp.lr_frac_of_peak is not None else ""
         return f"LR {sp.lr:.2e}{frac}"
     if sp.lr_frac_of_peak is not None:
-        return f"LR at {100 * sp.lr_frac_of_peak:.0f}% of peak"
+        return f"LR at {100 * sp.lr_frac_of_peak:.0f}% of {ref}"
     return ""
+
+
+def grad_phrase(sp: Spike) -> str:
+    """The grad norm into the spike: its peak and the climb to it, e.g. "grad norm climbed 0.2 → 210 (x1,050) over
+    the 5 points before its peak at step 1,234 (median before 0.21)"; "" when the grad norm is not logged."""
+    if sp.grad_norm_peak is None:
+        return ""
+    where = f"step {sp.grad_norm_peak_step:,}"
+    before = f" (median before {sp.grad_norm_before:.3g})" if sp.grad_norm_before is not None else ""
+    climb = sp.grad_norm_climb
+    if climb is not None and sp.grad_norm_climb_from is not None and climb >= GRAD_RISE_RATIO:
+        return (
+            f"grad norm climbed {sp.grad_norm_climb_from:.3g} → {sp.grad_norm_peak:.3g} (x{_times(climb)}) over the "
+            f"{GRAD_RISE_POINTS} points before its peak at {where}{before}"
+        )
+    if sp.grad_norm_peak_step == sp.step:
+        return f"grad norm {sp.grad_norm_peak:.3g} at the spike{before}"
+    return f"grad norm {sp.grad_norm_peak:.3g} at its peak, {where}{before}"
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:,.0f}" if ratio >= 100 else f"{ratio:.3g}"
+
+
+def recovery_words(sp: Spike) -> str:
+    """How a spike that is not back in the band by the end of the log ended: partial recovery, or none."""
+    end = f"{sp.end_value:.4g} by step {sp.end_step:,}" if sp.end_value is not None and sp.end_step is not None else ""
+    share = f"{100 * sp.recovered_fraction:.0f}% of the jump given back"
+    if sp.recovering:
+        return f"partial recovery: down to {end} ({share}), still above the pre-spike band when the log ends"
+    return (
+        f"not back in the pre-spike band by the end of the log ({end}; {share})"
+        if end
+        else (f"not back in the pre-spike band by the end of the log ({share})")
+    )
 
 
 def _spike_finding(sp: Spike) -> Finding:
@@ -208,11 +274,17 @@ def _spike_finding(sp: Spike) -> Finding:
         severity = Severity.WARNING
         advice = "A spike that needs recovery costs compute; if they repeat, lower the LR or tighten grad clipping."
     else:
-        parts.append(
-            f"; not back in the pre-spike band by the end of the log ({100 * sp.recovered_fraction:.0f}% recovered)"
-        )
+        parts.append("; " + recovery_words(sp))
         severity = Severity.PROBLEM
-        advice = "Divergence: restart from a checkpoint before the spike with a lower LR (or skip the batches there)."
+        if sp.recovering:
+            advice = (
+                "Still above the pre-spike level when the log ends: unless the rest of the run shows it back, "
+                "restart from a checkpoint before the spike with a lower LR (or skip the batches there)."
+            )
+        else:
+            advice = (
+                "Divergence: restart from a checkpoint before the spike with a lower LR (or skip the batches there)."
+            )
     extra = []
     if sp.rising_before:
         rb = sp.rising_before
@@ -222,12 +294,12 @@ def _spike_finding(sp: Spike) -> Finding:
         )
     if lr := lr_phrase(sp):
         extra.append(lr)
-    if sp.grad_norm_rising:
-        extra.append(f"grad norm climbing into it ({sp.grad_norm_before:.3g} → {sp.grad_norm:.3g})")
+    if grad := grad_phrase(sp):
+        extra.append(grad)
     if sp.shard_boundary:
         extra.append(f"just after shard boundary {sp.shard_boundary}")
-    if sp.val_affected is not None:
-        extra.append(_val_note(sp)[2:])
+    if words := val_words(sp):
+        extra.append(words)
     title = "".join(parts) + ("; " + "; ".join(extra) if extra else "")
     end = sp.recovery_step if sp.recovery_step is not None else sp.peak_step
     return Finding(

@@ -8,13 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from ..run import Run
 from .detector import MAD_TO_SIGMA
-from .spike_events import Spike, value_at
+from .spike_events import LrContext, Spike, value_at
 
 if TYPE_CHECKING:
     import numpy as np
 
 VAL_WORSE_Z = 3.0  # latest val worse than the best by > 3 robust scales of eval-to-eval noise ...
 VAL_WORSE_REL = 0.01  # ... and by > 1% of the best loss, is "worse than the best"
+VAL_NOISE_CAP_REL = 0.03  # ... but the noise part of that margin is at most 3% of the loss: evals average many
+#                           batches (nanoGPT 200, llm.c 20), their noise is well under 1%; a series whose
+#                           eval-to-eval changes look larger is moving (overfitting, diverging), not noisy
+VAL_TREND_EVALS = 3  # the val trend before a spike: over the last 3 eval-to-eval differences
 CHECKPOINT_KEYS = ("checkpoint_interval", "save_interval", "save_every", "ckpt_interval", "checkpoint_every")
 
 
@@ -28,8 +32,19 @@ def _val_noise(values: np.ndarray) -> float:
     return MAD_TO_SIGMA * float(np.median(np.abs(diffs - np.median(diffs)))) / math.sqrt(2)
 
 
+def _margin(noise: float, level: float) -> float:
+    """How far val must move to be more than eval noise (VAL_WORSE_Z scales, VAL_WORSE_REL, VAL_NOISE_CAP_REL)."""
+    return max(min(VAL_WORSE_Z * noise, VAL_NOISE_CAP_REL * abs(level)), VAL_WORSE_REL * abs(level))
+
+
 def val_effect(spikes: list[Spike], val: Any) -> None:
-    """For each train spike: the evals around it and whether val moved by more than its noise."""
+    """For each train spike: the last eval before its onset, the first after it, and whether val moved by more than
+    its noise *and* more than it was already moving (a val that was rising before the spike, as when overfitting,
+    is not made worse by it just because it rose again).
+
+    The eval at the onset step itself is neither: it is taken before that step's update (nanoGPT, llm.c), so it
+    cannot show the damage of a bad batch, and it already shows a divergence that began before the onset.
+    """
     import numpy as np
 
     ok = np.isfinite(val.to_numpy(dtype=float))
@@ -38,15 +53,35 @@ def val_effect(spikes: list[Spike], val: Any) -> None:
     for sp in spikes:
         if sp.series != "train/loss":
             continue
-        k = int(np.searchsorted(steps, sp.step, side="right"))  # evals at steps <= onset: [0, k)
-        if k == 0 or k >= len(steps):
+        k = int(np.searchsorted(steps, sp.step, side="left"))  # evals at steps < onset: [0, k)
+        k_after = int(np.searchsorted(steps, sp.step, side="right"))  # first eval at a step > onset
+        if k == 0 or k_after >= len(steps):
             continue
-        sp.val_before, sp.val_after = float(values[k - 1]), float(values[k])
-        margin = max(VAL_WORSE_Z * noise, VAL_WORSE_REL * abs(sp.val_before))
-        sp.val_affected = bool(sp.val_after - sp.val_before > margin)
+        sp.val_before, sp.val_after = float(values[k - 1]), float(values[k_after])
+        delta = sp.val_after - sp.val_before
+        margin = _margin(noise, sp.val_before)
+        trend = _trend_before(steps[:k], values[:k]) * float(steps[k_after] - steps[k - 1])
+        if delta <= margin:
+            sp.val_change, sp.val_affected = "unaffected", False
+        elif delta - max(trend, 0.0) <= margin:
+            sp.val_change, sp.val_affected = "trend", False
+            sp.val_trend = trend
+        else:
+            sp.val_change, sp.val_affected = "rose", True
 
 
-def best_val(run: Run, lr: Any, lr_relative: bool = False) -> dict[str, Any] | None:
+def _trend_before(steps: np.ndarray, values: np.ndarray) -> float:
+    """Change of val per step over the last VAL_TREND_EVALS evals before a spike (median of the per-step
+    differences, so one odd eval does not set it); 0 with fewer than 2 differences."""
+    import numpy as np
+
+    steps, values = steps[-VAL_TREND_EVALS - 1 :], values[-VAL_TREND_EVALS - 1 :]
+    if len(values) < 3:
+        return 0.0
+    return float(np.median(np.diff(values) / np.diff(steps).astype(float)))
+
+
+def best_val(run: Run, lr: LrContext | None) -> dict[str, Any] | None:
     import numpy as np
 
     if not run.has("val/loss"):
@@ -59,7 +94,7 @@ def best_val(run: Run, lr: Any, lr_relative: bool = False) -> dict[str, Any] | N
     best_step, best_loss = int(val.index[k]), float(val.iloc[k])
     latest_step, latest = int(val.index[-1]), float(val.iloc[-1])
     noise = _val_noise(val.to_numpy(dtype=float))
-    margin = max(VAL_WORSE_Z * noise, VAL_WORSE_REL * best_loss)
+    margin = _margin(noise, best_loss)
     interval, source = _checkpoint_interval(run, val.index.to_numpy())
     checkpoint = (best_step // interval) * interval if interval else best_step
     out: dict[str, Any] = {
@@ -75,11 +110,11 @@ def best_val(run: Run, lr: Any, lr_relative: bool = False) -> dict[str, Any] | N
         "checkpoint_interval": interval,
         "checkpoint_interval_source": source,
     }
-    if lr is not None and len(lr):
-        at = value_at(lr, best_step)
-        out["lr_at_best"] = None if lr_relative else at
-        peak = float(lr.max())
-        out["lr_at_best_frac_of_peak"] = at / peak if (at is not None and peak > 0) else None
+    if lr is not None and len(lr.series):
+        at = value_at(lr.series, best_step)
+        out["lr_at_best"] = None if lr.relative else at
+        out["lr_at_best_frac_of_peak"] = at / lr.peak if (at is not None and lr.peak) else None
+        out["lr_peak_ref"] = lr.peak_ref
     return out
 
 

@@ -18,7 +18,7 @@ from . import plateaus as _plateaus
 from . import shards as _shards
 from .detector import MIN_HISTORY, detect, robust_scores
 from .rising import rising_end
-from .spike_events import Spike, spike_facts, window_rows
+from .spike_events import LrContext, Spike, spike_facts, window_rows
 from .spike_findings import findings, lr_phrase
 from .spike_val import best_val, val_effect
 
@@ -80,10 +80,7 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
 
     names = [n for n in ("train/loss", "val/loss") if run.has(n)]
     tokens_per_step = _tokens_per_step(run)
-    lr = run.series("train/lr").dropna() if run.has("train/lr") else None
-    lr_source, lr_relative = "train/lr", False
-    if lr is None or not len(lr):
-        lr, lr_source, lr_relative = _schedule_lr(run)
+    lr = _lr_context(run)
     grad = run.series("train/grad_norm").dropna() if run.has("train/grad_norm") else None
     tokens = run.series("train/tokens").dropna() if run.has("train/tokens") else None
     series = {name: run.series(name) for name in names}
@@ -104,9 +101,6 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
         eligible[name] = st[~np.isnan(sc.base_up)]
         for ev in detect(y, sc, st):
             spikes.append(spike_facts(name, ev, y, st, sc, tokens_per_step, lr, grad, tokens))
-            spikes[-1].lr_source = lr_source if spikes[-1].lr is not None else None
-            if lr_relative:  # only the fraction of peak is known, not the LR itself
-                spikes[-1].lr = None
     spikes.sort(key=lambda s: (s.step, s.series))
     arrays = {n: (s.index.to_numpy(), s.to_numpy(dtype=float)) for n, s in series.items()}
     for sp in spikes:
@@ -125,7 +119,7 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
         boundaries = _shards.boundaries(shard_map, tokens_per_step, int(series[main].index.max()))
         shard_info = _shards.associate(boundaries, spikes, main, eligible[main], spacing)
 
-    best = best_val(run, lr, lr_relative)
+    best = best_val(run, lr)
     plateaus, upticks = _plateaus.find(series)
 
     rising = rising_end(series["train/loss"], spikes) if "train/loss" in series else None
@@ -146,22 +140,43 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
     return result
 
 
-def _schedule_lr(run: Run) -> tuple[Any, str | None, bool]:
+def _lr_context(run: Run) -> LrContext | None:
+    """The LR at each logged step (logged, else from the schedule the log states) and the peak it is measured
+    against: the planned peak when it is known (the lr_peak fact, or the stated schedule the LR is computed
+    from), else only the highest LR in this log, which is not the peak of an excerpt or of a run logged from
+    mid-schedule (an 11-line Megatron excerpt is at "100%" of its own highest LR)."""
+    from ..facts import run_facts
+
+    planned = run_facts(run).get("lr_peak")
+    planned = float(planned) if isinstance(planned, (int, float)) and planned > 0 else None
+    lr = run.series("train/lr").dropna() if run.has("train/lr") else None
+    if lr is not None and len(lr):
+        if planned is not None:
+            return LrContext(lr, "train/lr", False, planned, "peak")
+        return LrContext(lr, "train/lr", False, float(lr.max()) or None, "the highest LR in this log")
+    schedule = _schedule(run)
+    if schedule is None:
+        return None
+    series, source, relative, peak = schedule
+    return LrContext(series, source, relative, peak or None, "peak")
+
+
+def _schedule(run: Run) -> tuple[Any, str, bool, float] | None:
     """The LR at every logged step from the schedule the log states (nanoGPT config, llm.c header, modded-nanogpt
-    warmup/warmdown), when the LR itself is not logged: (Series indexed by step, where it came from, whether the
-    values are only multipliers of an unstated peak), or (None, None, False)."""
+    warmup/warmdown): (Series indexed by step, where it came from, whether the values are only multipliers of an
+    unstated peak, the schedule's peak), or None."""
     import numpy as np
     import pandas as pd
 
     from ..schedule import schedule_for
 
     if not len(run.df) or run.df["step"].min() < 0:
-        return None, None, False
+        return None
     schedule, _ = schedule_for(run, int(run.df["step"].max()) + 1)
-    if schedule is None:
-        return None, None, False
+    if schedule is None or not len(schedule.lr):
+        return None
     steps = np.unique(run.df["step"].to_numpy())  # only now: on million-point logs this costs a sort
-    return pd.Series(schedule.lr[steps], index=steps), schedule.source, schedule.relative
+    return pd.Series(schedule.lr[steps], index=steps), schedule.source, schedule.relative, float(schedule.lr.max())
 
 
 def _tokens_per_step(run: Run) -> float | None:

@@ -1,0 +1,162 @@
+"""Regression tests of issue 8 for `lossdoc spikes`: recovery only when the point itself is back in the band, one
+event per excursion, the grad norm at the peak and its climb, the evals around a spike, the LR "of peak".
+
+Each curve is built here with its truth (which steps are out of the band, where the grad norm peaks); the
+library's own functions are not used to make the answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lossdoc
+from lossdoc.analyzers import spikes
+from lossdoc.facts import run_facts
+from lossdoc.run import make_run
+from tests.conftest import corpus_file
+
+
+def curve(steps: np.ndarray, noise: float = 0.01, seed: int = 0) -> np.ndarray:
+    clean = 3.0 + 7.8 * (1 + steps / 50.0) ** -0.45
+    return clean * (1 + noise * np.random.default_rng(seed).standard_normal(len(steps)))
+
+
+def ups(result):
+    return [s for s in result.spikes if s.series == "train/loss" and s.jump > 0]
+
+
+@pytest.mark.parametrize("length", [2, 3])
+def test_a_two_or_three_point_excursion_is_one_short_event(length):
+    # old rule: the median of the next 3 points decided recovery, so the 2nd point (still +20%) "recovered" the
+    # 1st and was then flagged again: two "single-step" spikes for one excursion
+    steps = np.arange(10_000)
+    y = curve(steps)
+    y[6000 : 6000 + length] *= 1.20
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y)}))
+    (sp,) = ups(result)
+    assert (sp.step, sp.kind, sp.recovery_step, sp.recovery_points) == (6000, "short", 6000 + length, length)
+    (f,) = [f for f in result.findings if "short spike" in f.title]
+    assert f.severity.value == "info" and "1 short spike(s), back within 3 points" in f.title
+
+
+def test_periodic_two_point_excursions_count_once_each():
+    steps = np.arange(15_000)
+    y = curve(steps, seed=5)
+    for b in range(1500, 15_000, 1500):
+        y[b + 3 : b + 5] *= 1.15
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y)}), shard_map={"steps_per_shard": 1500})
+    assert [s.step for s in ups(result)] == list(range(1503, 15_000, 1500))
+    assert result.periodicity["n_spikes"] == 9 and result.periodicity["period_steps"] == 1500
+    assert result.shards["spikes"] == 9 and result.shards["spikes_near_boundary"] == 9
+
+
+def test_sparse_log_recovery_is_the_first_logged_point_inside_the_band():
+    # every 10 steps, then 6 consecutive steps around a spike, then a jump to later steps
+    steps = np.concatenate([np.arange(0, 600, 10), np.arange(600, 606), np.arange(1000, 1500, 100)])
+    y = curve(steps, noise=0.003, seed=2)
+    above = {601: 1.5, 602: 1.4, 603: 1.3, 604: 1.2, 605: 1.1}  # all far above the band (~1-2% wide)
+    for step, factor in above.items():
+        y[steps == step] *= factor
+    (sp,) = ups(spikes.analyze(make_run("r", {"train/loss": (steps, y)})))
+    assert sp.step == 601 and sp.recovery_step == 1000  # old code: 605, a point still 10% above the band
+    assert y[steps == sp.recovery_step][0] <= sp.band_high
+    assert sp.kind == "sustained" and sp.recovery_steps == 399
+
+
+def test_grad_norm_at_the_peak_and_its_thousandfold_climb():
+    steps = np.arange(3000)
+    y = curve(steps)
+    y[2000:2003] *= [1.3, 2.0, 1.6]  # onset 2000, loss peak 2001
+    y[2003:2040] *= np.linspace(1.3, 1.0, 37)
+    grad = np.full(len(steps), 0.2)
+    grad[1997:2002] = [0.2, 2.0, 20.0, 100.0, 210.0]  # x1,050 over the 5 points before its peak at 2001
+    run = make_run("r", {"train/loss": (steps, y), "train/grad_norm": (steps, grad)})
+    result = spikes.analyze(run)
+    (sp,) = ups(result)
+    assert (sp.step, sp.peak_step) == (2000, 2001)
+    assert sp.grad_norm == pytest.approx(100.0)  # at the onset: what the old code reported, and only that
+    assert (sp.grad_norm_peak, sp.grad_norm_peak_step) == (pytest.approx(210.0), 2001)
+    assert sp.grad_norm_climb == pytest.approx(210.0 / 0.2) and sp.grad_norm_climb_from_step == 1996
+    assert sp.grad_norm_rising is True
+    (f,) = [f for f in result.findings if f.title.startswith("Spike in")]
+    assert "grad norm climbed 0.2 → 210 (x1,050) over the 5 points before its peak at step 2,001" in f.title
+
+
+def test_megatron_grad_norm_of_zero_is_not_measured():
+    steps = np.arange(29020, 29100, 10)
+    y = np.array([2.775923, 2.772822, 2.768131, 7.343709, 8.715872, 7.654131, 7.192470, 6.849044])
+    run = make_run("r", {"train/loss": (steps, y), "train/grad_norm": (steps, np.zeros(8))})
+    (sp,) = ups(spikes.analyze(run))
+    assert sp.grad_norm is None and sp.grad_norm_peak is None
+
+
+def test_the_eval_before_a_spike_precedes_its_onset():
+    # chongwei shape: the eval at the onset step already shows the blow-up (132 -> 563); it is not "before"
+    steps = np.arange(0, 400, 10)
+    y = np.where(steps < 100, 127.0, 560.0) * (1 + 0.01 * np.random.default_rng(1).standard_normal(len(steps)))
+    vsteps = np.array([0, 100, 200, 300])
+    val = np.array([132.5, 563.5, 555.2, 540.0])
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y), "val/loss": (vsteps, val)}))
+    (sp,) = ups(result)
+    assert sp.step == 100
+    assert (sp.val_before, sp.val_after, sp.val_change, sp.val_affected) == (132.5, 555.2, "rose", True)
+    (f,) = [f for f in result.findings if f.title.startswith("Spike in")]
+    assert "val rose 132.5 → 555.2" in f.title and "unaffected" not in f.title
+
+
+def test_a_val_rising_before_the_spike_is_its_trend_not_eval_noise_nor_unaffected():
+    steps = np.arange(4000)
+    y = curve(steps)
+    y[3010] *= 1.5
+    vsteps = np.arange(0, 4001, 250)
+    val = 3.2 + 0.0002 * vsteps  # overfitting: +0.05 per eval, steadily
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y), "val/loss": (vsteps, val)}))
+    (sp,) = ups(result)
+    assert (sp.val_before, sp.val_after) == (pytest.approx(3.8), pytest.approx(3.85))
+    assert sp.val_change == "trend" and sp.val_affected is False and sp.val_trend == pytest.approx(0.05)
+    (f,) = [f for f in result.findings if "single-step" in f.title]
+    assert "val rose 3.8 → 3.85, as its trend before the spike predicts" in f.title and "unaffected" not in f.title
+
+
+def test_lr_is_of_the_highest_in_the_log_unless_the_planned_peak_is_known():
+    # an excerpt at constant LR: 100% of its own highest LR, which says nothing about the planned peak
+    steps = np.arange(29020, 29130, 10)
+    y = np.array([2.776, 2.773, 2.768, 2.770, 2.771, 7.34, 8.72, 7.65, 7.19, 6.85, 6.5])
+    lr = np.full(len(steps), 9.849e-05)
+    run = make_run("r", {"train/loss": (steps, y), "train/lr": (steps, lr)})
+    (sp,) = ups(spikes.analyze(run))
+    assert spikes.lr_phrase(sp) == "LR 9.85e-05 = 100% of the highest LR in this log"
+    run = make_run("r", {"train/loss": (steps, y), "train/lr": (steps, lr)})
+    run_facts(run).set("lr_peak", 1.97e-4, "config: test")
+    (sp,) = ups(spikes.analyze(run))
+    assert spikes.lr_phrase(sp) == "LR 9.85e-05 = 50% of peak" and sp.lr_peak == 1.97e-4
+
+
+def _run(relative: str):
+    return max(lossdoc.load(corpus_file(relative)), key=lambda r: len(r.df))
+
+
+def test_corpus_chongwei_val_rose_not_unaffected():
+    result = spikes.analyze(_run("nanogpt/chongwei-linesearch-divergence-4xA40-output.log"))
+    (sp,) = ups(result)
+    assert sp.step == 100 and sp.kind == "divergence"
+    assert sp.val_before == pytest.approx(132.4693) and sp.val_change == "rose"
+    assert sp.recovering is True and sp.end_step == 2650
+
+
+def test_corpus_druidowm_overfitting_val_is_never_unaffected_when_it_rose():
+    result = spikes.analyze(_run("nanogpt/druidowm-shakespeare-char-interrupted-output.log"))
+    for sp in ups(result):
+        if sp.val_change == "unaffected":
+            assert sp.val_after - sp.val_before <= 0.03 * sp.val_before
+
+
+def test_corpus_bigscience_13b_partial_recovery_and_lr_of_the_log():
+    result = spikes.analyze(_run("megatron/bigscience-tr1-13B-spike-29050-excerpt.log"))
+    (sp,) = ups(result)
+    assert sp.recovering is True and sp.end_value == pytest.approx(6.849044)
+    assert sp.lr_peak_ref == "the highest LR in this log" and sp.grad_norm is None
+    (f,) = [f for f in result.findings if f.title.startswith("Spike in")]
+    assert (
+        "partial recovery: down to 6.849 by step 29,090" in f.title and "100% of the highest LR in this log" in f.title
+    )
