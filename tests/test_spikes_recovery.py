@@ -160,3 +160,50 @@ def test_corpus_bigscience_13b_partial_recovery_and_lr_of_the_log():
     assert (
         "partial recovery: down to 6.849 by step 29,090" in f.title and "100% of the highest LR in this log" in f.title
     )
+
+
+# --- a rise must hold on a smoothed series and agree with the evals (TinyStories) -------------------------------
+
+
+def _tinystories_like(seed: int = 0):
+    """600 single-batch iterations every 10 steps, 4% noise, falling slowly to the end (as TinyStories 50M)."""
+    steps = np.arange(10, 6001, 10)
+    clean = 1.25 + 8.0 * (1 + steps / 30.0) ** -0.9
+    y = clean * (1 + 0.04 * np.random.default_rng(seed).standard_normal(len(steps)))
+    vsteps = np.arange(0, 6001, 250)
+    val = 1.29 + 8.0 * (1 + vsteps / 30.0) ** -0.9
+    return steps, y, vsteps, val
+
+
+def test_a_noisy_last_stretch_with_falling_evals_is_not_a_rise():
+    steps, y, vsteps, val = _tinystories_like()
+    tail = steps >= 5500
+    y[tail] *= 1.03  # a 3% bump of the last 50 single batches: the old rule (raw 3-point bins) called it +8%
+    y[(steps >= 5490) & (steps <= 5510)] = 1.19  # and three low batches in a row are its "minimum"
+    series = {"train/loss": (steps, y), "val/loss": (vsteps, val), "train/eval_loss": (vsteps, val - 0.03)}
+    result = spikes.analyze(make_run("r", series))
+    assert result.rising_end is None
+    assert not [f for f in result.findings if "rising" in f.title]
+
+
+def test_a_real_rise_with_rising_evals_is_reported_and_falling_evals_veto_it():
+    steps, y, vsteps, val = _tinystories_like(seed=1)
+    rise = np.clip((steps - 4000) / 2000, 0, None)
+    y *= 1 + 0.15 * rise  # +15% over the last third
+    rising_val = val * (1 + 0.15 * np.clip((vsteps - 4000) / 2000, 0, None))
+    r = spikes.analyze(make_run("r", {"train/loss": (steps, y), "val/loss": (vsteps, rising_val)})).rising_end
+    assert r is not None and 3500 <= r["from_step"] <= 4300
+
+    def truth(step):  # the noiseless curve with its rise, at a bin's median step
+        return (1.25 + 8.0 * (1 + step / 30.0) ** -0.9) * (1 + 0.15 * max(0.0, (step - 4000) / 2000))
+
+    assert r["pct"] == pytest.approx(100 * (truth(r["to_step"]) / truth(r["from_step"]) - 1), abs=2)
+    assert r["val/loss_to"] > r["val/loss_from"]
+    falling = spikes.analyze(make_run("r", {"train/loss": (steps, y), "val/loss": (vsteps, val)}))
+    assert falling.rising_end is None  # the val fell over the same steps: no rise warning
+
+
+def test_corpus_tinystories_gives_no_rise_warning():
+    result = spikes.analyze(_run("nanogpt/yplarrywang-tinystories-50M-6000iters.log"))
+    assert result.rising_end is None
+    assert not [f for f in result.findings if f.severity.value != "info"]

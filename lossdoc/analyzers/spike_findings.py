@@ -61,7 +61,7 @@ def findings(r: Any) -> list[Finding]:
                 NAME,
                 Severity.PROBLEM if re_["pct"] >= 100 * RISING_END_PROBLEM else Severity.WARNING,
                 f"train/loss has been rising since step {re_['from_step']:,}: {re_['from']:.4g} → {re_['to']:.4g} "
-                f"(+{re_['pct']:.0f}%) by step {re_['to_step']:,}",
+                f"(+{re_['pct']:.0f}%) by step {re_['to_step']:,} (smoothed)" + _evals_agree(re_),
                 evidence=dict(re_),
                 advice=f"The run is drifting upward (slow divergence): stop it and restart from a checkpoint at or "
                 f"before step {re_['from_step']:,} with a lower LR.",
@@ -169,6 +169,16 @@ def findings(r: Any) -> list[Finding]:
             )
         )
     return out
+
+
+def _evals_agree(re_: dict[str, Any]) -> str:
+    """The evals that rose with the train loss over the same steps (a rise they contradict is not reported)."""
+    parts = [
+        f"{name} {re_[name + '_from']:.4g} → {re_[name + '_to']:.4g}"
+        for name in ("val/loss", "train/eval_loss")
+        if re_.get(name + "_from") is not None
+    ]
+    return f"; {', '.join(parts)} over the same steps" if parts else ""
 
 
 def _brief_finding(singles: list[Spike]) -> Finding:

@@ -17,7 +17,7 @@ from ..run import Run
 from . import plateaus as _plateaus
 from . import shards as _shards
 from .detector import MIN_HISTORY, detect, robust_scores
-from .rising import rising_end
+from .rising import EVAL_SERIES, rising_end
 from .spike_events import LrContext, Spike, spike_facts, window_rows
 from .spike_findings import findings, lr_phrase
 from .spike_val import best_val, val_effect
@@ -122,7 +122,8 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
     best = best_val(run, lr)
     plateaus, upticks = _plateaus.find(series)
 
-    rising = rising_end(series["train/loss"], spikes) if "train/loss" in series else None
+    evals = {name: run.series(name) for name in EVAL_SERIES if run.has(name)}
+    rising = rising_end(series["train/loss"], spikes, evals) if "train/loss" in series else None
     result = SpikesResult(
         series=names,
         spikes=spikes,
