@@ -207,3 +207,53 @@ def test_corpus_tinystories_gives_no_rise_warning():
     result = spikes.analyze(_run("nanogpt/yplarrywang-tinystories-50M-6000iters.log"))
     assert result.rising_end is None
     assert not [f for f in result.findings if f.severity.value != "info"]
+
+
+# --- plateaus: no warning on a healthy decay tail or on a short trace --------------------------------------------
+
+
+def _cosine_to_zero(n: int = 10_000, seed: int = 3):
+    """A run whose loss flattens at the end because its cosine LR went to ~0 (the loss is built flat there)."""
+    steps = np.arange(n)
+    lr = 6e-4 * 0.5 * (1 + np.cos(np.pi * steps / n))
+    clean = np.where(steps < 7000, 3.3 + 6.0 * (1 - steps / 7000) ** 3, 3.3)
+    y = clean * (1 + 0.01 * np.random.default_rng(seed).standard_normal(n))
+    return steps, y, lr
+
+
+def test_flat_end_of_a_decay_to_zero_is_info_not_a_warning():
+    steps, y, lr = _cosine_to_zero()
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y), "train/lr": (steps, lr)}))
+    (pl,) = result.plateaus
+    assert pl["label"] == "flat" and pl["warn"] is False and pl["lr_frac_of_peak"] < 0.10
+    (f,) = [f for f in result.findings if f.title.startswith("Plateau")]
+    assert f.severity.value == "info" and "the decay's flat tail" in f.title
+    # the same flat end at a constant LR is wasted compute
+    flat_lr = np.full(len(steps), 6e-4)
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y), "train/lr": (steps, flat_lr)}))
+    assert [f.severity.value for f in result.findings if f.title.startswith("Plateau")] == ["warning"]
+
+
+def test_a_100_step_trace_gets_no_plateau_warning():
+    # the torchtitan CI shape: flat at ~2.77 from step ~50, one noisy point (+3.5%) breaking the 3% band
+    steps = np.arange(1, 101)
+    y = (2.76 + 5.3 * np.exp(-steps / 10.0)) * (1 + 0.006 * np.random.default_rng(0).standard_normal(100))
+    y[88] = 2.86
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y)}))
+    assert result.plateaus and not [f for f in result.findings if f.severity.value != "info"]
+
+
+def test_a_flat_stretch_the_loss_never_left_is_not_a_mid_run_plateau():
+    # flat from step 2,000 to the end, noise breaking the band now and then: one final stretch, not a mid-run
+    # plateau "before the loss fell again" (it never fell again)
+    steps = np.arange(10_000)
+    clean = np.where(steps < 2000, 3.0 + 5.0 * (1 - steps / 2000) ** 2, 3.0)
+    y = clean * (1 + 0.01 * np.random.default_rng(5).standard_normal(len(steps)))
+    y[6000:6050] *= 1.03  # a bump that breaks the 3% band of the smoothed curve
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y)}))
+    assert all(p["end_step"] >= 9900 for p in result.plateaus)
+
+
+def test_corpus_torchtitan_ci_trace_has_no_plateau_warning():
+    result = spikes.analyze(_run("torchtitan/ci-llama3-cuda-golden-losses.txt"))
+    assert not [f for f in result.findings if f.severity.value != "info"]

@@ -149,26 +149,38 @@ def findings(r: Any) -> list[Finding]:
             )
         )
     for pl in r.plateaus:
-        label = pl["label"]
-        sev = Severity.WARNING if label == "flat" else Severity.INFO
-        band = f"{pl['series']} {pl['low']:.4g}–{pl['high']:.4g}"
-        if pl.get("val_low") is not None:
-            band += f", val {pl['val_low']:.4g}–{pl['val_high']:.4g}"
-        out.append(
-            Finding(
-                NAME,
-                sev,
-                f"Plateau ({label}): {band} from step {pl['start_step']:,} to {pl['end_step']:,} "
-                f"(slope {pl['slope_per_1k']:+.3g} per 1K steps)",
-                evidence={k: v for k, v in pl.items()},
-                advice="A flat plateau at this LR is wasted compute: lower the LR (or start the decay), or check for "
-                "repeated data."
-                if label == "flat"
-                else "",
-                steps=(pl["start_step"], pl["end_step"]),
-            )
-        )
+        out.append(_plateau_finding(pl))
     return out
+
+
+def _plateau_finding(pl: dict[str, Any]) -> Finding:
+    label = pl["label"]
+    warn = pl.get("warn", label == "flat")
+    band = f"{pl['series']} {pl['low']:.4g}–{pl['high']:.4g}"
+    if pl.get("val_low") is not None:
+        band += f", val {pl['val_low']:.4g}–{pl['val_high']:.4g}"
+    title = (
+        f"Plateau ({label}): {band} from step {pl['start_step']:,} to {pl['end_step']:,} "
+        f"(slope {pl['slope_per_1k']:+.3g} per 1K steps)"
+    )
+    if pl.get("expected") and label == "flat":
+        title += f"; expected: {pl['expected']}"
+    advice = ""
+    if warn:
+        advice = (
+            "A flat plateau at this LR is wasted compute: lower the LR (or start the decay), or check for "
+            "repeated data."
+        )
+        if pl.get("lr_frac_of_peak") is None:
+            advice += " (The LR is not known here: if it has already decayed to ~0, the flat end is expected.)"
+    return Finding(
+        NAME,
+        Severity.WARNING if warn else Severity.INFO,
+        title,
+        evidence={k: v for k, v in pl.items()},
+        advice=advice,
+        steps=(pl["start_step"], pl["end_step"]),
+    )
 
 
 def _evals_agree(re_: dict[str, Any]) -> str:

@@ -120,7 +120,7 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
         shard_info = _shards.associate(boundaries, spikes, main, eligible[main], spacing)
 
     best = best_val(run, lr)
-    plateaus, upticks = _plateaus.find(series)
+    plateaus, upticks = _plateaus.find(series, lr.series if lr else None, lr.peak if lr else None)
 
     evals = {name: run.series(name) for name in EVAL_SERIES if run.has(name)}
     rising = rising_end(series["train/loss"], spikes, evals) if "train/loss" in series else None
