@@ -334,16 +334,6 @@ def _load_or_skip(relative: str):
     return lossdoc.load(corpus_file(relative))
 
 
-def test_corpus_modded_nanogpt_fp4_spike_val_unaffected():
-    run = max(_load_or_skip("modded-nanogpt/fp4-19073steps-spike.txt"), key=lambda r: len(r.df))
-    result = spikes.analyze(run)
-    big = max(ups(result), key=lambda s: s.jump)
-    assert (big.step, big.kind) == (14257, "single-step")
-    assert big.peak == pytest.approx(6.2785)
-    assert (big.val_before, big.val_after, big.val_affected) == (3.1609, 3.1585, False)
-    assert not [s for s in result.spikes if s.series == "val/loss" and 14_000 <= s.step <= 14_500]
-
-
 def test_corpus_bigscience_13b_spike():
     run = _load_or_skip("megatron/bigscience-tr1-13B-spike-29050-excerpt.log")[0]
     result = spikes.analyze(run)
