@@ -21,7 +21,7 @@ def _tokens(x: float | None) -> str:
 
 
 def _order(spikes: list[Any]) -> list[Any]:
-    rank = {"divergence": 0, "sustained": 1, "short": 2, "single-step": 3}
+    rank = {"divergence": 0, "sustained": 1, "short": 2, "single-step": 2}  # brief ones by size
     return sorted(spikes, key=lambda s: (rank.get(s.kind, 3), -abs(s.jump_pct)))
 
 
