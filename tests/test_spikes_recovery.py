@@ -257,3 +257,23 @@ def test_a_flat_stretch_the_loss_never_left_is_not_a_mid_run_plateau():
 def test_corpus_torchtitan_ci_trace_has_no_plateau_warning():
     result = spikes.analyze(_run("torchtitan/ci-llama3-cuda-golden-losses.txt"))
     assert not [f for f in result.findings if f.severity.value != "info"]
+
+
+def test_a_train_divergence_the_evals_contradict_is_not_called_one():
+    steps = np.arange(6000)
+    y = curve(steps)
+    y[4000:] *= 1.3  # the train loss steps up for good ...
+    vsteps = np.arange(0, 6001, 250)
+    val = 3.05 + 7.8 * (1 + vsteps / 50.0) ** -0.45  # ... while val keeps falling
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y), "val/loss": (vsteps, val)}))
+    (sp,) = ups(result)
+    assert (sp.step, sp.kind, sp.val_disagrees) == (4000, "divergence", True)
+    assert sp.val_end == pytest.approx(val[-1]) and sp.val_end < sp.val_before
+    (f,) = [f for f in result.findings if f.title.startswith("Spike in")]
+    assert f.severity.value == "warning" and "but val is back" in f.title and "Divergence" not in f.advice
+    # the same step up with val rising too is a divergence, a problem
+    worse = val * np.where(vsteps >= 4000, 1.3, 1.0)
+    result = spikes.analyze(make_run("r", {"train/loss": (steps, y), "val/loss": (vsteps, worse)}))
+    (sp,) = ups(result)
+    assert sp.val_disagrees is False
+    assert [f.severity.value for f in result.findings if f.title.startswith("Spike in train")] == ["problem"]

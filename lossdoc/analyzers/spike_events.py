@@ -64,6 +64,9 @@ class Spike:
     grad_norm_climb_from_step: int | None = None
     grad_norm_climb: float | None = None  # grad_norm_peak / grad_norm_climb_from
     val_change: str | None = None  # "rose" | "unaffected" | "trend" (rose, but as fast as before the spike)
+    val_end: float | None = None  # divergence: the last eval of the log ...
+    val_end_step: int | None = None
+    val_disagrees: bool | None = None  # ... back within eval noise of the eval before the spike: val disagrees
     val_trend: float | None = None  # "trend": the rise val's own trend before the spike predicts over that gap
 
     def to_json(self) -> dict[str, Any]:

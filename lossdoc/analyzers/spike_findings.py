@@ -295,6 +295,14 @@ def _spike_finding(sp: Spike) -> Finding:
         parts.append(cost)
         severity = Severity.WARNING
         advice = "A spike that needs recovery costs compute; if they repeat, lower the LR or tighten grad clipping."
+    elif sp.val_disagrees:
+        parts.append("; " + recovery_words(sp))
+        parts.append(f"; but val is back: {sp.val_before:.4g} before it, {sp.val_end:.4g} at step {sp.val_end_step:,}")
+        severity = Severity.WARNING
+        advice = (
+            "The train loss stayed up while the evals did not: not a divergence of the model but a change in what "
+            "the train loss measures (the data mix, the batch, the loss averaging or its logging); check there."
+        )
     else:
         parts.append("; " + recovery_words(sp))
         severity = Severity.PROBLEM

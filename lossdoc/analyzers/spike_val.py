@@ -61,6 +61,10 @@ def val_effect(spikes: list[Spike], val: Any) -> None:
         delta = sp.val_after - sp.val_before
         margin = _margin(noise, sp.val_before)
         trend = _trend_before(steps[:k], values[:k]) * float(steps[k_after] - steps[k - 1])
+        if sp.kind == "divergence" and k_after < len(steps) - 1:
+            # a train loss that never came back: do the evals agree? (the last eval against the one before)
+            sp.val_end, sp.val_end_step = float(values[-1]), int(steps[-1])
+            sp.val_disagrees = bool(sp.val_end - sp.val_before <= margin)
         if delta <= margin:
             sp.val_change, sp.val_affected = "unaffected", False
         elif delta - max(trend, 0.0) <= margin:
