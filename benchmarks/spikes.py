@@ -108,6 +108,33 @@ def score_sparse(curves: int, seed: int) -> None:
     print(f"\nSparse (80 evals, 0.3% noise, one spike of 10–50%): recall {hits}/{curves}, other flags {fps}")
 
 
+def score_excursions(curves: int, steps: int, seed: int) -> None:
+    """2- and 3-point excursions of 10-50%: each must be one event (kind "short", recovered at the first point
+    back inside the band), not one "single-step" spike per point (issue 8)."""
+    rng = np.random.default_rng(seed)
+    injected = one_event = short = right_end = extra = 0
+    for _ in range(curves):
+        y = base_curve(steps, 0.01, rng)
+        truth = []
+        for slot in np.arange(1000, steps - 600, 1000):
+            step, length = int(slot + rng.integers(0, 400)), int(rng.integers(2, 4))
+            y[step : step + length] *= 1 + float(rng.choice(SIZES[1:]))
+            truth.append((step, length))
+        found = [s for s in spikes.analyze(make_run("e", {"train/loss": (np.arange(steps), y)})).spikes if s.jump > 0]
+        for step, length in truth:
+            injected += 1
+            near = [s for s in found if step - MATCH_STEPS <= s.step < step + length]
+            one_event += len(near) == 1
+            extra += max(0, len(near) - 1)
+            if len(near) == 1:
+                short += near[0].kind == "short"
+                right_end += near[0].recovery_step == step + length
+    print(
+        f"\n2-3 point excursions ({injected} of 10-50%, 1% noise): one event {one_event}/{injected}, "
+        f"kind short {short}, recovered at the first point back {right_end}, extra events {extra}"
+    )
+
+
 def score_clean(total_steps: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     print(f"\nClean curves ({total_steps:,} steps each row, in curves of 100,000 steps)")
@@ -172,6 +199,7 @@ def main() -> None:
     start = time.perf_counter()
     score_synthetic(args.curves, args.steps, args.per_curve, args.seed)
     score_sparse(args.curves, args.seed + 1)
+    score_excursions(args.curves // 2, args.steps, args.seed + 3)
     score_clean(args.clean_steps, args.seed + 2)
     if not args.no_corpus:
         corpus_table()

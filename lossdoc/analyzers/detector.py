@@ -15,6 +15,9 @@ a Megatron excerpt of 8 points) alike, because it counts *points*, not steps:
    trace, a smooth eval curve) cannot produce huge scores from a near-zero scale.
 3. A point is an upward spike when its residual exceeds ``SPIKE_Z`` scales; the spike event runs from that
    onset until the loss is back inside the pre-spike band, and later flagged points inside it belong to it.
+   "Back inside" means the point itself is inside the band *and* the median of it and the next points is (so
+   one lucky point does not end a spike, and a point still above the band never is its recovery): a 2- or
+   3-point excursion is one event, and on a sparse log the recovery is the first logged point inside the band.
    A downward outlier must be isolated (the loss is back next point): a sudden *lasting* drop is what a
    learning-rate decay or warmdown does, not an anomaly.
 """
@@ -38,7 +41,7 @@ REL_NOISE_FLOOR = 0.005  # scale floor, fraction of the loss level (0.5%): a smo
 #                          unless the jump is >= 3% of the loss; our choice, below the 1% noise of real runs
 MAD_TO_SIGMA = 1.4826  # MAD -> standard deviation for Gaussian noise
 BAND_Z = 3.0  # pre-spike band = level +- 3 scales; "recovered" = back inside it
-CONFIRM_POINTS = 3  # recovery must hold: the median of the next 3 points is inside the band
+CONFIRM_POINTS = 3  # recovery must hold: the point itself and the median of it and the next 2 are inside the band
 
 
 @dataclass
@@ -132,8 +135,10 @@ def detect(y: np.ndarray, scores: Scores | None = None, steps: np.ndarray | None
         z_up = (y - sc.base_up) / sc.scale
         z_down = (y - sc.base_down) / sc.scale
     m = min(CONFIRM_POINTS, n)
-    # forward median of the next m points (fewer at the very end), so that recovery is not one lucky point
+    # forward median of this and the next m-1 points (fewer at the very end), so that recovery is not one lucky
+    # point; the point itself must be inside the band too (a median can be low while the point is still high)
     forward = pd.Series(y[::-1]).rolling(m, min_periods=1).median().to_numpy()[::-1]
+    settled = np.maximum(forward, y)  # <= the band's top exactly when both the point and the median are
 
     events: list[Event] = []
     up = np.flatnonzero(z_up > SPIKE_Z)
@@ -142,7 +147,7 @@ def detect(y: np.ndarray, scores: Scores | None = None, steps: np.ndarray | None
         if i < busy_until:
             continue  # a later point of a spike already open
         high = sc.level[i] + BAND_Z * sc.scale[i]
-        j = _first_at_or_below(forward, high, i + 1)
+        j = _first_at_or_below(settled, high, i + 1)
         peak = i + int(np.argmax(y[i : (j if j < n else n)]))
         events.append(Event(onset=i, end=j, peak=peak, z=float(z_up[i]), direction=1, recovered=j < n))
         busy_until = j

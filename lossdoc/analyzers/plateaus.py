@@ -22,6 +22,10 @@ FLAT_HORIZON_REL = 0.05  # ... and flat only if even the steepest slope the nois
 #                          stretch is too short or noisy to tell a plateau from a slow decline ("unclear")
 KNEE_CHUNK = 0.10  # the start of a stretch is trimmed in 10% chunks ...
 KNEE_RATIO = 3.0  # ... while the chunk falls 3x faster than the rest (the end of the descent, not the plateau)
+DECAYED_LR_FRAC = 0.10  # a plateau where the LR is at <= 10% of its peak is the decay's tail (cosine/warmdown to
+#                         ~0): the loss flattens because the LR went to ~0, as planned; info, not a warning
+MIN_RUN_STEPS = 1000  # a log spanning fewer steps (a CI trace, a benchmark) is too short to call a plateau wasted
+#                       compute; our choice: the shortest real pre-training runs in the corpus are ~1,750 steps
 UPTICK_MIN_REL = 0.001  # a val uptick is a rise over the previous eval of more than 0.1% of the loss
 MAX_UPTICKS = 50  # listed in JSON (the count is always given)
 
@@ -74,8 +78,14 @@ def _stretches(values: Any) -> list[tuple[int, int]]:
     return [(i, reach[i]) for i in range(n)]
 
 
-def find(series: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Plateaus of the main loss series (train, else val) with the val band beside them; val upticks."""
+def find(
+    series: dict[str, Any], lr: Any = None, lr_peak: float | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Plateaus of the main loss series (train, else val) with the val band beside them; val upticks.
+
+    ``lr`` (a Series by step) and ``lr_peak`` tell a flat stretch at a high LR (worth a warning) from the
+    flat tail of a decay to ~0 (expected); each plateau says whether it is worth a warning (``warn``) and why
+    not (``expected``)."""
     import numpy as np
 
     main = "train/loss" if "train/loss" in series else ("val/loss" if "val/loss" in series else None)
@@ -86,6 +96,8 @@ def find(series: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, A
         steps, values = s.index.to_numpy()[ok], s.to_numpy(dtype=float)[ok]
         if len(values) >= PLATEAU_MIN_POINTS:
             plateaus = _plateaus(main, steps, values, series.get("val/loss") if main == "train/loss" else None)
+            for item in plateaus:
+                _judge(item, float(steps[-1] - steps[0]), lr, lr_peak)
     upticks = _upticks(series.get("val/loss"))
     return plateaus, upticks
 
@@ -113,7 +125,7 @@ def _plateaus(name: str, steps: Any, values: Any, val: Any) -> list[dict[str, An
         if j >= start_final:
             break
         k = _trim_knee(xs, ys, i, j)
-        if long_enough(k, j):
+        if long_enough(k, j) and _fell_after(ys, j):
             item = _describe(name, xs, ys, steps, values, val, k, j)
             if item["label"] == "flat":
                 out.append(item)
@@ -124,6 +136,31 @@ def _plateaus(name: str, steps: Any, values: Any, val: Any) -> list[dict[str, An
     if long_enough(start_final, last):
         out.append(_describe(name, xs, ys, steps, values, val, start_final, last))
     return out
+
+
+def _judge(item: dict[str, Any], run_steps: float, lr: Any, lr_peak: float | None) -> None:
+    """Whether a plateau is worth a warning: only a flat one, in a run long enough to waste compute, at an LR not
+    already decayed to its tail."""
+    import numpy as np
+
+    item["lr_frac_of_peak"] = None
+    if lr is not None and lr_peak:
+        inside = lr[(lr.index >= item["start_step"]) & (lr.index <= item["end_step"])].to_numpy(dtype=float)
+        if len(inside):
+            item["lr_frac_of_peak"] = float(np.median(inside)) / lr_peak
+    item["expected"] = None
+    if run_steps < MIN_RUN_STEPS:
+        item["expected"] = f"a log of {run_steps:,.0f} steps is too short to call it wasted compute"
+    elif item["lr_frac_of_peak"] is not None and item["lr_frac_of_peak"] <= DECAYED_LR_FRAC:
+        item["expected"] = f"the LR is at {100 * item['lr_frac_of_peak']:.0f}% of peak: the decay's flat tail"
+    item["warn"] = bool(item["label"] == "flat" and item["expected"] is None)
+
+
+def _fell_after(ys: Any, j: int) -> bool:
+    """The smoothed loss fell below the stretch's band after it (a mid-run plateau is one the loss left)."""
+    after = ys[j + 1 :]
+    low = float(min(ys[: j + 1][-PLATEAU_MIN_POINTS:]))
+    return bool(len(after) and float(min(after)) < low * (1 - PLATEAU_BAND_REL))
 
 
 def _trim_knee(xs: Any, ys: Any, i: int, j: int) -> int:

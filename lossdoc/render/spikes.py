@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..analyzers.spikes import lr_phrase
+from ..analyzers.spike_findings import grad_phrase, lr_phrase, recovery_words, val_words
 from ..numbers import abbreviate
 from .terminal import fmt
 
@@ -21,7 +21,7 @@ def _tokens(x: float | None) -> str:
 
 
 def _order(spikes: list[Any]) -> list[Any]:
-    rank = {"divergence": 0, "sustained": 1, "single-step": 2}
+    rank = {"divergence": 0, "sustained": 1, "short": 2, "single-step": 2}  # brief ones by size
     return sorted(spikes, key=lambda s: (rank.get(s.kind, 3), -abs(s.jump_pct)))
 
 
@@ -34,7 +34,8 @@ def render(console: Console, result: Any) -> None:
         console.print(f"No spikes in {', '.join(result.series)} (robust z > 6 against the trailing 128 points).")
     for name, items in by_series.items():
         kinds = {
-            k: sum(1 for s in items if s.kind == k and s.jump > 0) for k in ("single-step", "sustained", "divergence")
+            k: sum(1 for s in items if s.kind == k and s.jump > 0)
+            for k in ("single-step", "short", "sustained", "divergence")
         }
         down = sum(1 for s in items if s.jump < 0)
         parts = [f"{v} {k}" for k, v in kinds.items() if v]
@@ -158,7 +159,7 @@ def _context_table(console: Console, sp: Any) -> None:
             cost += f" = {_tokens(sp.tokens_wasted)} tokens"
         lines.append(cost)
     elif sp.kind == "divergence":
-        lines.append(f"not recovered by the end of the log ({100 * sp.recovered_fraction:.0f}% of the jump given back)")
+        lines.append(recovery_words(sp))
     if sp.rising_before:
         rb = sp.rising_before
         lines.append(
@@ -166,16 +167,12 @@ def _context_table(console: Console, sp: Any) -> None:
         )
     if lr := lr_phrase(sp):
         lines.append(lr)
-    if sp.grad_norm is not None:
-        g = f"grad norm {sp.grad_norm:.3g}"
-        if sp.grad_norm_before is not None:
-            g += f" (median before {sp.grad_norm_before:.3g}{', climbing into it' if sp.grad_norm_rising else ''})"
-        lines.append(g)
+    if grad := grad_phrase(sp):
+        lines.append(grad)
     if sp.shard_boundary:
         lines.append(f"after shard boundary: {sp.shard_boundary}")
-    if sp.val_affected is not None:
-        word = "val rose" if sp.val_affected else "val unaffected"
-        lines.append(f"{word}: {sp.val_before:.4f} → {sp.val_after:.4f} at the next eval")
+    if words := val_words(sp):
+        lines.append(words)
     console.print("  " + "; ".join(lines), highlight=False)
 
 
