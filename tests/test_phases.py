@@ -188,16 +188,20 @@ def test_rising_phase_is_found_and_shares_are_withheld() -> None:
 
 
 @pytest.mark.parametrize(
-    ("first", "vocab", "meta", "verdict", "source"),
+    ("first", "vocab", "meta", "verdict", "source", "severity"),
     [
-        (11.01, None, {}, "ok", "assumed"),  # llm.c GPT-2 124M: 11.0092 vs ln 50257
-        (4.2, None, {"vocab_size": 65}, "ok", "log"),  # shakespeare-char: ln 65 = 4.17
-        (22.6, None, {}, "very_high", "assumed"),
-        (12.4, 50304, {}, "high", "option"),
-        (4.4, None, {}, "low", "assumed"),  # a char-level run read with the GPT-2 vocab assumed
+        (11.01, None, {}, "ok", "assumed", None),  # llm.c GPT-2 124M: 11.0092 vs ln 50257
+        (4.2, None, {"vocab_size": 65}, "ok", "log", None),  # shakespeare-char: ln 65 = 4.17
+        (22.6, None, {}, "very_high", "assumed", "problem"),
+        (12.4, 50304, {}, "high", "option", "warning"),
+        (12.4, None, {}, "high", "assumed", "info"),  # Qwen3 at step 1: 12.47; its 151,936 vocab explains it
+        (4.4, None, {}, "low", "assumed", "info"),  # a char-level run read with the GPT-2 vocab assumed
+        (4.4, None, {"vocab_size": 50257}, "low", "log", "warning"),
     ],
 )
-def test_init_verdicts(first: float, vocab: int | None, meta: dict, verdict: str, source: str) -> None:
+def test_init_verdicts(
+    first: float, vocab: int | None, meta: dict, verdict: str, source: str, severity: str | None
+) -> None:
     steps = np.arange(0, 1_000, 100)
     values = first - np.linspace(0, 1.0, len(steps))
     result = ph.analyze(make_run("i", {"val/loss": (steps, values)}, meta), vocab=vocab)
@@ -206,11 +210,72 @@ def test_init_verdicts(first: float, vocab: int | None, meta: dict, verdict: str
     expected_vocab = vocab or meta.get("vocab_size") or ph.DEFAULT_VOCAB
     assert result.init.expected == pytest.approx(math.log(expected_vocab))
     finding = [f for f in result.findings if "initial loss" in f.title]
-    assert bool(finding) == (verdict != "ok")
+    assert [f.severity.value for f in finding] == ([severity] if severity else [])
     if verdict == "very_high":
-        assert finding[0].severity.value == "problem" and "init" in finding[0].advice
-    if verdict == "low":
-        assert "resumed" in finding[0].advice
+        assert "init" in finding[0].advice
+    if verdict == "low" and source == "assumed":
+        assert f"about {math.exp(first):,.0f} tokens" in finding[0].advice  # e^4.4 = 81: what vocab would fit
+    if verdict == "low" and source == "log":
+        assert "trained checkpoint" in finding[0].advice and "resumed" in finding[0].advice
+
+
+def test_init_at_step_1_is_a_start_not_a_resume() -> None:
+    """llm.c stdout prints step+1: its first record, step 1, is the init value (issue 8)."""
+    steps = np.arange(1, 1_001, 10)
+    values = 9.5 - np.log1p(steps) / 3
+    result = ph.analyze(make_run("s1", {"train/loss": (steps, values)}, {"vocab_size": 50257}))
+    assert result.init.start == "scratch" and result.init.verdict == "low"
+    assert all("resumed from" not in f.advice and "probably resumed" not in f.advice for f in result.findings)
+
+
+def test_first_point_one_logging_interval_in_is_not_an_init_value() -> None:
+    """HF Trainer / Megatron / Lightning log every N steps, the first point at step N: not the step-0 loss."""
+    steps = np.arange(10, 1_010, 10)
+    values = 9.76 - np.log1p(steps) / 3  # the shipped HF example starts 9.7613 at step 10
+    result = ph.analyze(make_run("hf", {"train/loss": (steps, values)}, {"vocab_size": 50257}))
+    assert result.init.start == "interval" and result.init.verdict == "not_init"
+    assert not [f for f in result.findings if f.title.startswith(("initial", "first logged"))]
+    far = ph.analyze(make_run("bad", {"train/loss": (steps, 30 - np.log1p(steps))}, {"vocab_size": 50257}))
+    assert far.init.verdict == "very_high" and "at least this bad" in far.findings[0].title
+
+
+def test_excerpt_gets_no_init_check() -> None:
+    """A log that starts at step 29,020 (BigScience 13B excerpt, 2.78): no Phase 0, no warning."""
+    steps = np.arange(29_020, 29_100, 10)
+    values = 2.78 - (steps - 29_020) * 1e-4
+    result = ph.analyze(make_run("ex", {"train/loss": (steps, values)}))
+    assert result.init.start == "excerpt" and result.init.verdict == "not_init"
+    assert not [f for f in result.findings if "initial" in f.title or "below ln" in f.title]
+
+
+def test_corpus_excerpt_has_no_phase_0() -> None:
+    res = CliRunner().invoke(app, ["phases", str(corpus_file("megatron/bigscience-tr1-13B-spike-29050-excerpt.log"))])
+    assert res.exit_code == 0 and "Phase 0" not in res.output and "far from 0" in res.output
+    assert "below ln" not in res.output
+
+
+def test_fine_tune_is_named() -> None:
+    """A Trainer log starting at 1.107 with LR 1e-5 (the corpus overfit file) is a fine-tune, not a fault."""
+    steps = np.arange(401, 12_031, 401)
+    values = 1.1074 * np.exp(-steps / 3000)
+    runs = {"train/loss": (steps, values), "train/lr": (steps, np.full(len(steps), 1e-5))}
+    result = ph.analyze(make_run("ft", runs, {"format": "hf-trainer"}))
+    assert result.init.verdict == "fine_tune"
+    [f] = [f for f in result.findings if "fine-tune" in f.title]
+    assert f.severity.value == "info" and "1.0e-05" in f.title and "Hugging Face Trainer" in f.title
+
+
+def test_init_reads_the_vocab_from_the_run_facts() -> None:
+    """The vocabulary comes from lossdoc.facts (log or config), not from a format's meta key directly."""
+    from lossdoc.facts import RunFacts
+
+    steps = np.arange(0, 1_000, 100)
+    run = make_run("char", {"val/loss": (steps, 4.2 - steps / 1e4)})
+    facts = RunFacts()
+    facts.set("vocab_size", 65, "config: train_shakespeare_char.py line 3")
+    run._facts = facts
+    result = ph.analyze(run)
+    assert result.init.vocab == 65 and result.init.vocab_source == "config" and result.init.verdict == "ok"
 
 
 # --- series choice -----------------------------------------------------------------------------------------
@@ -505,7 +570,7 @@ def test_a_straight_line_is_one_phase_and_flat_noise_has_no_shares() -> None:
     line = ph.analyze(make_run("line", {"train/loss": (steps, 3.5 - (steps - 5_000) / 1e4)}))
     assert len(line.phases) == 1 and line.phases[0].rate_per_1k == pytest.approx(0.1, rel=1e-3)
     assert "same rate" in line.notes[0]
-    assert line.init.verdict == "low" and "resumed" in line.init.message
+    assert line.init.verdict == "not_init" and "far from 0" in line.init.message
     rng = np.random.default_rng(0)
     flat = ph.analyze(make_run("flat", {"train/loss": (np.arange(500), 3 + rng.normal(0, 0.1, 500))}))
     assert all(p.label == seg.PLATEAU_LABEL and p.share is None for p in flat.phases)

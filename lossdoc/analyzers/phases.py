@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..facts import run_facts
 from ..findings import Finding, Severity
 from ..numbers import abbreviate
 from ..run import Run
+from .init_check import DEFAULT_VOCAB, InitCheck, check_init  # noqa: F401 (re-exported)
 from .segment import (
     MIN_PHASES,
     PLATEAU_LABEL,
@@ -48,13 +50,6 @@ NAME = "phases"
 MIN_VAL_POINTS = 8  # finite val/loss points needed to prefer it over train/loss (issue 4: "say >= 8")
 MIN_POINTS = 2  # fewer finite points than this: nothing to analyse
 
-# --- initial-loss check (nats) ---------------------------------------------------------------------------
-DEFAULT_VOCAB = 50257  # GPT-2 BPE vocabulary, assumed when neither the log nor --vocab gives one
-INIT_HIGH_MARGIN = 1.0  # nats above ln(V) still "ok": logits at init are not exactly uniform (llm.c 124M
-#                         starts at 11.01 vs 10.83; a 760M FineWeb run at 11.11)
-INIT_VERY_HIGH_RATIO = 1.5  # first loss > 1.5·ln(V) (e.g. 22.6 vs 10.8): init scale or output scaling is off
-INIT_LOW_MARGIN = 0.5  # nats below ln(V): an untrained model cannot start much below uniform
-
 # --- diminishing returns ---------------------------------------------------------------------------------
 N_CHECKPOINTS = 4  # windows for the per-1K-step drop: end of phase 1, then geometric to the last step
 LR_DECAYED_FRAC = 0.1  # a last LR at or below 10% of the peak: the schedule has (nearly) finished decaying
@@ -63,19 +58,6 @@ PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the r
 # --- target crossing -------------------------------------------------------------------------------------
 TARGET_SMOOTH_FRAC = 0.01  # train/loss is smoothed by a centred mean over 1% of its points (<= 501)
 TARGET_SMOOTH_MAX = 501
-
-
-@dataclass
-class InitCheck:
-    loss: float | None
-    step: int | None
-    expected: float
-    vocab: int
-    vocab_source: str  # "log", "option" or "assumed"
-    verdict: str  # ok, high, very_high, low, unknown
-    message: str
-    title: str = ""
-    advice: str = ""
 
 
 @dataclass
@@ -193,10 +175,16 @@ def analyze(
         first_bad = int(steps_all[~finite][0])
         notes.append(f"{dropped} non-finite point(s) of {name} left out (the first at step {first_bad:,})")
 
-    init = check_init(float(values[0]), int(steps[0]), vocab, run.meta)
+    lr_peak = None
+    if run.has("train/lr"):
+        lr_values = run.arrays("train/lr")[1]
+        lr_values = lr_values[np.isfinite(lr_values)]
+        lr_peak = float(lr_values.max()) if len(lr_values) else None
+    next_step = int(steps[1]) if len(steps) > 1 else None
+    init = check_init(float(values[0]), int(steps[0]), vocab, run.meta, next_step, run_facts(run), lr_peak)
     if not name.endswith("loss"):  # ln(V) is the yardstick of a cross-entropy loss only
         init.verdict, init.message = "unknown", f"{name} is not a loss series: no initial-loss check"
-        init.title, init.advice = init.message, ""
+        init.title, init.advice, init.severity = init.message, "", None
     noise = robust_noise(values)
     knots = log_bins(steps, despike(values, noise))
     phases = segment(knots, noise)
@@ -284,58 +272,6 @@ def choose_series(run: Run, override: str | None = None) -> tuple[str, str]:
         return others[0], f"no usable train/loss or val/loss; using {others[0]}"
     raise InputError(
         f"no loss series with at least {MIN_POINTS} finite points (series: {', '.join(run.names()) or 'none'})"
-    )
-
-
-def check_init(loss: float, step: int, vocab: int | None, meta: dict[str, Any]) -> InitCheck:
-    """Compare the first loss with ln(vocab): a well-initialised LM starts near uniform over the vocabulary."""
-    if vocab is not None:
-        if vocab < 2:
-            raise InputError(f"--vocab must be at least 2 (got {vocab})")
-        v, source = int(vocab), "option"
-    elif meta.get("vocab_size"):
-        v, source = int(meta["vocab_size"]), "log"
-    else:
-        v, source = DEFAULT_VOCAB, "assumed"
-    expected = math.log(v)
-    where = f"{loss:.4f} at step {step:,}"
-    vs = f"ln({v:,}) = {expected:.2f}" + (" (GPT-2 vocab assumed; --vocab sets it)" if source == "assumed" else "")
-    if loss > INIT_VERY_HIGH_RATIO * expected:
-        verdict = "very_high"
-        title = f"initial loss {where} is {loss / expected:.1f}x {vs}"
-        advice = (
-            "the model starts far worse than uniform; likely causes: weights initialised too large (init std), "
-            "missing output/residual scaling (e.g. 1/sqrt(2·n_layer) on projections, tied-embedding logit scale), "
-            "or the wrong vocab size"
-        )
-    elif loss > expected + INIT_HIGH_MARGIN:
-        verdict = "high"
-        title = f"initial loss {where} is {loss - expected:.2f} above {vs}"
-        advice = "logits at init are too peaked; check the init scale and the output layer"
-    elif loss < expected - INIT_LOW_MARGIN:
-        verdict = "low"
-        title = f"initial loss {where} is {expected - loss:.2f} below {vs}"
-        if step > 0:
-            advice = (
-                f"the log starts at step {step:,}: probably resumed from a checkpoint or fine-tuning a trained "
-                "model (or the vocab is wrong)"
-            )
-        else:
-            advice = "the run may start from a trained checkpoint (resumed or fine-tuning), or the vocab is wrong"
-    else:
-        verdict = "ok"
-        title = f"initial loss {where} vs {vs}"
-        advice = "good init"
-    return InitCheck(
-        loss=loss,
-        step=step,
-        expected=expected,
-        vocab=v,
-        vocab_source=source,
-        verdict=verdict,
-        message=f"{title}: {advice}",
-        title=title,
-        advice=advice,
     )
 
 
@@ -546,11 +482,11 @@ def _knee_advice(lr_final_frac: float | None) -> str:
 def make_findings(r: PhasesResult) -> list[Finding]:
     out: list[Finding] = []
     init = r.init
-    if init.verdict not in ("ok", "unknown"):
+    if init.severity is not None:
         out.append(
             Finding(
                 analyzer=NAME,
-                severity=Severity.PROBLEM if init.verdict == "very_high" else Severity.WARNING,
+                severity=Severity(init.severity),
                 title=init.title,
                 evidence={
                     "loss": init.loss,
@@ -558,6 +494,8 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                     "expected": round(init.expected, 4),
                     "vocab": init.vocab,
                     "vocab_source": init.vocab_source,
+                    "verdict": init.verdict,
+                    "start": init.start,
                 },
                 advice=init.advice,
                 steps=(init.step, init.step) if init.step is not None else None,

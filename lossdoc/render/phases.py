@@ -11,7 +11,8 @@ from ..numbers import abbreviate
 from .terminal import fmt
 
 VERDICT_TEXT = {"ok": "good init", "high": "high", "very_high": "far too high", "low": "low"}
-VERDICT_STYLE = {"ok": "green", "high": "yellow", "low": "yellow", "very_high": "bold red"}
+VERDICT_STYLE = {"ok": "green", "high": "yellow", "low": "yellow", "very_high": "bold red", "fine_tune": "cyan"}
+NO_PHASE_0 = ("unknown", "not_init", "fine_tune")  # the first point is not a random init's loss
 
 
 def _steps(n: float | None) -> str:
@@ -33,11 +34,11 @@ def render(console: Console, result: Any) -> None:
         console.print(f"[dim]note: {note}[/dim]", highlight=False)
     init = result.init
     style = VERDICT_STYLE.get(init.verdict, "white")
-    if init.verdict == "unknown":
-        console.print(f"[dim]{init.message}[/dim]", highlight=False)
+    if init.verdict in NO_PHASE_0:
+        console.print(f"[{'dim' if init.verdict != 'fine_tune' else style}]{init.message}[/]", highlight=False)
     else:
         _init_line(console, result, init, style)
-    if init.verdict not in ("ok", "unknown"):
+    if init.verdict not in ("ok", *NO_PHASE_0):
         console.print(f"  [{style}]{init.message}[/{style}]", highlight=False)
     _phases_and_after(console, result)
 
