@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .analyzers import ANALYZERS
-from .compare import compare_runs
+from .compare import compare_report
 from .findings import Finding, Severity
 from .run import Run
 from .summary import series_summary, summarize
@@ -49,11 +49,13 @@ def build_report(run: Run, all_runs: list[Run], source: str) -> tuple[dict[str, 
         results[analyzer.NAME] = result
         sections[analyzer.NAME] = result.to_json()
         findings.extend(result.findings)
+    comparison, compared = compare_report(all_runs, run)
+    findings.extend(compared)
     report = {
         "headline": headline(run, findings),
         "run": shown,
         "other_runs": [r.name for r in all_runs if r is not run],
-        "comparison": compare_runs(all_runs),
+        "comparison": comparison,
         "lines": run.meta.get("lines", {}),
         "sections": sections,
         "skipped": skipped,

@@ -161,9 +161,14 @@ def render_comparison(console: Console, comparison: dict[str, Any], analysed: st
         table.add_row(row["name"] + mark, row["series"] or "-", *cells)
     console.print(table)
     spread = comparison.get("final_spread")
-    if spread:
+    if spread and spread.get("comparable", True):
         console.print(
             f"final loss over {spread['runs']} runs: {spread['min']:.4f}–{spread['max']:.4f}, "
             f"mean {spread['mean']:.4f} ± {spread['std']:.4f} (sample std): a difference between two runs "
             "smaller than this spread is within run-to-run noise"
+        )
+    elif spread:
+        console.print(
+            f"final loss over {spread['runs']} runs: {spread['min']:.4f}–{spread['max']:.4f}; not a noise band: "
+            f"{spread['reason']}, so they are different experiments, not seeds of one"
         )
