@@ -121,3 +121,19 @@ def test_show_and_analyze_print_the_events() -> None:
     assert any(f["analyzer"] == "events" and "overflow" in f["title"] for f in doc["findings"])
     shown = json.loads(CliRunner().invoke(app, ["show", "--json", str(path)]).stdout)
     assert sum(e["kind"] == "overflow" for e in shown["runs"][0]["events"]) == 6
+
+
+def test_a_broken_record_with_records_after_it_is_an_error_mid_run_not_a_truncated_end() -> None:
+    """The A100 llm.c log: the reader's 'truncated_last_line' is step 19,528 of 19,560, broken by an Error line."""
+    line = "step 19528/19560 | loss 3.329409 (+0.47z)| norm 0.2206 (-0.39z)| lError: Token out of vocabulary at x.cu:675"
+    result = ev.analyze(run_with({"truncated_last_line": line, "max_steps": 19_560}))
+    [f] = result.findings
+    assert f.evidence["kind"] == "error" and f.steps == (19_528, 19_528) and f.severity.value == "info"
+    assert "'Error: Token out of vocabulary" in f.title and "truncated" not in f.title
+
+
+def test_corpus_a100_full_run_error_line() -> None:
+    path = corpus_file("llmc_stdout/hector-a100-gpt2-124M-full.log")
+    doc = json.loads(CliRunner().invoke(app, ["analyze", "--json", str(path)]).stdout)
+    [f] = [f for f in doc["findings"] if f["analyzer"] == "events"]
+    assert f["severity"] == "info" and "step 19,528" in f["title"] and "19,560" in f["title"]

@@ -610,6 +610,25 @@ def test_knee_advice_follows_the_logged_lr() -> None:
     assert constant.lr_final_frac == pytest.approx(1.0) and "warmdown" in knee[0].advice
 
 
+def test_knee_advice_in_a_warmdown_or_with_an_unknown_lr_never_says_add_one() -> None:
+    """A run in its warmdown (stated schedule or logged LR mid-decay) or without any LR: no 'add a warmdown'."""
+    steps = np.arange(0, 20_001, 10)
+    loss = (steps, power_law(steps.astype(float)))
+    halfway = 6e-4 * np.clip((22_000 - steps) / 4_000, 0, 1)  # warmdown from 18K, logged to 20K: LR at 50%
+    mid = ph.analyze(make_run("m", {"train/loss": loss, "train/lr": (steps, halfway)}))
+    [knee] = [f for f in mid.findings if f.title.startswith("past the knee")]
+    assert "in its LR decay: 50% of the peak" in knee.advice and "moves the curve more" not in knee.advice
+    unknown = ph.analyze(make_run("u", {"train/loss": loss}))
+    [knee] = [f for f in unknown.findings if f.title.startswith("past the knee")]
+    assert unknown.lr_final_frac is None and "neither logged nor stated" in knee.advice
+    # modded-nanogpt states its warmdown in the script: the schedule reaches 0 at the last step
+    meta = {"format": "modded-nanogpt", "max_steps": 20_000, "warmdown_steps": 4_000, "warmup_steps": 0}
+    stated = ph.analyze(make_run("s", {"train/loss": loss}, meta))
+    [knee] = [f for f in stated.findings if f.title.startswith("past the knee")]
+    assert stated.lr_final_frac == pytest.approx(0.0) and "already decayed to 0%" in knee.advice
+    assert "modded-nanogpt" in knee.advice
+
+
 def test_a_warmdown_is_its_own_faster_phase() -> None:
     # Warmup-stable-decay: the loss follows the LR-annealing law, and the last 4K steps of linear LR decay
     # make it fall faster again; a practitioner draws that warmdown as a phase of its own.
@@ -668,3 +687,81 @@ def test_schedules_from_config_header_spec_and_file(tmp_path) -> None:
     assert schedule.parse_schedule(str(path), 101).lr[50] == pytest.approx(7.5e-4)
     with pytest.raises(InputError, match="not key=number"):
         schedule.parse_schedule("cosine:peak", 10)
+
+
+# --- labels on short or diverging series (issue 8) ---------------------------------------------------------
+
+
+def blow_up_then_recover() -> tuple[np.ndarray, np.ndarray]:
+    """The BigScience 52B perf run's shape: 12.44 -> 44.2 -> 47.5 in 3 iterations, back to 11.9 at 30, then 20.4."""
+    steps = np.arange(1, 63)
+    values = np.empty(len(steps))
+    values[:4] = [12.4424, 12.4450, 44.2427, 47.5003]
+    values[3:30] = 11.874 + (47.5003 - 11.874) * np.exp(-np.arange(27) / 4.0)
+    values[29:] = np.linspace(11.874, 20.4387, 33)
+    return steps, values
+
+
+def test_a_recovery_is_not_a_catastrophic_drop_and_one_rise_is_one_phase() -> None:
+    steps, values = blow_up_then_recover()
+    result = ph.analyze(make_run("div", {"train/loss": (steps, values)}))
+    labels = [p.label for p in result.phases]
+    assert "catastrophic drop" not in labels and seg.RECOVERY_LABEL in labels
+    assert all(not (a == b == seg.RISING_LABEL) for a, b in zip(labels, labels[1:]))  # no rise split in two
+    recovering = [p for p in result.phases if p.start_step >= 3 and p.start_loss > 13.0]  # well above the start
+    assert recovering and all(p.label == seg.RECOVERY_LABEL for p in recovering)  # back down to 11.9: all recovery (below 13 it is new ground)
+
+
+def test_consecutive_rises_merge_into_one() -> None:
+    a = seg.Phase(2, 3, 12.445, 44.2427, -31.7977, None, -31_797.7, seg.RISING_LABEL)
+    b = seg.Phase(3, 4, 44.2427, 47.5003, -3.2576, None, -3_257.6, seg.RISING_LABEL)
+    c = seg.Phase(4, 30, 47.5003, 11.874, 35.6263, None, 1_370.2, seg.RECOVERY_LABEL)
+    [rise, rec] = seg.merge_rises([a, b, c], total=-8.0)
+    assert (rise.start_step, rise.end_step, rise.start_loss, rise.end_loss) == (2, 4, 12.445, 47.5003)
+    assert rise.drop == pytest.approx(-35.0553) and rise.rate_per_1k == pytest.approx(-35.0553 / 2 * 1000)
+    assert rec is c
+
+
+def test_corpus_blow_up_is_one_rise_then_a_recovery() -> None:
+    path = corpus_file("megatron/bigscience-megds-3d-perf-n16-divergence.out")
+    from lossdoc import load
+
+    result = ph.analyze(load(path)[0])
+    rises = [f.title for f in result.findings if " rose " in f.title]
+    assert rises[0].startswith("train/loss rose 12.4450 -> 47.5003 over steps 2-4") and len(rises) == 2
+    assert [p.label for p in result.phases].count("catastrophic drop") == 0
+
+
+def test_a_rise_in_a_short_noisy_trace_is_not_a_plateau() -> None:
+    """Qwen3 10-step benchmark: 5.78 -> 6.36 over its last steps was labelled 'near plateau'."""
+    steps = np.arange(1, 11)
+    values = np.array([12.4733, 11.0053, 10.9, 10.7, 10.6129, 8.9, 7.2, 5.7763, 6.1, 6.3646])
+    result = ph.analyze(make_run("q", {"train/loss": (steps, values)}))
+    last = result.phases[-1]
+    assert last.drop < 0 and last.label != seg.PLATEAU_LABEL
+
+
+def test_an_excerpt_that_starts_flat_then_spikes_is_not_rapid_learning() -> None:
+    """The 13B excerpt: 2.7759 -> 2.7681 (within noise) before the spike was labelled 'rapid learning'."""
+    steps = np.arange(29_020, 29_100, 10)
+    values = np.array([2.7759, 2.7702, 2.7681, 7.3437, 8.7160, 7.9, 7.1, 6.8490])
+    labels = [p.label for p in ph.analyze(make_run("x", {"train/loss": (steps, values)})).phases]
+    assert labels[0] in (seg.PLATEAU_LABEL, seg.NOISE_LABEL) and "rapid learning" not in labels
+
+
+def test_step_ranges_that_abbreviate_alike_are_written_in_full() -> None:
+    assert ph.step_span(17_060, 17_068) == "17,060–17,068"
+    assert ph.step_span(250, 1_000) == "250–1K"
+    assert ph.step_labels([17_060, 17_061, 17_068]) == ["17,060", "17,061", "17,068"]
+    assert ph.step_labels([0, 250, 1_000]) == ["0", "250", "1K"]
+    path = corpus_file("megatron/bigscience-tr8b-104B-chronicles-excerpt-spike-overflow.log")
+    out = CliRunner().invoke(app, ["phases", str(path)], env={"COLUMNS": "150"}).output
+    assert "17.1K–17.1K" not in out and "17,061–17,062" in out
+
+
+def test_the_same_shape_gets_the_same_labels() -> None:
+    """Labels depend on the shape, not on the step unit or a loss offset."""
+    steps, values = blow_up_then_recover()
+    base = [p.label for p in ph.analyze(make_run("a", {"train/loss": (steps, values)})).phases]
+    wider = [p.label for p in ph.analyze(make_run("b", {"train/loss": (steps * 10, values + 1.0)})).phases]
+    assert base == wider

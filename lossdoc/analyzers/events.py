@@ -32,6 +32,8 @@ LOSS_SCALE_FALL = 8.0  # a loss scale that falls 8x (three halvings) within the 
 MFU_MAX_PCT = 100.0  # a model FLOPs utilisation above 100% is impossible
 TEXT_MAX = 120  # characters of an event's line quoted in a finding
 INTERRUPT = re.compile(r"KeyboardInterrupt")
+ERROR = re.compile(r"Error\b|ERROR\b")  # no leading boundary: llm.c prints "...| lError: ..."
+STEP_IN_LINE = re.compile(r"^\s*(?:step|iter|iteration)\s*:?\s*(\d+)", re.IGNORECASE)
 CANCELLED = re.compile(r"CANCELLED|DUE TO TIME LIMIT|Terminated", re.IGNORECASE)
 
 KINDS = ("error", "traceback", "overflow", "loss_scale", "cancelled", "truncated", "rollback", "mfu")
@@ -84,8 +86,16 @@ def collect(run: Run) -> list[dict[str, Any]]:
             step = after[i] if i < len(after) else None
             events.append({"kind": "overflow", "step": step, "line": None, "text": "OVERFLOW! Skipping step"})
     last_line = meta.get("truncated_last_line")
-    if last_line and "truncated" not in kinds:
-        events.append({"kind": "truncated", "step": _last_step(run), "line": None, "text": str(last_line)})
+    last = _last_step(run)
+    at = _step_in(str(last_line)) if last_line else None
+    if last_line and at is not None and last is not None and at < last:
+        # "truncated" but records follow it: a line broken by another line mid-run (llm.c prints its
+        # "Error: Token out of vocabulary" into the middle of a record at step 19,528 of 19,560)
+        if ERROR.search(str(last_line)) and not any(e["kind"] == "error" and e.get("step") == at for e in events):
+            text = str(last_line)[ERROR.search(str(last_line)).start() :]  # type: ignore[union-attr]
+            events.append({"kind": "error", "step": at, "line": None, "text": text})
+    elif last_line and "truncated" not in kinds:
+        events.append({"kind": "truncated", "step": last, "line": None, "text": str(last_line)})
     if last_line and "cancelled" not in kinds and CANCELLED.search(str(last_line)):
         text = str(last_line)[CANCELLED.search(str(last_line)).start() :]  # type: ignore[union-attr]
         events.append({"kind": "cancelled", "step": _last_step(run), "line": None, "text": text})
@@ -132,6 +142,12 @@ def _mfu_above_100(run: Run) -> list[dict[str, Any]]:
     text = f"logged MFU {float(np.median(mfu)):.1f}% median, up to {float(mfu.max()):.1f}%"
     return [{"kind": "mfu", "step": first, "line": None, "text": text, "points_over": int(over.sum()),
              "points": int(len(mfu)), "max": float(mfu.max()), "median": float(np.median(mfu))}]
+
+
+def _step_in(text: str) -> int | None:
+    """The step a (truncated) record line starts with: 'step 19528/19560 | ...' -> 19528."""
+    m = STEP_IN_LINE.match(text)
+    return int(m.group(1)) if m else None
 
 
 def _last_step(run: Run) -> int | None:

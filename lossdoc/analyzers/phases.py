@@ -53,6 +53,7 @@ MIN_POINTS = 2  # fewer finite points than this: nothing to analyse
 # --- diminishing returns ---------------------------------------------------------------------------------
 N_CHECKPOINTS = 4  # windows for the per-1K-step drop: end of phase 1, then geometric to the last step
 LR_DECAYED_FRAC = 0.1  # a last LR at or below 10% of the peak: the schedule has (nearly) finished decaying
+LR_STILL_PEAK_FRAC = 0.9  # a last LR at or above 90% of the peak: no decay yet (constant or stable phase)
 PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the run's mean rate
 
 # --- target crossing -------------------------------------------------------------------------------------
@@ -98,7 +99,8 @@ class PhasesResult:
     target: Target | None = None
     fit: dict[str, Any] | None = None
     projection: dict[str, Any] | None = None
-    lr_final_frac: float | None = None  # last logged LR / peak logged LR, when train/lr is logged
+    lr_final_frac: float | None = None  # LR at the last step / peak LR, when train/lr is logged or stated
+    lr_source: str | None = None  # "logged train/lr", or the schedule it came from (lossdoc.schedule)
     notes: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -117,6 +119,7 @@ class PhasesResult:
             "mean_rate_per_1k": self.mean_rate_per_1k,
             "noise": self.noise,
             "lr_final_frac": self.lr_final_frac,
+            "lr_source": self.lr_source,
             "diminishing_returns": {
                 "checkpoints": [asdict(c) for c in self.checkpoints],
                 "statements": self.statements,
@@ -219,11 +222,7 @@ def analyze(
         noise=float(noise),
         notes=notes,
     )
-    if run.has("train/lr"):
-        lr = run.series("train/lr").to_numpy(dtype=float)
-        lr = lr[np.isfinite(lr)]
-        if len(lr) and lr.max() > 0:
-            result.lr_final_frac = float(lr[-1] / lr.max())
+    result.lr_final_frac, result.lr_source = final_lr_fraction(run, int(steps[-1]))
     if target is not None:
         result.target = find_target(steps, values, name, float(target), run.meta, run)
     from .projection import fit_and_project
@@ -331,7 +330,7 @@ def observations(
     if all(p.label == PLATEAU_LABEL for p in phases):
         out.append(
             f"The loss is flat within noise: {phases[0].start_loss:.4f} -> {phases[-1].end_loss:.4f} "
-            f"over steps {abbreviate(first)}-{abbreviate(last)}."
+            f"over steps {step_span(first, last)}."
         )
         return out, None, None
     rising = [p for p in phases if p.label == RISING_LABEL]
@@ -368,7 +367,7 @@ def observations(
         if final.rate_per_1k <= 0:
             out.append(
                 f"The loss is no longer falling: {_num(final.rate_per_1k)}/1K steps over steps "
-                f"{abbreviate(final.window_start)}-{abbreviate(final.step)}."
+                f"{step_span(final.window_start, final.step)}."
             )
         elif final.rate_per_1k < PAST_KNEE_RATIO * mean_rate:
             past_knee = True
@@ -384,6 +383,22 @@ def observations(
                 f"({final.rate_per_1k / mean_rate:.0%} of the run's mean rate)."
             )
     return out, past_knee, knee_step
+
+
+def step_span(a: float, b: float) -> str:
+    """'250–500', '1K–2K'; in full ('17,060–17,068') when the abbreviations would not tell the ends apart."""
+    short_a, short_b = abbreviate(a), abbreviate(b)
+    if short_a == short_b and int(a) != int(b):
+        return f"{int(a):,}–{int(b):,}"
+    return f"{short_a}–{short_b}"
+
+
+def step_labels(steps: list[float]) -> list[str]:
+    """Steps for one table: all abbreviated, or all in full when two different steps would read the same."""
+    short = [abbreviate(x) for x in steps]
+    if len({(s, int(x)) for s, x in zip(short, steps)}) != len({s for s in short}):
+        return [f"{int(x):,}" for x in steps]
+    return short
 
 
 def _n_steps(n: float) -> str:
@@ -470,13 +485,52 @@ def _tokens_at(step: float, meta: dict[str, Any], run: Run) -> float | None:
 # findings
 
 
-def _knee_advice(lr_final_frac: float | None) -> str:
-    if lr_final_frac is not None and lr_final_frac <= LR_DECAYED_FRAC:
+def final_lr_fraction(run: Run, last_step: int) -> tuple[float | None, str | None]:
+    """(LR at the last step / peak LR, where it came from): the logged train/lr, else the stated schedule."""
+    import numpy as np
+
+    if run.has("train/lr"):
+        lr = run.arrays("train/lr")[1]
+        lr = lr[np.isfinite(lr)]
+        if len(lr) and lr.max() > 0:
+            return float(lr[-1] / lr.max()), "logged train/lr"
+    from ..schedule import schedule_for
+
+    if last_step < 1:
+        return None, None
+    try:
+        schedule, _ = schedule_for(run, last_step + 1)
+    except Exception:  # noqa: BLE001 - a schedule that cannot be built is an unknown LR here, not an error
+        return None, None
+    if schedule is None or not len(schedule.lr) or schedule.lr.max() <= 0:
+        return None, None
+    return float(schedule.lr[-1] / schedule.lr.max()), schedule.source
+
+
+def _knee_advice(lr_final_frac: float | None, lr_source: str | None = None) -> str:
+    """What moves the curve past the knee, consistent with what the LR is doing at the end of the log."""
+    src = ""
+    if lr_source:  # no parentheses inside parentheses: "(nanoGPT config (warmup + cosine))" reads badly
+        src = f", LR from the {lr_source}" if "(" in lr_source else f" (LR from the {lr_source})"
+    if lr_final_frac is None:
         return (
-            f"the LR has already decayed to {lr_final_frac:.0%} of its peak: more steps at this size buy little; "
-            "more data with a new schedule, or a larger model, moves the curve"
+            "the LR is neither logged nor stated, so whether it has decayed is unknown: if it is still at its "
+            "peak, decaying it (a warmdown) moves the curve more; if it has decayed, more data or a larger model does"
         )
-    return "more steps at this LR buy little; an LR decay/warmdown (or a larger model) moves the curve more"
+    if lr_final_frac <= LR_DECAYED_FRAC + 1e-9:  # cosine to min_lr = 10% lands on 0.1 within rounding
+        return (
+            f"the LR has already decayed to {lr_final_frac:.0%} of its peak{src}: more steps at this size buy "
+            "little; more data with a new schedule, or a larger model, moves the curve"
+        )
+    if lr_final_frac < LR_STILL_PEAK_FRAC:
+        return (
+            f"the run is in its LR decay: {lr_final_frac:.0%} of the peak at the last step{src}; the rest of the "
+            "decay still lowers the loss, and past it more data or a larger model moves the curve"
+        )
+    return (
+        f"the LR is still at {lr_final_frac:.0%} of its peak{src}: more steps at this LR buy little; an LR "
+        "decay/warmdown (or a larger model) moves the curve more"
+    )
 
 
 def make_findings(r: PhasesResult) -> list[Finding]:
@@ -533,7 +587,7 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                     "mean_rate_per_1k": r.mean_rate_per_1k,
                     "knee_step": r.knee_step,
                 },
-                advice=_knee_advice(r.lr_final_frac),
+                advice=_knee_advice(r.lr_final_frac, r.lr_source),
                 steps=(final.window_start, final.step),
             )
         )

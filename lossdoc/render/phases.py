@@ -7,6 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..analyzers.phases import step_labels
 from ..numbers import abbreviate
 from .terminal import fmt
 
@@ -58,11 +59,13 @@ def _phases_and_after(console: Console, result: Any) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("phase", "label", "steps", "loss", "drop", "share", "rate/1K"):
         table.add_column(col, justify="left" if col in ("phase", "label") else "right", no_wrap=True)
+    bounds = [p.start_step for p in result.phases] + [result.phases[-1].end_step] if result.phases else []
+    shown = dict(zip(bounds, step_labels(bounds)))
     for i, p in enumerate(result.phases, 1):
         table.add_row(
             str(i),
             p.label,
-            f"{_steps(p.start_step)}–{_steps(p.end_step)}",
+            f"{shown[p.start_step]}–{shown[p.end_step]}",
             f"{p.start_loss:.4f}→{p.end_loss:.4f}",
             f"{p.drop:.4g}",
             _share(p.share),
@@ -72,7 +75,7 @@ def _phases_and_after(console: Console, result: Any) -> None:
 
     if result.regimes:
         parts = [
-            f"{r.name} ({_steps(r.start_step)}–{_steps(r.end_step)})"
+            f"{r.name} ({shown.get(r.start_step, _steps(r.start_step))}–{shown.get(r.end_step, _steps(r.end_step))})"
             + (f" {r.share:.1%}" if r.share is not None else "")
             for r in result.regimes
         ]
