@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 
@@ -197,6 +198,7 @@ def test_rising_phase_is_found_and_shares_are_withheld() -> None:
         (12.4, None, {}, "high", "assumed", "info"),  # Qwen3 at step 1: 12.47; its 151,936 vocab explains it
         (4.4, None, {}, "low", "assumed", "info"),  # a char-level run read with the GPT-2 vocab assumed
         (4.4, None, {"vocab_size": 50257}, "low", "log", "warning"),
+        (12.47, None, {"vocab_size": 151936}, "ok", "log", None),  # Qwen's vocab: ln 151,936 = 11.93, not peaked
     ],
 )
 def test_init_verdicts(
@@ -237,6 +239,14 @@ def test_first_point_one_logging_interval_in_is_not_an_init_value() -> None:
     assert not [f for f in result.findings if f.title.startswith(("initial", "first logged"))]
     far = ph.analyze(make_run("bad", {"train/loss": (steps, 30 - np.log1p(steps))}, {"vocab_size": 50257}))
     assert far.init.verdict == "very_high" and "at least this bad" in far.findings[0].title
+    from rich.console import Console
+
+    from lossdoc.render.phases import render
+
+    console = Console(record=True, width=150, file=io.StringIO())
+    render(console, far)
+    text = console.export_text()
+    assert "Phase 0" not in text and "First logged point  train/loss = 27.6021 at step 10" in text
 
 
 def test_excerpt_gets_no_init_check() -> None:

@@ -45,8 +45,10 @@ def render(console: Console, result: Any) -> None:
 
 
 def _init_line(console: Console, result: Any, init: Any, style: str) -> None:
+    # a point one logging interval in is not the random init's loss: say what it is
+    head = "Phase 0: Random init" if getattr(init, "start", "scratch") == "scratch" else "First logged point"
     console.print(
-        f"Phase 0: Random init  {result.series} = {fmt(init.loss)} at step {fmt(init.step)} "
+        f"{head}  {result.series} = {fmt(init.loss)} at step {fmt(init.step)} "
         f"(expected ln({init.vocab:,}) = {init.expected:.2f}"
         + (", vocab assumed" if init.vocab_source == "assumed" else "")
         + f") [{style}]{VERDICT_TEXT.get(init.verdict, init.verdict)}[/{style}]",
