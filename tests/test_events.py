@@ -137,3 +137,17 @@ def test_corpus_a100_full_run_error_line() -> None:
     doc = json.loads(CliRunner().invoke(app, ["analyze", "--json", str(path)]).stdout)
     [f] = [f for f in doc["findings"] if f["analyzer"] == "events"]
     assert f["severity"] == "info" and "step 19,528" in f["title"] and "19,560" in f["title"]
+
+
+def test_reader_loss_scale_events_beside_the_series_fall() -> None:
+    """A reader's per-halving loss_scale events do not replace the series' whole fall, nor count skips twice."""
+    steps = np.arange(100, 110)
+    scale = 2.0 ** np.array([20, 20, 19, 18, 17, 16, 15, 15, 15, 15])
+    halvings = [{"kind": "loss_scale", "step": int(s), "line": i, "text": "reducing to ..."} for i, s in
+                enumerate(steps[2:7])]
+    overflows = [{"kind": "overflow", "step": int(s), "line": i, "text": "OVERFLOW!"} for i, s in enumerate(steps[1:6])]
+    meta = {"events": halvings + overflows * 2, "skipped_steps": 5}  # two ranks print every OVERFLOW line
+    [f] = ev.analyze(run_with(meta, {"train/loss_scale": (steps, scale)}, steps=steps)).findings
+    assert f.title.startswith("5 fp16 overflow step(s) skipped") and "1,048,576 -> 32,768 by step 106" in f.title
+    only_events = ev.analyze(run_with({"events": halvings}, steps=steps)).findings
+    assert "5 loss-scale reduction(s) from step 102" in only_events[0].title

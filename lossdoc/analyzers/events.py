@@ -102,8 +102,7 @@ def collect(run: Run) -> list[dict[str, Any]]:
     for rb in meta.get("rollbacks") or []:
         text = f"step counter went back from {rb.get('from_step')} to {rb.get('to_step')}"
         events.append({"kind": "rollback", "step": rb.get("to_step"), "line": None, "text": text, **rb})
-    if "loss_scale" not in kinds:
-        events.extend(_loss_scale_fall(run))
+    events.extend(_loss_scale_fall(run))  # from the series, beside any per-halving events a reader adds
     events.extend(_mfu_above_100(run))
     return events
 
@@ -124,7 +123,8 @@ def _loss_scale_fall(run: Run) -> list[dict[str, Any]]:
         return []
     text = f"loss scale {scale[peak_i]:,.0f} -> {scale[low_i]:,.0f}"
     return [{"kind": "loss_scale", "step": int(steps[low_i]), "line": None, "text": text,
-             "from_step": int(steps[peak_i]), "from": float(scale[peak_i]), "to": float(scale[low_i])}]
+             "from_step": int(steps[peak_i]), "from": float(scale[peak_i]), "to": float(scale[low_i]),
+             "derived": "train/loss_scale"}]
 
 
 def _mfu_above_100(run: Run) -> list[dict[str, Any]]:
@@ -171,7 +171,8 @@ def make_findings(run: Run, events: list[dict[str, Any]], last: int | None, plan
     for e in by_kind.get("traceback", []):
         out.append(_traceback(e, last, finished))
     if by_kind.get("overflow") or by_kind.get("loss_scale"):
-        out.append(_overflow(run, by_kind.get("overflow", []), by_kind.get("loss_scale", [])))
+        skipped = int(run.meta.get("skipped_steps") or 0)  # the reader's count (one rank), when it gives one
+        out.append(_overflow(run, by_kind.get("overflow", []), by_kind.get("loss_scale", []), skipped))
     for e in by_kind.get("cancelled", []):
         out.append(_cancelled(e, last, planned, finished))
     if by_kind.get("truncated"):
@@ -222,17 +223,23 @@ def _traceback(e: dict[str, Any], last: int | None, finished: bool) -> Finding:
                    "the run went on after it" if not ends else "the run had reached its planned end", _span(e))
 
 
-def _overflow(run: Run, skips: list[dict[str, Any]], falls: list[dict[str, Any]]) -> Finding:
+def _overflow(run: Run, skips: list[dict[str, Any]], falls: list[dict[str, Any]], skipped: int = 0) -> Finding:
     logged = int(run.df["step"].nunique()) if len(run.df) else 0
     steps = sorted(int(e["step"]) for e in skips if e.get("step") is not None)
+    n_skipped = skipped or len(skips)  # a multi-rank log prints each OVERFLOW once per rank
     parts = []
     if skips:
-        where = f" (after steps {steps[0]:,}–{steps[-1]:,})" if steps else ""
-        parts.append(f"{len(skips)} fp16 overflow step(s) skipped{where}")
-    fall = falls[0] if falls else None
+        where = f" (after steps {steps[0]:,}–{steps[-1]:,})" if len(steps) > 1 else (
+            f" (after step {steps[0]:,})" if steps else "")
+        parts.append(f"{n_skipped} fp16 overflow step(s) skipped{where}")
+    derived = [e for e in falls if e.get("derived")]
+    fall = derived[0] if derived else None
     if fall:
         parts.append(fall["text"] + (f" by step {fall['step']:,}" if fall.get("step") is not None else ""))
-    frac = len(skips) / logged if logged else 0.0
+    elif falls:
+        parts.append(f"{len(falls)} loss-scale reduction(s) from step {falls[0].get('step') or '?'}: "
+                     f"{_quote(falls[0]['text'])}")
+    frac = n_skipped / logged if logged else 0.0
     severity = Severity.WARNING if frac > SKIPPED_WARN_FRAC else Severity.INFO
     advice = (
         f"{frac:.0%} of the logged steps were skipped: the gradients overflow fp16 persistently (often with a loss "
@@ -242,7 +249,7 @@ def _overflow(run: Run, skips: list[dict[str, Any]], falls: list[dict[str, Any]]
     )
     span_steps = steps + ([fall["step"]] if fall and fall.get("step") is not None else [])
     span = (min(span_steps), max(span_steps)) if span_steps else None
-    evidence = {"kind": "overflow", "skipped": len(skips), "logged_steps": logged, "fraction": round(frac, 4)}
+    evidence = {"kind": "overflow", "skipped": n_skipped, "logged_steps": logged, "fraction": round(frac, 4)}
     if fall:
         evidence.update({"loss_scale_from": fall.get("from"), "loss_scale_to": fall.get("to")})
     return Finding(NAME, severity, "; ".join(parts), evidence, advice, span)
