@@ -775,3 +775,17 @@ def test_the_same_shape_gets_the_same_labels() -> None:
     base = [p.label for p in ph.analyze(make_run("a", {"train/loss": (steps, values)})).phases]
     wider = [p.label for p in ph.analyze(make_run("b", {"train/loss": (steps * 10, values + 1.0)})).phases]
     assert base == wider
+
+
+def test_a_train_rise_while_val_fell_is_not_a_warning() -> None:
+    """TinyStories-like: per-batch train loss drifts up at the end while the (few) evals keep falling."""
+    steps = np.arange(0, 6_001, 10)
+    train = 1.2 + 3.0 / np.sqrt(1 + steps / 50)
+    train[steps > 5_000] += np.linspace(0, 0.12, int((steps > 5_000).sum()))  # a late drift up in the train loss
+    val_steps = np.array([0, 2_000, 4_000, 5_000, 6_000])
+    val = np.array([4.2, 1.45, 1.3, 1.27, 1.25])
+    result = ph.analyze(make_run("t", {"train/loss": (steps, train), "val/loss": (val_steps, val)}))
+    rises = [f for f in result.findings if " rose " in f.title]
+    assert rises and all(f.severity.value == "info" and "while val/loss fell" in f.title for f in rises)
+    alone = ph.analyze(make_run("t", {"train/loss": (steps, train)}))
+    assert any(f.severity.value == "warning" and " rose " in f.title for f in alone.findings)

@@ -56,6 +56,9 @@ LR_DECAYED_FRAC = 0.1  # a last LR at or below 10% of the peak: the schedule has
 LR_STILL_PEAK_FRAC = 0.9  # a last LR at or above 90% of the peak: no decay yet (constant or stable phase)
 PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the run's mean rate
 
+# --- a rise must agree with the evaluated loss (issue 8): series that evaluate the model on many batches
+EVAL_SERIES = ("val/loss", "train/eval_loss")
+
 # --- target crossing -------------------------------------------------------------------------------------
 TARGET_SMOOTH_FRAC = 0.01  # train/loss is smoothed by a centred mean over 1% of its points (<= 501)
 TARGET_SMOOTH_MAX = 501
@@ -101,6 +104,7 @@ class PhasesResult:
     projection: dict[str, Any] | None = None
     lr_final_frac: float | None = None  # LR at the last step / peak LR, when train/lr is logged or stated
     lr_source: str | None = None  # "logged train/lr", or the schedule it came from (lossdoc.schedule)
+    eval_trends: dict[int, tuple[str, float, float]] = field(default_factory=dict)  # rising phase -> eval trend
     notes: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -234,8 +238,29 @@ def analyze(
             fit_and_project(result, run, steps, values, None, schedule, price_per_hour)
         except InputError as exc:
             result.notes.append(f"no projected step for the target: {exc}")
+    result.eval_trends = {i: t for i, p in enumerate(phases) if p.label == RISING_LABEL
+                          for t in [eval_trend(run, name, p.start_step, p.end_step)] if t is not None}
     result.findings = make_findings(result)
     return result
+
+
+def eval_trend(run: Run, name: str, start: int, end: int) -> tuple[str, float, float] | None:
+    """(eval series, its value at or before ``start``, its last value by ``end``) for a train-loss phase, when an
+    eval series has points at both ends; None otherwise (a val-loss phase is its own eval)."""
+    import numpy as np
+
+    if not name.startswith("train/"):
+        return None
+    for other in EVAL_SERIES:
+        if not run.has(other):
+            continue
+        steps, values = run.arrays(other)
+        ok = np.isfinite(values)
+        steps, values = steps[ok], values[ok]
+        before, by_end = np.flatnonzero(steps <= start), np.flatnonzero((steps > start) & (steps <= end))
+        if len(before) and len(by_end):
+            return other, float(values[before[-1]]), float(values[by_end[-1]])
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -555,23 +580,23 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                 steps=(init.step, init.step) if init.step is not None else None,
             )
         )
-    for p in r.phases:
+    for i, p in enumerate(r.phases):
         if p.label == RISING_LABEL:
-            out.append(
-                Finding(
-                    analyzer=NAME,
-                    severity=Severity.WARNING,
-                    title=(
-                        f"{r.series} rose {p.start_loss:.4f} -> {p.end_loss:.4f} over steps "
-                        f"{p.start_step:,}-{p.end_step:,} (+{-p.drop:.4f})"
-                    ),
-                    evidence={"start_loss": p.start_loss, "end_loss": p.end_loss, "rate_per_1k": p.rate_per_1k},
-                    advice=(
-                        "a sustained rise is divergence or overfitting: check the LR, grad norms and the train/val gap"
-                    ),
-                    steps=(p.start_step, p.end_step),
-                )
+            title = (
+                f"{r.series} rose {p.start_loss:.4f} -> {p.end_loss:.4f} over steps "
+                f"{p.start_step:,}-{p.end_step:,} (+{-p.drop:.4f})"
             )
+            evidence = {"start_loss": p.start_loss, "end_loss": p.end_loss, "rate_per_1k": p.rate_per_1k}
+            severity = Severity.WARNING
+            advice = "a sustained rise is divergence or overfitting: check the LR, grad norms and the train/val gap"
+            trend = r.eval_trends.get(i)
+            if trend is not None and trend[2] < trend[1]:  # the eval loss fell meanwhile: the train rise is noise
+                other, before, after = trend
+                severity = Severity.INFO
+                title += f", while {other} fell {before:.4f} -> {after:.4f}"
+                evidence.update({"eval_series": other, "eval_before": before, "eval_after": after})
+                advice = "the evaluated loss kept falling: the rise is in the noisy per-batch train loss, not the model"
+            out.append(Finding(NAME, severity, title, evidence, advice, (p.start_step, p.end_step)))
     if r.past_knee and r.checkpoints:
         final = r.checkpoints[-1]
         out.append(
