@@ -107,9 +107,11 @@ def compare_findings(runs: list[Run], rows: list[dict[str, Any]]) -> list[Findin
             continue
         vocab = run_facts(run).get("vocab_size") or DEFAULT_VOCAB
         ln_v = math.log(vocab)
+        assumed = "" if run_facts(run).get("vocab_size") else ", GPT-2 vocab assumed"
         reasons = []
         if row["first_step"] is not None and row["first_step"] <= 1 and row["first"] > START_VERY_HIGH_RATIO * ln_v:
-            reasons.append(f"starts at {row['first']:.4g} ({row['first'] / ln_v:.1f}x ln({vocab:,}) = {ln_v:.2f})")
+            ratio = row["first"] / ln_v
+            reasons.append(f"starts at {row['first']:.4g} ({ratio:.1f}x ln({vocab:,}) = {ln_v:.2f}{assumed})")
         best = row["best"]
         if row["last"] > ln_v:
             reasons.append(f"ends at {row['last']:.4g}, above ln({vocab:,}) = {ln_v:.2f}: no better than uniform "
