@@ -88,7 +88,7 @@ def test_cancelled_and_truncated_from_the_last_line() -> None:
     result = ev.analyze(run_with({"truncated_last_line": last, "max_steps": 19_560}, steps=steps))
     assert kinds(result) == {"truncated": "info", "cancelled": "warning"}
     cancelled = next(f for f in result.findings if f.evidence["kind"] == "cancelled")
-    assert "at step 16,256 of 19,560 planned" in cancelled.title
+    assert "at step 16,256 of 19,560 planned" in cancelled.title and "slurmstepd: error: *** JOB 11679031" in cancelled.title
 
 
 def test_rollbacks_are_one_info() -> None:

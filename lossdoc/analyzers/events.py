@@ -34,6 +34,7 @@ TEXT_MAX = 120  # characters of an event's line quoted in a finding
 INTERRUPT = re.compile(r"KeyboardInterrupt")
 ERROR = re.compile(r"Error\b|ERROR\b")  # no leading boundary: llm.c prints "...| lError: ..."
 STEP_IN_LINE = re.compile(r"^\s*(?:step|iter|iteration)\s*:?\s*(\d+)", re.IGNORECASE)
+SCHEDULER_LINE = re.compile(r"slurmstepd:|\*\*\* JOB")  # where SLURM's own message starts inside a broken line
 CANCELLED = re.compile(r"CANCELLED|DUE TO TIME LIMIT|Terminated", re.IGNORECASE)
 
 KINDS = ("error", "traceback", "overflow", "loss_scale", "cancelled", "truncated", "rollback", "mfu")
@@ -97,7 +98,8 @@ def collect(run: Run) -> list[dict[str, Any]]:
     elif last_line and "truncated" not in kinds:
         events.append({"kind": "truncated", "step": last, "line": None, "text": str(last_line)})
     if last_line and "cancelled" not in kinds and CANCELLED.search(str(last_line)):
-        text = str(last_line)[CANCELLED.search(str(last_line)).start() :]  # type: ignore[union-attr]
+        where = SCHEDULER_LINE.search(str(last_line)) or CANCELLED.search(str(last_line))
+        text = str(last_line)[where.start() :]  # type: ignore[union-attr]
         events.append({"kind": "cancelled", "step": _last_step(run), "line": None, "text": text})
     for rb in meta.get("rollbacks") or []:
         text = f"step counter went back from {rb.get('from_step')} to {rb.get('to_step')}"
