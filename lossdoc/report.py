@@ -21,7 +21,7 @@ from typing import Any
 
 from .analyzers import ANALYZERS
 from .analyzers.projection import headline_clause
-from .compare import compare_runs
+from .compare import compare_report
 from .errors import InputError
 from .facts import run_facts
 from .findings import Finding, Severity
@@ -338,13 +338,15 @@ def build_report(
     results, skipped = run_analyzers(run, opts)
     sections = {name: result.to_json() for name, result in results.items()}
     findings = [f for result in results.values() for f in result.findings]
+    comparison, compared = compare_report(all_runs, run)
+    findings.extend(compared)
     order = ranked(findings)
     report = {
         "headline": headline(run, findings) + headline_clause(sections.get("phases")),
         "summary": run_line(run, sections),
         "run": shown,
         "other_runs": [r.name for r in all_runs if r is not run],
-        "comparison": compare_runs(all_runs),
+        "comparison": comparison,
         "runs": [brief(r, opts) if r is not run else None for r in all_runs] if len(all_runs) > 1 else [],
         "lines": run.meta.get("lines", {}),
         "sections": sections,

@@ -48,6 +48,7 @@ def summarize(runs: list[Run], source: str) -> dict[str, Any]:
                 "name": run.name,
                 "meta": {k: v for k, v in run.meta.items() if k not in _META_HIDDEN},
                 "series": series_summary(run),
+                "events": _events(run),
             }
             for run in runs
         ],
@@ -55,6 +56,13 @@ def summarize(runs: list[Run], source: str) -> dict[str, Any]:
         "lines_unit": first.get("lines_unit", "lines"),
         "unparsed_sample": [{"line": n, "text": t} for n, t in first.get("unparsed_sample", [])],
     }
+
+
+def _events(run: Run) -> list[dict[str, Any]]:
+    """The run's events (lossdoc.analyzers.events.collect): errors, tracebacks, skipped steps, a cancelled job."""
+    from .analyzers.events import collect
+
+    return collect(run)
 
 
 def _num(x: float) -> float | None:

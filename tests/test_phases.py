@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 
@@ -188,16 +189,21 @@ def test_rising_phase_is_found_and_shares_are_withheld() -> None:
 
 
 @pytest.mark.parametrize(
-    ("first", "vocab", "meta", "verdict", "source"),
+    ("first", "vocab", "meta", "verdict", "source", "severity"),
     [
-        (11.01, None, {}, "ok", "assumed"),  # llm.c GPT-2 124M: 11.0092 vs ln 50257
-        (4.2, None, {"vocab_size": 65}, "ok", "log"),  # shakespeare-char: ln 65 = 4.17
-        (22.6, None, {}, "very_high", "assumed"),
-        (12.4, 50304, {}, "high", "option"),
-        (4.4, None, {}, "low", "assumed"),  # a char-level run read with the GPT-2 vocab assumed
+        (11.01, None, {}, "ok", "assumed", None),  # llm.c GPT-2 124M: 11.0092 vs ln 50257
+        (4.2, None, {"vocab_size": 65}, "ok", "log", None),  # shakespeare-char: ln 65 = 4.17
+        (22.6, None, {}, "very_high", "assumed", "problem"),
+        (12.4, 50304, {}, "high", "option", "warning"),
+        (12.4, None, {}, "high", "assumed", "info"),  # Qwen3 at step 1: 12.47; its 151,936 vocab explains it
+        (4.4, None, {}, "low", "assumed", "info"),  # a char-level run read with the GPT-2 vocab assumed
+        (4.4, None, {"vocab_size": 50257}, "low", "log", "warning"),
+        (12.47, None, {"vocab_size": 151936}, "ok", "log", None),  # Qwen's vocab: ln 151,936 = 11.93, not peaked
     ],
 )
-def test_init_verdicts(first: float, vocab: int | None, meta: dict, verdict: str, source: str) -> None:
+def test_init_verdicts(
+    first: float, vocab: int | None, meta: dict, verdict: str, source: str, severity: str | None
+) -> None:
     steps = np.arange(0, 1_000, 100)
     values = first - np.linspace(0, 1.0, len(steps))
     result = ph.analyze(make_run("i", {"val/loss": (steps, values)}, meta), vocab=vocab)
@@ -206,11 +212,80 @@ def test_init_verdicts(first: float, vocab: int | None, meta: dict, verdict: str
     expected_vocab = vocab or meta.get("vocab_size") or ph.DEFAULT_VOCAB
     assert result.init.expected == pytest.approx(math.log(expected_vocab))
     finding = [f for f in result.findings if "initial loss" in f.title]
-    assert bool(finding) == (verdict != "ok")
+    assert [f.severity.value for f in finding] == ([severity] if severity else [])
     if verdict == "very_high":
-        assert finding[0].severity.value == "problem" and "init" in finding[0].advice
-    if verdict == "low":
-        assert "resumed" in finding[0].advice
+        assert "init" in finding[0].advice
+    if verdict == "low" and source == "assumed":
+        assert f"about {math.exp(first):,.0f} tokens" in finding[0].advice  # e^4.4 = 81: what vocab would fit
+    if verdict == "low" and source == "log":
+        assert "trained checkpoint" in finding[0].advice and "resumed" in finding[0].advice
+
+
+def test_init_at_step_1_is_a_start_not_a_resume() -> None:
+    """llm.c stdout prints step+1: its first record, step 1, is the init value (issue 8)."""
+    steps = np.arange(1, 1_001, 10)
+    values = 9.5 - np.log1p(steps) / 3
+    result = ph.analyze(make_run("s1", {"train/loss": (steps, values)}, {"vocab_size": 50257}))
+    assert result.init.start == "scratch" and result.init.verdict == "low"
+    assert all("resumed from" not in f.advice and "probably resumed" not in f.advice for f in result.findings)
+
+
+def test_first_point_one_logging_interval_in_is_not_an_init_value() -> None:
+    """HF Trainer / Megatron / Lightning log every N steps, the first point at step N: not the step-0 loss."""
+    steps = np.arange(10, 1_010, 10)
+    values = 9.76 - np.log1p(steps) / 3  # the shipped HF example starts 9.7613 at step 10
+    result = ph.analyze(make_run("hf", {"train/loss": (steps, values)}, {"vocab_size": 50257}))
+    assert result.init.start == "interval" and result.init.verdict == "not_init"
+    assert not [f for f in result.findings if f.title.startswith(("initial", "first logged"))]
+    far = ph.analyze(make_run("bad", {"train/loss": (steps, 30 - np.log1p(steps))}, {"vocab_size": 50257}))
+    assert far.init.verdict == "very_high" and "at least this bad" in far.findings[0].title
+    from rich.console import Console
+
+    from lossdoc.render.phases import render
+
+    console = Console(record=True, width=150, file=io.StringIO())
+    render(console, far)
+    text = console.export_text()
+    assert "Phase 0" not in text and "First logged point  train/loss = 27.6021 at step 10" in text
+
+
+def test_excerpt_gets_no_init_check() -> None:
+    """A log that starts at step 29,020 (BigScience 13B excerpt, 2.78): no Phase 0, no warning."""
+    steps = np.arange(29_020, 29_100, 10)
+    values = 2.78 - (steps - 29_020) * 1e-4
+    result = ph.analyze(make_run("ex", {"train/loss": (steps, values)}))
+    assert result.init.start == "excerpt" and result.init.verdict == "not_init"
+    assert not [f for f in result.findings if "initial" in f.title or "below ln" in f.title]
+
+
+def test_corpus_excerpt_has_no_phase_0() -> None:
+    res = CliRunner().invoke(app, ["phases", str(corpus_file("megatron/bigscience-tr1-13B-spike-29050-excerpt.log"))])
+    assert res.exit_code == 0 and "Phase 0" not in res.output and "far from 0" in res.output
+    assert "below ln" not in res.output
+
+
+def test_fine_tune_is_named() -> None:
+    """A Trainer log starting at 1.107 with LR 1e-5 (the corpus overfit file) is a fine-tune, not a fault."""
+    steps = np.arange(401, 12_031, 401)
+    values = 1.1074 * np.exp(-steps / 3000)
+    runs = {"train/loss": (steps, values), "train/lr": (steps, np.full(len(steps), 1e-5))}
+    result = ph.analyze(make_run("ft", runs, {"format": "hf-trainer"}))
+    assert result.init.verdict == "fine_tune"
+    [f] = [f for f in result.findings if "fine-tune" in f.title]
+    assert f.severity.value == "info" and "1.0e-05" in f.title and "Hugging Face Trainer" in f.title
+
+
+def test_init_reads_the_vocab_from_the_run_facts() -> None:
+    """The vocabulary comes from lossdoc.facts (log or config), not from a format's meta key directly."""
+    from lossdoc.facts import RunFacts
+
+    steps = np.arange(0, 1_000, 100)
+    run = make_run("char", {"val/loss": (steps, 4.2 - steps / 1e4)})
+    facts = RunFacts()
+    facts.set("vocab_size", 65, "config: train_shakespeare_char.py line 3")
+    run._facts = facts
+    result = ph.analyze(run)
+    assert result.init.vocab == 65 and result.init.vocab_source == "config" and result.init.verdict == "ok"
 
 
 # --- series choice -----------------------------------------------------------------------------------------
@@ -458,7 +533,7 @@ def test_a_straight_line_is_one_phase_and_flat_noise_has_no_shares() -> None:
     line = ph.analyze(make_run("line", {"train/loss": (steps, 3.5 - (steps - 5_000) / 1e4)}))
     assert len(line.phases) == 1 and line.phases[0].rate_per_1k == pytest.approx(0.1, rel=1e-3)
     assert "same rate" in line.notes[0]
-    assert line.init.verdict == "low" and "resumed" in line.init.message
+    assert line.init.verdict == "not_init" and "far from 0" in line.init.message
     rng = np.random.default_rng(0)
     flat = ph.analyze(make_run("flat", {"train/loss": (np.arange(500), 3 + rng.normal(0, 0.1, 500))}))
     assert all(p.label == seg.PLATEAU_LABEL and p.share is None for p in flat.phases)
@@ -496,6 +571,25 @@ def test_knee_advice_follows_the_logged_lr() -> None:
     assert decayed.lr_final_frac == pytest.approx(0.0) and "already decayed to 0%" in knee[0].advice
     knee = [f for f in constant.findings if f.title.startswith("past the knee")]
     assert constant.lr_final_frac == pytest.approx(1.0) and "warmdown" in knee[0].advice
+
+
+def test_knee_advice_in_a_warmdown_or_with_an_unknown_lr_never_says_add_one() -> None:
+    """A run in its warmdown (stated schedule or logged LR mid-decay) or without any LR: no 'add a warmdown'."""
+    steps = np.arange(0, 20_001, 10)
+    loss = (steps, power_law(steps.astype(float)))
+    halfway = 6e-4 * np.clip((22_000 - steps) / 4_000, 0, 1)  # warmdown from 18K, logged to 20K: LR at 50%
+    mid = ph.analyze(make_run("m", {"train/loss": loss, "train/lr": (steps, halfway)}))
+    [knee] = [f for f in mid.findings if f.title.startswith("past the knee")]
+    assert "in its LR decay: 50% of the peak" in knee.advice and "moves the curve more" not in knee.advice
+    unknown = ph.analyze(make_run("u", {"train/loss": loss}))
+    [knee] = [f for f in unknown.findings if f.title.startswith("past the knee")]
+    assert unknown.lr_final_frac is None and "neither logged nor stated" in knee.advice
+    # modded-nanogpt states its warmdown in the script: the schedule reaches 0 at the last step
+    meta = {"format": "modded-nanogpt", "max_steps": 20_000, "warmdown_steps": 4_000, "warmup_steps": 0}
+    stated = ph.analyze(make_run("s", {"train/loss": loss}, meta))
+    [knee] = [f for f in stated.findings if f.title.startswith("past the knee")]
+    assert stated.lr_final_frac == pytest.approx(0.0) and "already decayed to 0%" in knee.advice
+    assert "modded-nanogpt" in knee.advice
 
 
 def test_a_warmdown_is_its_own_faster_phase() -> None:
@@ -556,3 +650,95 @@ def test_schedules_from_config_header_spec_and_file(tmp_path) -> None:
     assert schedule.parse_schedule(str(path), 101).lr[50] == pytest.approx(7.5e-4)
     with pytest.raises(InputError, match="not key=number"):
         schedule.parse_schedule("cosine:peak", 10)
+
+
+# --- labels on short or diverging series (issue 8) ---------------------------------------------------------
+
+
+def blow_up_then_recover() -> tuple[np.ndarray, np.ndarray]:
+    """The BigScience 52B perf run's shape: 12.44 -> 44.2 -> 47.5 in 3 iterations, back to 11.9 at 30, then 20.4."""
+    steps = np.arange(1, 63)
+    values = np.empty(len(steps))
+    values[:4] = [12.4424, 12.4450, 44.2427, 47.5003]
+    values[3:30] = 11.874 + (47.5003 - 11.874) * np.exp(-np.arange(27) / 4.0)
+    values[29:] = np.linspace(11.874, 20.4387, 33)
+    return steps, values
+
+
+def test_a_recovery_is_not_a_catastrophic_drop_and_one_rise_is_one_phase() -> None:
+    steps, values = blow_up_then_recover()
+    result = ph.analyze(make_run("div", {"train/loss": (steps, values)}))
+    labels = [p.label for p in result.phases]
+    assert "catastrophic drop" not in labels and seg.RECOVERY_LABEL in labels
+    assert all(not (a == b == seg.RISING_LABEL) for a, b in zip(labels, labels[1:]))  # no rise split in two
+    recovering = [p for p in result.phases if p.start_step >= 3 and p.start_loss > 13.0]  # well above the start
+    assert recovering and all(p.label == seg.RECOVERY_LABEL for p in recovering)  # back down to 11.9: all recovery (below 13 it is new ground)
+
+
+def test_consecutive_rises_merge_into_one() -> None:
+    a = seg.Phase(2, 3, 12.445, 44.2427, -31.7977, None, -31_797.7, seg.RISING_LABEL)
+    b = seg.Phase(3, 4, 44.2427, 47.5003, -3.2576, None, -3_257.6, seg.RISING_LABEL)
+    c = seg.Phase(4, 30, 47.5003, 11.874, 35.6263, None, 1_370.2, seg.RECOVERY_LABEL)
+    [rise, rec] = seg.merge_rises([a, b, c], total=-8.0)
+    assert (rise.start_step, rise.end_step, rise.start_loss, rise.end_loss) == (2, 4, 12.445, 47.5003)
+    assert rise.drop == pytest.approx(-35.0553) and rise.rate_per_1k == pytest.approx(-35.0553 / 2 * 1000)
+    assert rec is c
+
+
+def test_corpus_blow_up_is_one_rise_then_a_recovery() -> None:
+    path = corpus_file("megatron/bigscience-megds-3d-perf-n16-divergence.out")
+    from lossdoc import load
+
+    result = ph.analyze(load(path)[0])
+    rises = [f.title for f in result.findings if " rose " in f.title]
+    assert rises[0].startswith("train/loss rose 12.4450 -> 47.5003 over steps 2-4") and len(rises) == 2
+    assert [p.label for p in result.phases].count("catastrophic drop") == 0
+
+
+def test_a_rise_in_a_short_noisy_trace_is_not_a_plateau() -> None:
+    """Qwen3 10-step benchmark: 5.78 -> 6.36 over its last steps was labelled 'near plateau'."""
+    steps = np.arange(1, 11)
+    values = np.array([12.4733, 11.0053, 10.9, 10.7, 10.6129, 8.9, 7.2, 5.7763, 6.1, 6.3646])
+    result = ph.analyze(make_run("q", {"train/loss": (steps, values)}))
+    last = result.phases[-1]
+    assert last.drop < 0 and last.label != seg.PLATEAU_LABEL
+
+
+def test_an_excerpt_that_starts_flat_then_spikes_is_not_rapid_learning() -> None:
+    """The 13B excerpt: 2.7759 -> 2.7681 (within noise) before the spike was labelled 'rapid learning'."""
+    steps = np.arange(29_020, 29_100, 10)
+    values = np.array([2.7759, 2.7702, 2.7681, 7.3437, 8.7160, 7.9, 7.1, 6.8490])
+    labels = [p.label for p in ph.analyze(make_run("x", {"train/loss": (steps, values)})).phases]
+    assert labels[0] in (seg.PLATEAU_LABEL, seg.NOISE_LABEL) and "rapid learning" not in labels
+
+
+def test_step_ranges_that_abbreviate_alike_are_written_in_full() -> None:
+    assert ph.step_span(17_060, 17_068) == "17,060–17,068"
+    assert ph.step_span(250, 1_000) == "250–1K"
+    assert ph.step_labels([17_060, 17_061, 17_068]) == ["17,060", "17,061", "17,068"]
+    assert ph.step_labels([0, 250, 1_000]) == ["0", "250", "1K"]
+    path = corpus_file("megatron/bigscience-tr8b-104B-chronicles-excerpt-spike-overflow.log")
+    out = CliRunner().invoke(app, ["phases", str(path)], env={"COLUMNS": "150"}).output
+    assert "17.1K–17.1K" not in out and "17,061–17,062" in out
+
+
+def test_the_same_shape_gets_the_same_labels() -> None:
+    """Labels depend on the shape, not on the step unit or a loss offset."""
+    steps, values = blow_up_then_recover()
+    base = [p.label for p in ph.analyze(make_run("a", {"train/loss": (steps, values)})).phases]
+    wider = [p.label for p in ph.analyze(make_run("b", {"train/loss": (steps * 10, values + 1.0)})).phases]
+    assert base == wider
+
+
+def test_a_train_rise_while_val_fell_is_not_a_warning() -> None:
+    """TinyStories-like: per-batch train loss drifts up at the end while the (few) evals keep falling."""
+    steps = np.arange(0, 6_001, 10)
+    train = 1.2 + 3.0 / np.sqrt(1 + steps / 50)
+    train[steps > 5_000] += np.linspace(0, 0.12, int((steps > 5_000).sum()))  # a late drift up in the train loss
+    val_steps = np.array([0, 2_000, 4_000, 5_000, 6_000])
+    val = np.array([4.2, 1.45, 1.3, 1.27, 1.25])
+    result = ph.analyze(make_run("t", {"train/loss": (steps, train), "val/loss": (val_steps, val)}))
+    rises = [f for f in result.findings if " rose " in f.title]
+    assert rises and all(f.severity.value == "info" and "while val/loss fell" in f.title for f in rises)
+    alone = ph.analyze(make_run("t", {"train/loss": (steps, train)}))
+    assert any(f.severity.value == "warning" and " rose " in f.title for f in alone.findings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import gap, gradients, mfu, phases, spikes
+from . import events, gap, gradients, mfu, phases, spikes
 
 ANALYZERS: list[ModuleType] = [
     phases,
@@ -18,4 +18,5 @@ ANALYZERS: list[ModuleType] = [
     gap,
     gradients,
     mfu,
+    events,
 ]

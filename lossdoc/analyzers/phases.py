@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..facts import run_facts
 from ..findings import Finding, Severity
 from ..numbers import abbreviate
 from ..run import Run
+from .init_check import DEFAULT_VOCAB, InitCheck, check_init  # noqa: F401 (re-exported)
 from .segment import (
     MIN_PHASES,
     PLATEAU_LABEL,
@@ -48,34 +50,18 @@ NAME = "phases"
 MIN_VAL_POINTS = 8  # finite val/loss points needed to prefer it over train/loss (issue 4: "say >= 8")
 MIN_POINTS = 2  # fewer finite points than this: nothing to analyse
 
-# --- initial-loss check (nats) ---------------------------------------------------------------------------
-DEFAULT_VOCAB = 50257  # GPT-2 BPE vocabulary, assumed when neither the log nor --vocab gives one
-INIT_HIGH_MARGIN = 1.0  # nats above ln(V) still "ok": logits at init are not exactly uniform (llm.c 124M
-#                         starts at 11.01 vs 10.83; a 760M FineWeb run at 11.11)
-INIT_VERY_HIGH_RATIO = 1.5  # first loss > 1.5·ln(V) (e.g. 22.6 vs 10.8): init scale or output scaling is off
-INIT_LOW_MARGIN = 0.5  # nats below ln(V): an untrained model cannot start much below uniform
-
 # --- diminishing returns ---------------------------------------------------------------------------------
 N_CHECKPOINTS = 4  # windows for the per-1K-step drop: end of phase 1, then geometric to the last step
 LR_DECAYED_FRAC = 0.1  # a last LR at or below 10% of the peak: the schedule has (nearly) finished decaying
+LR_STILL_PEAK_FRAC = 0.9  # a last LR at or above 90% of the peak: no decay yet (constant or stable phase)
 PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the run's mean rate
+
+# --- a rise must agree with the evaluated loss (issue 8): series that evaluate the model on many batches
+EVAL_SERIES = ("val/loss", "train/eval_loss")
 
 # --- target crossing -------------------------------------------------------------------------------------
 TARGET_SMOOTH_FRAC = 0.01  # train/loss is smoothed by a centred mean over 1% of its points (<= 501)
 TARGET_SMOOTH_MAX = 501
-
-
-@dataclass
-class InitCheck:
-    loss: float | None
-    step: int | None
-    expected: float
-    vocab: int
-    vocab_source: str  # "log", "option" or "assumed"
-    verdict: str  # ok, high, very_high, low, unknown
-    message: str
-    title: str = ""
-    advice: str = ""
 
 
 @dataclass
@@ -116,7 +102,9 @@ class PhasesResult:
     target: Target | None = None
     fit: dict[str, Any] | None = None
     projection: dict[str, Any] | None = None
-    lr_final_frac: float | None = None  # last logged LR / peak logged LR, when train/lr is logged
+    lr_final_frac: float | None = None  # LR at the last step / peak LR, when train/lr is logged or stated
+    lr_source: str | None = None  # "logged train/lr", or the schedule it came from (lossdoc.schedule)
+    eval_trends: dict[int, tuple[str, float, float]] = field(default_factory=dict)  # rising phase -> eval trend
     notes: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
@@ -135,6 +123,7 @@ class PhasesResult:
             "mean_rate_per_1k": self.mean_rate_per_1k,
             "noise": self.noise,
             "lr_final_frac": self.lr_final_frac,
+            "lr_source": self.lr_source,
             "diminishing_returns": {
                 "checkpoints": [asdict(c) for c in self.checkpoints],
                 "statements": self.statements,
@@ -193,10 +182,16 @@ def analyze(
         first_bad = int(steps_all[~finite][0])
         notes.append(f"{dropped} non-finite point(s) of {name} left out (the first at step {first_bad:,})")
 
-    init = check_init(float(values[0]), int(steps[0]), vocab, run.meta)
+    lr_peak = None
+    if run.has("train/lr"):
+        lr_values = run.arrays("train/lr")[1]
+        lr_values = lr_values[np.isfinite(lr_values)]
+        lr_peak = float(lr_values.max()) if len(lr_values) else None
+    next_step = int(steps[1]) if len(steps) > 1 else None
+    init = check_init(float(values[0]), int(steps[0]), vocab, run.meta, next_step, run_facts(run), lr_peak)
     if not name.endswith("loss"):  # ln(V) is the yardstick of a cross-entropy loss only
         init.verdict, init.message = "unknown", f"{name} is not a loss series: no initial-loss check"
-        init.title, init.advice = init.message, ""
+        init.title, init.advice, init.severity = init.message, "", None
     noise = robust_noise(values)
     knots = log_bins(steps, despike(values, noise))
     phases = segment(knots, noise)
@@ -231,11 +226,7 @@ def analyze(
         noise=float(noise),
         notes=notes,
     )
-    if run.has("train/lr"):
-        lr = run.series("train/lr").to_numpy(dtype=float)
-        lr = lr[np.isfinite(lr)]
-        if len(lr) and lr.max() > 0:
-            result.lr_final_frac = float(lr[-1] / lr.max())
+    result.lr_final_frac, result.lr_source = final_lr_fraction(run, int(steps[-1]))
     if target is not None:
         result.target = find_target(steps, values, name, float(target), run.meta, run)
     from .projection import fit_and_project
@@ -247,8 +238,29 @@ def analyze(
             fit_and_project(result, run, steps, values, None, schedule, price_per_hour)
         except InputError as exc:
             result.notes.append(f"no projected step for the target: {exc}")
+    result.eval_trends = {i: t for i, p in enumerate(phases) if p.label == RISING_LABEL
+                          for t in [eval_trend(run, name, p.start_step, p.end_step)] if t is not None}
     result.findings = make_findings(result)
     return result
+
+
+def eval_trend(run: Run, name: str, start: int, end: int) -> tuple[str, float, float] | None:
+    """(eval series, its value at or before ``start``, its last value by ``end``) for a train-loss phase, when an
+    eval series has points at both ends; None otherwise (a val-loss phase is its own eval)."""
+    import numpy as np
+
+    if not name.startswith("train/"):
+        return None
+    for other in EVAL_SERIES:
+        if not run.has(other):
+            continue
+        steps, values = run.arrays(other)
+        ok = np.isfinite(values)
+        steps, values = steps[ok], values[ok]
+        before, by_end = np.flatnonzero(steps <= start), np.flatnonzero((steps > start) & (steps <= end))
+        if len(before) and len(by_end):
+            return other, float(values[before[-1]]), float(values[by_end[-1]])
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -284,58 +296,6 @@ def choose_series(run: Run, override: str | None = None) -> tuple[str, str]:
         return others[0], f"no usable train/loss or val/loss; using {others[0]}"
     raise InputError(
         f"no loss series with at least {MIN_POINTS} finite points (series: {', '.join(run.names()) or 'none'})"
-    )
-
-
-def check_init(loss: float, step: int, vocab: int | None, meta: dict[str, Any]) -> InitCheck:
-    """Compare the first loss with ln(vocab): a well-initialised LM starts near uniform over the vocabulary."""
-    if vocab is not None:
-        if vocab < 2:
-            raise InputError(f"--vocab must be at least 2 (got {vocab})")
-        v, source = int(vocab), "option"
-    elif meta.get("vocab_size"):
-        v, source = int(meta["vocab_size"]), "log"
-    else:
-        v, source = DEFAULT_VOCAB, "assumed"
-    expected = math.log(v)
-    where = f"{loss:.4f} at step {step:,}"
-    vs = f"ln({v:,}) = {expected:.2f}" + (" (GPT-2 vocab assumed; --vocab sets it)" if source == "assumed" else "")
-    if loss > INIT_VERY_HIGH_RATIO * expected:
-        verdict = "very_high"
-        title = f"initial loss {where} is {loss / expected:.1f}x {vs}"
-        advice = (
-            "the model starts far worse than uniform; likely causes: weights initialised too large (init std), "
-            "missing output/residual scaling (e.g. 1/sqrt(2·n_layer) on projections, tied-embedding logit scale), "
-            "or the wrong vocab size"
-        )
-    elif loss > expected + INIT_HIGH_MARGIN:
-        verdict = "high"
-        title = f"initial loss {where} is {loss - expected:.2f} above {vs}"
-        advice = "logits at init are too peaked; check the init scale and the output layer"
-    elif loss < expected - INIT_LOW_MARGIN:
-        verdict = "low"
-        title = f"initial loss {where} is {expected - loss:.2f} below {vs}"
-        if step > 0:
-            advice = (
-                f"the log starts at step {step:,}: probably resumed from a checkpoint or fine-tuning a trained "
-                "model (or the vocab is wrong)"
-            )
-        else:
-            advice = "the run may start from a trained checkpoint (resumed or fine-tuning), or the vocab is wrong"
-    else:
-        verdict = "ok"
-        title = f"initial loss {where} vs {vs}"
-        advice = "good init"
-    return InitCheck(
-        loss=loss,
-        step=step,
-        expected=expected,
-        vocab=v,
-        vocab_source=source,
-        verdict=verdict,
-        message=f"{title}: {advice}",
-        title=title,
-        advice=advice,
     )
 
 
@@ -395,7 +355,7 @@ def observations(
     if all(p.label == PLATEAU_LABEL for p in phases):
         out.append(
             f"The loss is flat within noise: {phases[0].start_loss:.4f} -> {phases[-1].end_loss:.4f} "
-            f"over steps {abbreviate(first)}-{abbreviate(last)}."
+            f"over steps {step_span(first, last)}."
         )
         return out, None, None
     rising = [p for p in phases if p.label == RISING_LABEL]
@@ -432,7 +392,7 @@ def observations(
         if final.rate_per_1k <= 0:
             out.append(
                 f"The loss is no longer falling: {_num(final.rate_per_1k)}/1K steps over steps "
-                f"{abbreviate(final.window_start)}-{abbreviate(final.step)}."
+                f"{step_span(final.window_start, final.step)}."
             )
         elif final.rate_per_1k < PAST_KNEE_RATIO * mean_rate:
             past_knee = True
@@ -448,6 +408,22 @@ def observations(
                 f"({final.rate_per_1k / mean_rate:.0%} of the run's mean rate)."
             )
     return out, past_knee, knee_step
+
+
+def step_span(a: float, b: float) -> str:
+    """'250–500', '1K–2K'; in full ('17,060–17,068') when the abbreviations would not tell the ends apart."""
+    short_a, short_b = abbreviate(a), abbreviate(b)
+    if short_a == short_b and int(a) != int(b):
+        return f"{int(a):,}–{int(b):,}"
+    return f"{short_a}–{short_b}"
+
+
+def step_labels(steps: list[float]) -> list[str]:
+    """Steps for one table: all abbreviated, or all in full when two different steps would read the same."""
+    short = [abbreviate(x) for x in steps]
+    if len({(s, int(x)) for s, x in zip(short, steps)}) != len({s for s in short}):
+        return [f"{int(x):,}" for x in steps]
+    return short
 
 
 def _n_steps(n: float) -> str:
@@ -534,23 +510,62 @@ def _tokens_at(step: float, meta: dict[str, Any], run: Run) -> float | None:
 # findings
 
 
-def _knee_advice(lr_final_frac: float | None) -> str:
-    if lr_final_frac is not None and lr_final_frac <= LR_DECAYED_FRAC:
+def final_lr_fraction(run: Run, last_step: int) -> tuple[float | None, str | None]:
+    """(LR at the last step / peak LR, where it came from): the logged train/lr, else the stated schedule."""
+    import numpy as np
+
+    if run.has("train/lr"):
+        lr = run.arrays("train/lr")[1]
+        lr = lr[np.isfinite(lr)]
+        if len(lr) and lr.max() > 0:
+            return float(lr[-1] / lr.max()), "logged train/lr"
+    from ..schedule import schedule_for
+
+    if last_step < 1:
+        return None, None
+    try:
+        schedule, _ = schedule_for(run, last_step + 1)
+    except Exception:  # noqa: BLE001 - a schedule that cannot be built is an unknown LR here, not an error
+        return None, None
+    if schedule is None or not len(schedule.lr) or schedule.lr.max() <= 0:
+        return None, None
+    return float(schedule.lr[-1] / schedule.lr.max()), schedule.source
+
+
+def _knee_advice(lr_final_frac: float | None, lr_source: str | None = None) -> str:
+    """What moves the curve past the knee, consistent with what the LR is doing at the end of the log."""
+    src = ""
+    if lr_source:  # no parentheses inside parentheses: "(nanoGPT config (warmup + cosine))" reads badly
+        src = f", LR from the {lr_source}" if "(" in lr_source else f" (LR from the {lr_source})"
+    if lr_final_frac is None:
         return (
-            f"the LR has already decayed to {lr_final_frac:.0%} of its peak: more steps at this size buy little; "
-            "more data with a new schedule, or a larger model, moves the curve"
+            "the LR is neither logged nor stated, so whether it has decayed is unknown: if it is still at its "
+            "peak, decaying it (a warmdown) moves the curve more; if it has decayed, more data or a larger model does"
         )
-    return "more steps at this LR buy little; an LR decay/warmdown (or a larger model) moves the curve more"
+    if lr_final_frac <= LR_DECAYED_FRAC + 1e-9:  # cosine to min_lr = 10% lands on 0.1 within rounding
+        return (
+            f"the LR has already decayed to {lr_final_frac:.0%} of its peak{src}: more steps at this size buy "
+            "little; more data with a new schedule, or a larger model, moves the curve"
+        )
+    if lr_final_frac < LR_STILL_PEAK_FRAC:
+        return (
+            f"the run is in its LR decay: {lr_final_frac:.0%} of the peak at the last step{src}; the rest of the "
+            "decay still lowers the loss, and past it more data or a larger model moves the curve"
+        )
+    return (
+        f"the LR is still at {lr_final_frac:.0%} of its peak{src}: more steps at this LR buy little; an LR "
+        "decay/warmdown (or a larger model) moves the curve more"
+    )
 
 
 def make_findings(r: PhasesResult) -> list[Finding]:
     out: list[Finding] = []
     init = r.init
-    if init.verdict not in ("ok", "unknown"):
+    if init.severity is not None:
         out.append(
             Finding(
                 analyzer=NAME,
-                severity=Severity.PROBLEM if init.verdict == "very_high" else Severity.WARNING,
+                severity=Severity(init.severity),
                 title=init.title,
                 evidence={
                     "loss": init.loss,
@@ -558,28 +573,30 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                     "expected": round(init.expected, 4),
                     "vocab": init.vocab,
                     "vocab_source": init.vocab_source,
+                    "verdict": init.verdict,
+                    "start": init.start,
                 },
                 advice=init.advice,
                 steps=(init.step, init.step) if init.step is not None else None,
             )
         )
-    for p in r.phases:
+    for i, p in enumerate(r.phases):
         if p.label == RISING_LABEL:
-            out.append(
-                Finding(
-                    analyzer=NAME,
-                    severity=Severity.WARNING,
-                    title=(
-                        f"{r.series} rose {p.start_loss:.4f} -> {p.end_loss:.4f} over steps "
-                        f"{p.start_step:,}-{p.end_step:,} (+{-p.drop:.4f})"
-                    ),
-                    evidence={"start_loss": p.start_loss, "end_loss": p.end_loss, "rate_per_1k": p.rate_per_1k},
-                    advice=(
-                        "a sustained rise is divergence or overfitting: check the LR, grad norms and the train/val gap"
-                    ),
-                    steps=(p.start_step, p.end_step),
-                )
+            title = (
+                f"{r.series} rose {p.start_loss:.4f} -> {p.end_loss:.4f} over steps "
+                f"{p.start_step:,}-{p.end_step:,} (+{-p.drop:.4f})"
             )
+            evidence = {"start_loss": p.start_loss, "end_loss": p.end_loss, "rate_per_1k": p.rate_per_1k}
+            severity = Severity.WARNING
+            advice = "a sustained rise is divergence or overfitting: check the LR, grad norms and the train/val gap"
+            trend = r.eval_trends.get(i)
+            if trend is not None and trend[2] < trend[1]:  # the eval loss fell meanwhile: the train rise is noise
+                other, before, after = trend
+                severity = Severity.INFO
+                title += f", while {other} fell {before:.4f} -> {after:.4f}"
+                evidence.update({"eval_series": other, "eval_before": before, "eval_after": after})
+                advice = "the evaluated loss kept falling: the rise is in the noisy per-batch train loss, not the model"
+            out.append(Finding(NAME, severity, title, evidence, advice, (p.start_step, p.end_step)))
     if r.past_knee and r.checkpoints:
         final = r.checkpoints[-1]
         out.append(
@@ -595,7 +612,7 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                     "mean_rate_per_1k": r.mean_rate_per_1k,
                     "knee_step": r.knee_step,
                 },
-                advice=_knee_advice(r.lr_final_frac),
+                advice=_knee_advice(r.lr_final_frac, r.lr_source),
                 steps=(final.window_start, final.step),
             )
         )

@@ -49,11 +49,15 @@ RATE_LABELS: tuple[tuple[float, str], ...] = (
 PLATEAU_LABEL = "near plateau"
 PLATEAU_MAX_REL = 0.4  # a drop within the noise is a plateau only if it is also slower than 0.4x the mean rate
 RISING_LABEL = "rising"  # the loss went up over the phase by more than the noise
+RECOVERY_LABEL = "recovery"  # a fall back towards a level the loss had already reached before a rise
+NOISE_LABEL = "within noise"  # a rise smaller than the noise: neither a plateau (it did not stop falling) nor a rise
 REGIMES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("explosive", ("catastrophic drop",)),
     ("fast", ("rapid learning", "fast convergence")),
     ("slow refinement", ("steady decline", "moderate", "slowing", PLATEAU_LABEL)),
     ("rising", (RISING_LABEL,)),
+    ("recovery", (RECOVERY_LABEL,)),
+    ("no trend", (NOISE_LABEL,)),
 )
 
 
@@ -277,6 +281,9 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
     mean_rate = mean_rate_per_step(knots)
     if float(np.ptp(y)) <= NOISE_Z * 1.2533 * noise * math.sqrt(2.0):
         mean_rate = 0.0  # the whole curve moves less than its noise: there is no rate to compare phases with
+    # the yardstick of the labels means nothing when the loss never fell by more than the noise before it rose
+    # (an excerpt that starts at a spike's foot): its within-noise drops are then plateaus, not "rapid learning"
+    fell_in_noise = float(y[0] - y.min()) <= FLAT_FRAC * drop_scale
     phases = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=False):
         drop = float(y[a] - y[b])
@@ -284,6 +291,11 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
         rate = drop / steps
         # what a phase's drop must exceed to be more than noise: the end medians' standard errors
         flat = max(NOISE_Z * 1.2533 * noise * math.sqrt(1 / n[a] + 1 / n[b]), FLAT_FRAC * drop_scale)
+        label = label_for(rate, 0.0 if fell_in_noise and drop <= flat else mean_rate, drop, flat)
+        if drop > flat and float(y[a]) > float(y[: a + 1].min()) + FLAT_FRAC * drop_scale:
+            label = RECOVERY_LABEL  # falling back after a rise: not learning at a "catastrophic" rate
+        elif 0 > drop >= -flat and mean_rate > 0:  # a curve with a trend rose a little here: not a "plateau"
+            label = NOISE_LABEL
         phases.append(
             Phase(
                 start_step=int(round(s[a])),
@@ -293,9 +305,10 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
                 drop=drop,
                 share=drop / total if total > 0 else None,
                 rate_per_1k=rate * 1000.0,
-                label=label_for(rate, mean_rate, drop, flat),
+                label=label,
             )
         )
+    phases = merge_rises(phases, total)
     if any(p.label == RISING_LABEL for p in phases) or all(p.label == PLATEAU_LABEL for p in phases):
         # the loss rose back: a phase's drop as a "share" of the net drop would exceed 100%, so no shares
         for p in phases:
@@ -303,6 +316,21 @@ def _phases_from_bounds(knots: Knots, bounds: list[int], noise: float) -> list[P
     if not phases:  # a single knot: one empty phase
         phases.append(Phase(int(s[0]), int(s[0]), float(y[0]), float(y[0]), 0.0, None, 0.0, PLATEAU_LABEL))
     return phases
+
+
+def merge_rises(phases: list[Phase], total: float) -> list[Phase]:
+    """Consecutive rising phases are one rise (12.44 -> 44.2 -> 47.5 is one blow-up, not two)."""
+    out: list[Phase] = []
+    for p in phases:
+        prev = out[-1] if out else None
+        if prev is not None and prev.label == RISING_LABEL and p.label == RISING_LABEL:
+            drop = prev.start_loss - p.end_loss
+            steps = max(p.end_step - prev.start_step, 1)
+            out[-1] = Phase(prev.start_step, p.end_step, prev.start_loss, p.end_loss, drop,
+                            drop / total if total > 0 else None, drop / steps * 1000.0, RISING_LABEL)
+        else:
+            out.append(p)
+    return out
 
 
 def mean_rate_per_step(knots: Knots) -> float:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ..compare import spread_sentence
 from .blocks import Block, section_blocks
 from .chartdata import Charts
 from .report import read_line
@@ -163,10 +164,13 @@ def _comparison(report: dict[str, Any]) -> list[str]:
     out = ["<h2>Runs in this file</h2>", f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"]
     s = comp.get("final_spread")
     if s:
-        out.append(f"<p>Final loss over {s['runs']} runs: {s['min']:.4f}–{s['max']:.4f}, mean {s['mean']:.4f} ± "
-                   f"{s['std']:.4f}: a difference between two runs smaller than this is run-to-run noise.</p>")
+        out.append(f"<p>{escape(_upper_first(spread_sentence(s)))}.</p>")
     others = [b for b in report.get("runs") or [] if not b.get("analysed")]
     if others:
         out.append("<ul>" + "".join(f"<li><b>{escape(b['name'])}</b>: {escape(b['headline'])}</li>"
                                     for b in others) + "</ul>")
     return out
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..compare import spread_sentence
 from .blocks import Block, section_blocks
 from .report import read_line
 
@@ -97,9 +98,7 @@ def _comparison(report: dict[str, Any]) -> list[str]:
                                              [False, False, True, True, True, True]), ""]
     s = comp.get("final_spread")
     if s:
-        out += [f"Final loss over {s['runs']} runs: {s['min']:.4f}–{s['max']:.4f}, mean {s['mean']:.4f} ± "
-                f"{s['std']:.4f} (sample std): a difference between two runs smaller than this is run-to-run noise.",
-                ""]
+        out += [_upper_first(spread_sentence(s)) + ".", ""]
     others = [b for b in report.get("runs") or [] if not b.get("analysed")]
     out += [f"- **{b['name']}**: {b['headline']}" for b in others if b.get("warnings")]
     quiet = [b["name"] for b in others if not b.get("warnings")]
@@ -116,3 +115,7 @@ def _n(x: Any) -> str:
     if isinstance(x, float):
         return f"{x:.4f}"
     return str(x)
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -7,11 +7,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..analyzers.phases import step_labels
 from ..numbers import abbreviate
 from .terminal import fmt
 
 VERDICT_TEXT = {"ok": "good init", "high": "high", "very_high": "far too high", "low": "low"}
-VERDICT_STYLE = {"ok": "green", "high": "yellow", "low": "yellow", "very_high": "bold red"}
+VERDICT_STYLE = {"ok": "green", "high": "yellow", "low": "yellow", "very_high": "bold red", "fine_tune": "cyan"}
+NO_PHASE_0 = ("unknown", "not_init", "fine_tune")  # the first point is not a random init's loss
 
 
 def _steps(n: float | None) -> str:
@@ -33,18 +35,20 @@ def render(console: Console, result: Any) -> None:
         console.print(f"[dim]note: {note}[/dim]", highlight=False)
     init = result.init
     style = VERDICT_STYLE.get(init.verdict, "white")
-    if init.verdict == "unknown":
-        console.print(f"[dim]{init.message}[/dim]", highlight=False)
+    if init.verdict in NO_PHASE_0:
+        console.print(f"[{'dim' if init.verdict != 'fine_tune' else style}]{init.message}[/]", highlight=False)
     else:
         _init_line(console, result, init, style)
-    if init.verdict not in ("ok", "unknown"):
+    if init.verdict not in ("ok", *NO_PHASE_0):
         console.print(f"  [{style}]{init.message}[/{style}]", highlight=False)
     _phases_and_after(console, result)
 
 
 def _init_line(console: Console, result: Any, init: Any, style: str) -> None:
+    # a point one logging interval in is not the random init's loss: say what it is
+    head = "Phase 0: Random init" if getattr(init, "start", "scratch") == "scratch" else "First logged point"
     console.print(
-        f"Phase 0: Random init  {result.series} = {fmt(init.loss)} at step {fmt(init.step)} "
+        f"{head}  {result.series} = {fmt(init.loss)} at step {fmt(init.step)} "
         f"(expected ln({init.vocab:,}) = {init.expected:.2f}"
         + (", vocab assumed" if init.vocab_source == "assumed" else "")
         + f") [{style}]{VERDICT_TEXT.get(init.verdict, init.verdict)}[/{style}]",
@@ -57,11 +61,13 @@ def _phases_and_after(console: Console, result: Any) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for col in ("phase", "label", "steps", "loss", "drop", "share", "rate/1K"):
         table.add_column(col, justify="left" if col in ("phase", "label") else "right", no_wrap=True)
+    bounds = [p.start_step for p in result.phases] + [result.phases[-1].end_step] if result.phases else []
+    shown = dict(zip(bounds, step_labels(bounds)))
     for i, p in enumerate(result.phases, 1):
         table.add_row(
             str(i),
             p.label,
-            f"{_steps(p.start_step)}–{_steps(p.end_step)}",
+            f"{shown[p.start_step]}–{shown[p.end_step]}",
             f"{p.start_loss:.4f}→{p.end_loss:.4f}",
             f"{p.drop:.4g}",
             _share(p.share),
@@ -71,7 +77,7 @@ def _phases_and_after(console: Console, result: Any) -> None:
 
     if result.regimes:
         parts = [
-            f"{r.name} ({_steps(r.start_step)}–{_steps(r.end_step)})"
+            f"{r.name} ({shown.get(r.start_step, _steps(r.start_step))}–{shown.get(r.end_step, _steps(r.end_step))})"
             + (f" {r.share:.1%}" if r.share is not None else "")
             for r in result.regimes
         ]

@@ -13,6 +13,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..compare import spread_sentence
 from .terminal import SEVERITY_STYLE, fmt
 
 REPORT_WIDTH = 100  # columns: the report fits a 100-column terminal and a pasted issue comment
@@ -123,11 +124,7 @@ def render_comparison(console: Console, comparison: dict[str, Any], analysed: st
     console.print(table)
     spread = comparison.get("final_spread")
     if spread:
-        console.print(
-            f"final loss over {spread['runs']} runs: {spread['min']:.4f}–{spread['max']:.4f}, "
-            f"mean {spread['mean']:.4f} ± {spread['std']:.4f} (sample std): a difference between two runs "
-            "smaller than this spread is within run-to-run noise"
-        )
+        console.print(spread_sentence(spread), highlight=False)
     others = [b for b in briefs or [] if not b.get("analysed")]
     if others:
         console.print("\n[bold]The other runs[/bold] [dim](--run NAME for a run's full report)[/dim]")

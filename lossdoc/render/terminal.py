@@ -45,12 +45,42 @@ def render_show(console: Console, doc: dict[str, Any], verbose: bool = False) ->
     )
     for run in doc["runs"]:
         render_run(console, run)
+        render_events(console, run.get("events") or [])
     if verbose and doc.get("unparsed_sample"):
         console.print("[bold]First lines not understood:[/bold]")
         for item in doc["unparsed_sample"]:
             console.print(f"  {item['line']:>7}: {item['text']}", markup=False, highlight=False)
     elif lines.get("unparsed"):
         console.print(f"[dim]{lines['unparsed']} line(s) not understood; --verbose shows the first ones[/dim]")
+
+
+SHOWN_BY_RUN = ("rollback", "truncated")  # events render_run already prints from meta
+EVENT_LABEL = {
+    "error": "error line",
+    "traceback": "traceback",
+    "overflow": "fp16 overflow, step skipped",
+    "loss_scale": "loss scale fell",
+    "cancelled": "job cancelled",
+    "mfu": "MFU above 100%",
+}
+
+
+def render_events(console: Console, events: list[dict[str, Any]]) -> None:
+    """The events of a run in `show`: one line per kind (count, first step, the first line's text)."""
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for e in events:
+        if e.get("kind") not in SHOWN_BY_RUN:
+            by_kind.setdefault(str(e.get("kind")), []).append(e)
+    for kind, items in by_kind.items():
+        first = items[0]
+        steps = [e["step"] for e in items if e.get("step") is not None]
+        where = f" at step {fmt(steps[0])}" if len(steps) == 1 else (
+            f" at steps {fmt(min(steps))}–{fmt(max(steps))}" if steps else "")
+        line = f" (line {fmt(first['line'])})" if first.get("line") else ""
+        count = f"{len(items)} × " if len(items) > 1 else ""
+        text = " ".join(str(first.get("text", "")).split())[:100]
+        console.print(f"  [yellow]{count}{EVENT_LABEL.get(kind, kind)}[/yellow]{where}{line}: {text}",
+                      highlight=False, markup=True)
 
 
 def render_run(console: Console, run: dict[str, Any]) -> None:
