@@ -17,6 +17,8 @@ from .errors import InputError
 if TYPE_CHECKING:
     import numpy as np
 
+LR_MATCH_TOL = 0.01  # a schedule rebuilt from facts matches a logged LR within 1% of peak (printing rounds to
+# 3 significant digits at worst: llm.c stdout %.2e, Megatron %.3E)
 LR_EXTEND_FRAC = 0.005  # a logged LR ending within 0.5% of the projection step is held at its last value
 
 # warmup formulas (the facts' ``warmup_rule``): LR multiplier at schedule step s of w warmup steps
@@ -210,6 +212,30 @@ def spec_source(facts: Any, spec: LRSpec) -> str:
     return f"{origin} ({spec.what})"
 
 
+def check_logged(run: Any, spec: LRSpec) -> dict[str, Any] | None:
+    """How far the schedule is from the LR the log prints (None when the log prints none)."""
+    import numpy as np
+
+    if not run.has("train/lr"):
+        return None
+    steps, values = run.arrays("train/lr")
+    keep = np.isfinite(values) & (steps >= 0)
+    steps, values = steps[keep], values[keep]
+    if not len(steps):
+        return None
+    predicted = spec.lr_at(steps)
+    peak = spec.peak if not spec.relative else float(np.max(np.abs(values))) or 1.0
+    if spec.relative:  # multipliers: compare shapes, scaled to the logged peak
+        predicted = predicted * peak
+    err = np.abs(predicted - values) / peak
+    worst = int(np.argmax(err))
+    return {
+        "points": int(len(steps)), "max_err_of_peak": float(err[worst]), "worst_step": int(steps[worst]),
+        "logged": float(values[worst]), "rebuilt": float(predicted[worst]),
+        "matches": bool(err[worst] <= LR_MATCH_TOL),
+    }
+
+
 def schedule_for(run: Any, length: int, spec: str | None = None) -> tuple[Schedule | None, str]:
     """The LR of steps 0..length-1, or None with the reason it is unknown. A --schedule spec wins, then the
     logged LR when it covers the span, then the schedule the run's facts state (log header, config, --config)."""
@@ -229,10 +255,18 @@ def schedule_for(run: Any, length: int, spec: str | None = None) -> tuple[Schedu
             return Schedule(grid, "logged train/lr"), ""
     facts = run_facts(run)
     lr_spec, why = spec_from_facts(facts)
+    check = check_logged(run, lr_spec) if lr_spec is not None else None
+    if check is not None and not check["matches"]:
+        lr_spec, why = None, (
+            f"the stated schedule ({facts.get('trainer') or 'facts'}) is off the logged LR by up to "
+            f"{check['max_err_of_peak']:.0%} of peak at step {check['worst_step']:,}"
+        )
     if lr_spec is not None:
         lr = lr_spec.lr_at(np.arange(length))
         source = spec_source(facts, lr_spec)
         return Schedule(lr, source, relative=lr_spec.relative, spec=lr_spec), ""
+    if check is not None:
+        return None, why
     if run.has("train/lr"):
         return None, "train/lr is logged only up to the last step and the log states no schedule"
     return None, "no learning-rate schedule known" + (f" ({why})" if why else "")
