@@ -29,6 +29,10 @@ RunOpt = Annotated[str | None, typer.Option("--run", help="Which run of a multi-
 FailOnOpt = Annotated[
     str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
 ]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="The run's config file (.py read with ast, never run; config.json; hparams.yaml)."),
+]
 LogArg = Annotated[
     Path, typer.Argument(help="The training log (file or directory).", show_default=False, metavar="LOG")
 ]
@@ -98,6 +102,14 @@ def _exit_code(findings: list[Any], fail_on: str | None) -> int:
     return 1 if any(f.severity.rank >= threshold for f in findings) else 0
 
 
+def _attach_config(run: Any, config: Path | None, dataset_tokens: int | None = None) -> None:
+    """--config: the config's facts join the run's (the log's values win; conflicts are reported)."""
+    if config is not None:
+        from .analyzers.config_check import attach
+
+        attach(run, config, dataset_tokens)
+
+
 @app.command()
 def formats(json: JsonOpt = False) -> None:
     """List the log formats lossdoc reads, with a sample line of each."""
@@ -162,6 +174,7 @@ def analyze(
     format: FormatOpt = None,
     run: RunOpt = None,
     fail_on: FailOnOpt = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Everything the log allows, as one report: what was read, then each analysis' section."""
 
@@ -171,6 +184,7 @@ def analyze(
 
         runs = load(log, format)
         chosen = pick_run(runs, run)
+        _attach_config(chosen, config)
         report, results = build_report(chosen, runs, str(log))
         findings = report.pop("findings_objects")
         if json:
@@ -215,6 +229,7 @@ def phases(
         float | None,
         typer.Option("--price-per-hour", help="USD per hour of the whole job, for the projection's cost."),
     ] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Where the run is on its loss curve: init loss vs ln(vocab), phases, diminishing returns, target, projection."""
 
@@ -226,6 +241,7 @@ def phases(
         if schedule:
             parse_schedule(schedule, 2)  # a malformed --schedule is an error even when no fit needs it
         chosen = pick_run(load(log, format), run)
+        _attach_config(chosen, config)
         result = analysis.analyze(
             chosen,
             series=series,
@@ -265,6 +281,7 @@ def spikes(
             'or {"steps_per_shard": N}; tests whether spikes follow shard boundaries.',
         ),
     ] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Loss spikes (kind, recovery cost, LR, grad norm), NaN onset, best val, periodicity, shards, plateaus."""
 
@@ -276,6 +293,7 @@ def spikes(
         shards = load_shard_map(shard_map) if shard_map is not None else None
         runs = load(log, format)
         chosen = pick_run(runs, run)
+        _attach_config(chosen, config)
         reason = spikes_analyzer.applies(chosen)
         if reason:
             raise InputError(f"{log}: run {chosen.name!r} cannot be analysed for spikes: {reason}")
@@ -288,6 +306,47 @@ def spikes(
 
             console = _console()
             console.print(f"[bold]{log}[/bold]  run {chosen.name}\n")
+            render(console, result)
+            render_findings(console, result.findings)
+        return _exit_code(result.findings, fail_on)
+
+    _guard(body)
+
+
+@app.command("config-check")
+def config_check(
+    config: Annotated[
+        Path, typer.Argument(help="The run's config (.py, config.json, hparams.yaml).", show_default=False,
+                             metavar="CONFIG")
+    ],
+    log: LogArg,
+    json: JsonOpt = False,
+    format: FormatOpt = None,
+    run: RunOpt = None,
+    fail_on: FailOnOpt = None,
+    dataset_tokens: Annotated[
+        int | None,
+        typer.Option("--dataset-tokens", help="Tokens in the training data (else data/<dataset>/train.bin)."),
+    ] = None,
+    at: Annotated[int | None, typer.Option("--at", help="Also give the LR at STEP.")] = None,
+) -> None:
+    """The run's facts with their sources; parameters vs claims, tokens, Chinchilla, epochs, LR schedule, dropout."""
+
+    def body() -> int:
+        from .analyzers import config_check as analysis
+        from .parsers import load
+
+        chosen = pick_run(load(log, format), run)
+        cfg = analysis.attach(chosen, config, dataset_tokens)
+        result = analysis.analyze(chosen, config=cfg, at=at)
+        if json:
+            _emit_json(dict(result.to_json(), run=chosen.name, source=str(log)))
+        else:
+            from .render.config_check import render
+            from .render.terminal import render_findings
+
+            console = _console()
+            console.print(f"[bold]{log}[/bold]  run {chosen.name}  ({chosen.meta.get('format')})", highlight=False)
             render(console, result)
             render_findings(console, result.findings)
         return _exit_code(result.findings, fail_on)

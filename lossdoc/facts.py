@@ -41,6 +41,8 @@ FACT_NAMES: dict[str, str] = {
     "global_batch": "sequences per optimizer step, all ranks",
     "grad_accum": "gradient accumulation steps",
     "world_size": "data-parallel ranks (GPUs)",
+    "tensor_parallel": "tensor-parallel ranks (Megatron)",
+    "pipeline_parallel": "pipeline-parallel stages (Megatron)",
     "tokens_per_step": "tokens per optimizer step, all ranks",
     "max_steps": "planned optimizer steps",
     "lr_schedule": "LR schedule kind: cosine, wsd, linear, constant",
@@ -102,7 +104,9 @@ class RunFacts:
             self.facts[name] = new
             return
         if not _same(old.value, value) and "default" not in (old.kind, new.kind):
-            self.conflicts.append({"fact": name, "values": [[old.value, old.source], [value, source]]})
+            conflict = {"fact": name, "values": [[old.value, old.source], [value, source]]}
+            if conflict not in self.conflicts:
+                self.conflicts.append(conflict)
         if SOURCE_RANK[new.kind] > SOURCE_RANK[old.kind]:
             self.facts[name] = new
 

@@ -26,7 +26,6 @@ NANOGPT_VOCAB = 50304  # nanoGPT model.py: GPT-2's 50257 padded up to a multiple
 BUILD_NANOGPT_DEFAULTS: dict[str, Any] = {
     "lr_peak": 6e-4, "lr_min": 6e-5, "warmup_steps": 715, "max_steps": 19073, "decay_steps": 19073,
     "lr_schedule": "cosine", "n_layer": 12, "n_head": 12, "n_embd": 768, "vocab_padded": 50304, "block_size": 1024,
-    "batch_size": 64,
 }
 
 # warmup rules (see schedule.py): the LR during warmup at schedule step s of w warmup steps
@@ -151,9 +150,12 @@ def _llmc_stdout(meta: dict[str, Any], facts: RunFacts) -> None:
     kind = _kind(header.get("LR scheduler", "cosine"))
     facts.set("lr_schedule", kind, "log: llm.c header LR scheduler" if "LR scheduler" in header else
               "default: llm.c train_gpt2.cu (cosine)")
-    frac = _number(str(header.get("final LR fraction", "0")))
+    frac = _number(str(header["final LR fraction"])) if "final LR fraction" in header else None
     if facts.get("lr_peak") is not None and frac is not None:
         facts.set("lr_min", facts.get("lr_peak") * frac, "log: llm.c header final LR fraction × LR")
+    if facts.get("vocab_size") and "vocab_padded" not in facts:
+        padded = -(-int(facts.get("vocab_size")) // 128) * 128
+        facts.set("vocab_padded", padded, "default: llm.c pads V to a multiple of 128")
     facts.set("warmup_rule", RULE_PLUS_ONE, "default: llm.c schedulers.h (step+1)/warmup")
     facts.set("step_offset", 1, "default: llm.c stdout prints step+1")
     facts.set("trainer", "llm.c train_gpt2.cu", "log: llm.c stdout format")
@@ -185,6 +187,8 @@ def _megatron(meta: dict[str, Any], facts: RunFacts) -> None:
         _put(facts, args, key, name, where)
     if meta.get("padded_vocab_size"):
         facts.set("vocab_padded", meta["padded_vocab_size"], "log: Megatron padded vocab")
+    for key, name in (("tensor_parallel_size", "tensor_parallel"), ("pipeline_parallel_size", "pipeline_parallel")):
+        _put(facts, meta, key, name, "log: Megatron")
     if args.get("lr_decay_style"):
         facts.set("lr_schedule", _kind(args["lr_decay_style"]), f"{where} lr_decay_style")
     gbs = args.get("global_batch_size") or meta.get("batch_size")
@@ -374,6 +378,10 @@ def _claims(config: Any, facts: RunFacts) -> None:
 
 
 def derive(facts: RunFacts) -> None:
+    """Recomputed from scratch each time (a config or flag may have changed what they follow from)."""
+    for name in [n for n, fact in facts.facts.items() if fact.kind == "computed"]:
+        del facts.facts[name]
+    facts.conflicts[:] = [c for c in facts.conflicts if not any(s.startswith("computed") for _, s in c["values"])]
     _tokens(facts)
     _params(facts)
     if facts.get("lr_schedule") in ("cosine", "wsd", "linear") and facts.get("decay_steps") is None:
@@ -383,7 +391,7 @@ def derive(facts: RunFacts) -> None:
 
 def _tokens(facts: RunFacts) -> None:
     block = facts.get("block_size")
-    if not block:
+    if not block or "tokens_per_step" in facts:  # stated by the log or config: the per-fact conflicts say the rest
         return
     if facts.get("global_batch"):
         facts.set("tokens_per_step", int(facts.get("global_batch") * block),
@@ -408,7 +416,7 @@ def _params(facts: RunFacts) -> None:
     vocab = facts.get("vocab_padded") or facts.get("vocab_size")
     if not (n_layer and d and vocab):
         return
-    arch = facts.get("architecture", "gpt2")
+    arch = facts.get("architecture")  # unknown (modded-nanogpt, torchtitan): no formula is guessed
     block = facts.get("block_size") or 0
     if arch == "llama" and facts.get("intermediate_size") and facts.get("n_head"):
         count = llama_params(int(n_layer), int(d), int(facts.get("n_head")), int(facts.get("intermediate_size")),

@@ -84,7 +84,7 @@ def megatron_gpt_params(
 
 
 _CLAIM = re.compile(
-    r"(?<![\w.])~?\s*(\d+(?:\.\d+)?)\s*([kKmMbBtT])(?:\s*(?:parameters|params|param)\b|(?![\w]))",
+    r"(?<![\w.])~?\s*(\d+(?:\.\d+)?)\s*([kKmMbBtT])(?:\s*(?:parameters|params|param)\b|(?!\w|\.\w))",
 )
 _SCALE = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
@@ -98,12 +98,21 @@ def parse_count(text: str) -> float | None:
 def param_claim(comment: str) -> float | None:
     """A parameter count a comment claims: '~125M parameters', '1.5B params', '(760M)', 'GPT-2 124M model'.
     Token counts ('~1B tokens') are not parameter claims."""
+    found = []
     for m in _CLAIM.finditer(comment):
         rest = comment[m.end(): m.end() + 12].lower()
         if "token" in rest:
             continue
-        return float(m.group(1)) * _SCALE[m.group(2).lower()]
-    return None
+        found.append((("param" in m.group(0).lower()), float(m.group(1)) * _SCALE[m.group(2).lower()]))
+    if not found:
+        return None
+    said = [v for named, v in found if named]  # "~125M parameters" before a bare "124M"
+    return said[0] if said else found[0][1]
+
+
+def millions(n: float) -> str:
+    """A parameter count as practitioners print it: 40.56M, 1.56B."""
+    return f"{n / 1e9:.2f}B" if abs(n) >= 1e9 else f"{n / 1e6:.2f}M" if abs(n) >= 1e5 else f"{n:,.0f}"
 
 
 def claim_holds(claim: float, count: float) -> bool:

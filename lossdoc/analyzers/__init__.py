@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import phases, spikes
+from . import config_check, phases, spikes
 
 ANALYZERS: list[ModuleType] = [
     phases,
     spikes,
+    config_check,
 ]

@@ -1,0 +1,41 @@
+"""Numbers that a config's comments claim ("# ~125M parameters", "max_iters = 6000  # ~1B tokens",
+"# ~0.5M tokens per step", "# 2 epochs"), read so that they can be checked against what the config implies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .params import param_claim
+
+_SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"  # 524,288 or 0.5
+_TOKENS = re.compile(r"(?<![\w.,])~?\s*" + _NUM + r"\s*([kKmMbBtT]?)\s*tokens?\b", re.IGNORECASE)
+_EPOCHS = re.compile(r"~?\s*(\d+(?:\.\d+)?)\s*epochs?\b", re.IGNORECASE)
+_PER = re.compile(r"\bper\s+(step|iter|iteration|update|batch)\b|/\s*(step|iter)\b", re.IGNORECASE)
+MAX_COMMENT = 2_000  # characters of one comment searched (a claim is a few words; a 1 MB line is not read whole)
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str  # "params", "tokens_total", "tokens_per_step", "epochs"
+    value: float
+    line: int
+    text: str  # the comment as written
+
+
+def claims_in(comments: dict[int, str]) -> list[Claim]:
+    """Every claim in the comments, in line order."""
+    out: list[Claim] = []
+    for line in sorted(comments):
+        text = comments[line][:MAX_COMMENT]
+        count = param_claim(text)
+        if count is not None:
+            out.append(Claim("params", count, line, text))
+        for m in _TOKENS.finditer(text):
+            value = float(m.group(1).replace(",", "")) * _SCALE[m.group(2).lower()]
+            per = _PER.search(text[m.end(): m.end() + 20]) or _PER.search(text[max(0, m.start() - 20): m.start()])
+            out.append(Claim("tokens_per_step" if per else "tokens_total", value, line, text))
+        for m in _EPOCHS.finditer(text):
+            out.append(Claim("epochs", float(m.group(1)), line, text))
+    return out
