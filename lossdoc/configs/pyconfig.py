@@ -15,10 +15,9 @@ line, and the lines that fail are reported.
 from __future__ import annotations
 
 import ast
-import io
 import math
 import operator
-import tokenize
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +27,8 @@ MAX_BYTES = 8 * 1024 * 1024  # a config is a few KB; refuse what cannot be one
 MAX_DEPTH = 40  # expression nesting levels evaluated (nanoGPT configs use 2-3)
 MAX_MAGNITUDE = 1e308  # float range: a result beyond it is refused, never computed as a big integer
 MAX_STRING = 10_000  # characters a string built by arithmetic may reach
-MAX_LINE_PARSE = 20_000  # characters of one line tried alone when the whole file does not parse
+MAX_LINE_PARSE = 20_000  # characters of a line that is parsed; a longer line (no config has one) is reported
+MAX_COMMENT = 2_000  # characters of a comment kept (a claim is a few words)
 
 _BINOPS = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
@@ -174,39 +174,26 @@ def _statement(stmt: ast.stmt, out: PyConfig, line_offset: int = 0) -> None:
         out.lines[name] = line
 
 
-def _scan_comment(line: str) -> str | None:
-    """The comment of one source line (text after a '#' outside quotes), in one pass over its characters."""
-    quote = ""
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#":
-            return line[i + 1:].strip()
-        i += 1
-    return None
+# a string literal (one match, scanned in C) or a comment; strings are matched whole so a '#' in one is no comment
+_TOKEN = re.compile(
+    r"(?P<s>'''[\s\S]*?'''|\"\"\"[\s\S]*?\"\"\"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|\"[^\"\\\n]*(?:\\.[^\"\\\n]*)*\")"
+    r"|(?P<c>#[^\n]*)"
+)
 
 
-def _comments(text: str) -> dict[int, str]:
-    """Comments by line: tokenize (one pass, knows multi-line strings), else a per-line scan."""
-    out: dict[int, str] = {}
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT:
-                out[tok.start[0]] = tok.string[1:].strip()
-        return out
-    except (tokenize.TokenError, SyntaxError, ValueError, RecursionError, MemoryError):
-        out.clear()
-    for number, line in enumerate(text.splitlines(), 1):
-        comment = _scan_comment(line)
-        if comment is not None:
-            out[number] = comment
+def _comments(text: str) -> dict[int, tuple[int, str]]:
+    """Comments by line as (column of the '#', text), in one regex pass that skips string literals whole: linear
+    in the text, so a 1 MB line of '#' or of quoted strings costs one scan (tokenize takes seconds on it)."""
+    out: dict[int, tuple[int, str]] = {}
+    line, counted = 1, 0
+    for m in _TOKEN.finditer(text):
+        if m.lastgroup != "c":
+            continue
+        at = m.start()
+        line += text.count("\n", counted, at)
+        counted = at
+        column = at - (text.rfind("\n", 0, at) + 1)
+        out[line] = (column, m.group()[1: 1 + MAX_COMMENT].strip())
     return out
 
 
@@ -224,14 +211,18 @@ def read_py_config(data: bytes, name: str) -> PyConfig:
     text = data.decode("utf-8", errors="replace")
     out = PyConfig(decode_errors=text.count("\ufffd"))
     text = text.replace("\x00", " ")
-    out.comments = _comments(text)
-    tree = _parse(text)
+    found = _comments(text)
+    out.comments = {n: c for n, (_, c) in found.items()}
+    lines = text.split("\n")
+    code = [x[: found[n][0]] if n in found else x for n, x in enumerate(lines, 1)]
+    # a line too long for any config is not parsed (ast takes ~0.5 s to refuse a 1 MB expression): line by line
+    tree = _parse(text) if all(len(x) <= MAX_LINE_PARSE for x in lines) else None
     if tree is not None:
         for stmt in tree.body:
             _statement(stmt, out)
         return out
     # the file does not parse as a whole: each line alone (nanoGPT configs are one assignment per line)
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(code, 1):
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
