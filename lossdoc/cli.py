@@ -316,10 +316,12 @@ def spikes(
 @app.command("config-check")
 def config_check(
     config: Annotated[
-        Path, typer.Argument(help="The run's config (.py, config.json, hparams.yaml).", show_default=False,
-                             metavar="CONFIG")
+        Path, typer.Argument(help="The run's config (.py, config.json, hparams.yaml); alone, the LOG.",
+                             show_default=False, metavar="CONFIG")
     ],
-    log: LogArg,
+    log: Annotated[
+        Path | None, typer.Argument(help="The training log (file or directory).", show_default=False, metavar="LOG")
+    ] = None,
     json: JsonOpt = False,
     format: FormatOpt = None,
     run: RunOpt = None,
@@ -330,23 +332,30 @@ def config_check(
     ] = None,
     at: Annotated[int | None, typer.Option("--at", help="Also give the LR at STEP.")] = None,
 ) -> None:
-    """The run's facts with their sources; parameters vs claims, tokens, Chinchilla, epochs, LR schedule, dropout."""
+    """The run's facts with their sources; parameters vs claims, tokens, Chinchilla, epochs, LR schedule, dropout.
+    `config-check CONFIG LOG`, or `config-check LOG` for what the log alone states."""
 
     def body() -> int:
         from .analyzers import config_check as analysis
         from .parsers import load
 
-        chosen = pick_run(load(log, format), run)
-        cfg = analysis.attach(chosen, config, dataset_tokens)
+        log_path, config_path = (log, config) if log is not None else (config, None)
+        chosen = pick_run(load(log_path, format), run)
+        cfg = analysis.attach(chosen, config_path, dataset_tokens) if config_path is not None else None
+        if cfg is None and dataset_tokens is not None:
+            from .facts import set_flag
+
+            set_flag(chosen, "dataset_tokens", dataset_tokens, "--dataset-tokens")
         result = analysis.analyze(chosen, config=cfg, at=at)
         if json:
-            _emit_json(dict(result.to_json(), run=chosen.name, source=str(log)))
+            _emit_json(dict(result.to_json(), run=chosen.name, source=str(log_path)))
         else:
             from .render.config_check import render
             from .render.terminal import render_findings
 
             console = _console()
-            console.print(f"[bold]{log}[/bold]  run {chosen.name}  ({chosen.meta.get('format')})", highlight=False)
+            console.print(f"[bold]{log_path}[/bold]  run {chosen.name}  ({chosen.meta.get('format')})",
+                          highlight=False)
             render(console, result)
             render_findings(console, result.findings)
         return _exit_code(result.findings, fail_on)
