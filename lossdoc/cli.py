@@ -313,6 +313,10 @@ def spikes(
     _guard(body)
 
 
+def _is_config(path: Path) -> bool:
+    return path.is_file() and (path.suffix.lower() in (".py", ".yaml", ".yml") or path.name == "config.json")
+
+
 @app.command("config-check")
 def config_check(
     config: Annotated[
@@ -333,14 +337,21 @@ def config_check(
     at: Annotated[int | None, typer.Option("--at", help="Also give the LR at STEP.")] = None,
 ) -> None:
     """The run's facts with their sources; parameters vs claims, tokens, Chinchilla, epochs, LR schedule, dropout.
-    `config-check CONFIG LOG`, or `config-check LOG` for what the log alone states."""
+    `config-check CONFIG LOG`; `config-check LOG` for what the log alone states; `config-check CONFIG` for the
+    config alone, before a run."""
 
     def body() -> int:
         from .analyzers import config_check as analysis
         from .parsers import load
 
         log_path, config_path = (log, config) if log is not None else (config, None)
-        chosen = pick_run(load(log_path, format), run)
+        if log is None and _is_config(config):  # a config alone: checked before (or without) a run
+            from .run import make_run
+
+            log_path, config_path = config, config
+            chosen = make_run(config.stem, {}, {"format": "config", "source": str(config)})
+        else:
+            chosen = pick_run(load(log_path, format), run)
         cfg = analysis.attach(chosen, config_path, dataset_tokens) if config_path is not None else None
         if cfg is None and dataset_tokens is not None:
             from .facts import set_flag

@@ -206,7 +206,9 @@ def _reach(facts: RunFacts, claimed: float) -> tuple[str, str]:
         return "Check n_layer, n_embd and the vocabulary against the claim.", ""
     n_layer, d = int(facts.get("n_layer")), int(facts.get("n_embd"))
     vocab, block = int(facts.get("vocab_padded") or facts.get("vocab_size")), int(facts.get("block_size"))
-    bias, printed = bool(facts.get("bias", True)), facts.get("params_logged") is not None
+    # the count as the script prints it when the log prints one or the trainer is nanoGPT (its printed count)
+    printed = facts.get("params_logged") is not None or str(facts.get("trainer", "")).startswith("nanoGPT")
+    bias = bool(facts.get("bias", True))
     width = width_for(claimed, n_layer, vocab, block, bias, printed)
     heads = int(facts.get("n_head") or 1)
     if width % heads:
