@@ -34,7 +34,8 @@ def claims_in(comments: dict[int, str]) -> list[Claim]:
             out.append(Claim("params", count, line, text))
         for m in _TOKENS.finditer(text):
             value = float(m.group(1).replace(",", "")) * _SCALE[m.group(2).lower()]
-            per = _PER.search(text[m.end(): m.end() + 20]) or _PER.search(text[max(0, m.start() - 20): m.start()])
+            near = text[max(0, m.start() - 30): m.end() + 20]
+            per = _PER.search(near) or re.search(r"\bbatch\b", near, re.IGNORECASE)  # "effective batch ~0.5M tokens"
             out.append(Claim("tokens_per_step" if per else "tokens_total", value, line, text))
         for m in _EPOCHS.finditer(text):
             out.append(Claim("epochs", float(m.group(1)), line, text))

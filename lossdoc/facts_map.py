@@ -187,8 +187,9 @@ def _megatron(meta: dict[str, Any], facts: RunFacts) -> None:
         _put(facts, args, key, name, where)
     if meta.get("padded_vocab_size"):
         facts.set("vocab_padded", meta["padded_vocab_size"], "log: Megatron padded vocab")
-    for key, name in (("tensor_parallel_size", "tensor_parallel"), ("pipeline_parallel_size", "pipeline_parallel")):
-        _put(facts, meta, key, name, "log: Megatron")
+    for key, name in (("tensor_parallel_size", "tensor_parallel"), ("pipeline_parallel_size", "pipeline_parallel"),
+                      ("data_parallel_size", "world_size"), ("world_size", "gpu_count")):
+        _put(facts, meta, key, name, "log: Megatron")  # Megatron's world size counts every GPU, DP x TP x PP
     if args.get("lr_decay_style"):
         facts.set("lr_schedule", _kind(args["lr_decay_style"]), f"{where} lr_decay_style")
     gbs = args.get("global_batch_size") or meta.get("batch_size")
@@ -251,6 +252,7 @@ def _torchtitan(meta: dict[str, Any], facts: RunFacts) -> None:
         facts.set("batch_size", meta["local_batch_size"], "log: torchtitan local batch size")
     if "batch_size" in meta:
         facts.set("global_batch", meta["batch_size"], "log: torchtitan global batch size")
+    _put(facts, meta, "world_size", "gpu_count", "log: torchtitan")
     facts.set("trainer", "torchtitan", "log: torchtitan format")
 
 

@@ -209,3 +209,14 @@ def test_show_config_check_and_analyze_agree_on_params_and_tokens(path: Path) ->
         section = json.loads(out)["sections"]["config-check"]
         assert section["params"]["logged"] == stated["params"]
         assert section["tokens"]["per_step"] == stated["tokens_per_step"]
+
+
+def test_epoch_and_effective_batch_claims(tmp_path: Path) -> None:
+    config = tmp_path / "c.py"
+    config.write_text(CONFIG_40M.read_text().replace("# 20,000 iterations, ~10B tokens", "# one pass: 1 epoch")
+                      .replace("batch_size = 16\n", "batch_size = 16  # effective batch ~1M tokens\n"))
+    doc = check(str(config), "--dataset-tokens", "10485760000")  # the config alone, 10.49B tokens of data
+    titles = [f["title"] for f in doc["findings"]]
+    assert doc["tokens"]["epochs_planned"] == pytest.approx(1.0)
+    assert not any("1 epoch" in t for t in titles)  # 20,000 x 524,288 = 10.49B: the claim holds
+    assert any("~1M tokens per step" in t and "= 524K" in t for t in titles)
