@@ -243,8 +243,36 @@ def _hf(meta: dict[str, Any], facts: RunFacts) -> None:
     where = "log: trainer_state.json"
     _put(facts, meta, "train_batch_size", "batch_size", where)
     _put(facts, meta, "eval_steps", "eval_interval", where)
+    _hf_beside(meta, facts)
     facts.set("trainer", "HF Trainer", "log: trainer_state.json")
     facts.set("warmup_rule", RULE_PLAIN, "default: transformers get_scheduler (step / warmup)")
+
+
+def _hf_beside(meta: dict[str, Any], facts: RunFacts) -> None:
+    """A checkpoint directory holds config.json (and training_args.json) beside trainer_state.json: the run's own."""
+    from pathlib import Path
+
+    from .configs import read_config
+    from .errors import InputError
+
+    source = meta.get("source")
+    if not source:
+        return
+    folder = Path(str(source))
+    folder = folder if folder.is_dir() else folder.parent
+    for name in ("config.json", "training_args.json"):
+        if (folder / name).is_file():
+            try:
+                config = read_config(folder / name)
+            except InputError as exc:
+                facts.notes.append(f"{name} beside the log not read: {exc}")
+                return
+            own = RunFacts()
+            from_config(config, own)
+            for fact_name, fact in own.facts.items():
+                if fact_name not in facts:
+                    facts.set(fact_name, fact.value, "log: checkpoint " + fact.source.removeprefix("config: "))
+            return
 
 
 def _torchtitan(meta: dict[str, Any], facts: RunFacts) -> None:
@@ -313,7 +341,10 @@ def from_meta(meta: dict[str, Any], facts: RunFacts) -> None:
         handler(meta, facts)
     for key, name in _META_FACTS.items():
         if meta.get(key) is not None and name not in facts:
-            facts.set(name, meta[key], f"log: {fmt} {_META_SOURCE.get(key, key)}")
+            value = meta[key]
+            if isinstance(value, float) and value.is_integer() and name in ("params_logged", "tokens_per_step"):
+                value = int(value)  # a count: 50930000, not 50930000.0
+            facts.set(name, value, f"log: {fmt} {_META_SOURCE.get(key, key)}")
     if meta.get("lr_schedule") and "lr_schedule" not in facts:
         facts.set("lr_schedule", _kind(meta["lr_schedule"]), f"log: {fmt} lr schedule")
 
@@ -406,6 +437,10 @@ def _tokens(facts: RunFacts) -> None:
     world = 1
     if not trainer.startswith("nanoGPT") and facts.get("world_size"):
         world = int(facts.get("world_size"))  # nanoGPT divides grad accumulation by the world size instead
+    elif not trainer.startswith("nanoGPT"):
+        note = "tokens per step assume one data-parallel rank (the world size is not stated)"
+        if note not in facts.notes:
+            facts.notes.append(note)
     facts.set("tokens_per_step", int(batch * block * accum * world),
               f"computed: batch {batch} × block {block:,} × grad_accum {accum}" + (f" × {world} ranks" if world > 1
                                                                                    else ""))

@@ -106,3 +106,14 @@ def test_a_config_file_joins_the_log_facts(tmp_path: Path) -> None:
 def test_schedule_reads_only_facts() -> None:
     source = inspect.getsource(schedule)
     assert 'get("format")' not in source and "meta" not in source.replace("metadata", "")
+
+
+def test_an_hf_checkpoint_directory_brings_its_config_json(tmp_path: Path) -> None:
+    import json
+
+    shutil.copy(EXAMPLES / "hf-trainer_state.json", tmp_path / "trainer_state.json")
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_layer": 12, "n_head": 12,
+                                                      "n_embd": 768, "vocab_size": 50257, "n_positions": 1024}))
+    facts = facts_of(tmp_path)
+    assert facts.get("n_embd") == 768 and facts.source("n_embd") == "log: checkpoint config.json"
+    assert facts.get("params_computed") == 124_439_808  # HF GPT-2: biases, tied head, learned positions
