@@ -195,13 +195,17 @@ ANALYZED = ("yplarrywang-tinystories-50M-6000iters.log", "bigscience-megds-3d-pe
 @pytest.mark.skipif(not CORPUS.exists(), reason="corpus ../shared/corpus absent")
 @pytest.mark.parametrize("path", STATED, ids=lambda p: p.name)
 def test_show_config_check_and_analyze_agree_on_params_and_tokens(path: Path) -> None:
-    code, out, _ = run_cli("show", "--json", str(path))
-    runs = json.loads(out)["runs"]
-    code, out, err = run_cli("config-check", "--json", str(path))
-    assert code == 0, err
-    doc = json.loads(out)
-    meta = next(r for r in runs if r["name"] == doc["run"])["meta"]
+    # the library calls behind the three commands, on one read of the log (the CLI paths are tested above)
+    from lossdoc.analyzers import config_check
+    from lossdoc.cli import pick_run
+    from lossdoc.parsers import load
+    from lossdoc.summary import summarize
+
+    runs = load(path)
+    chosen = pick_run(runs, None)
+    meta = next(r for r in summarize(runs, str(path))["runs"] if r["name"] == chosen.name)["meta"]
     stated = {"params": meta.get("params"), "tokens_per_step": meta.get("tokens_per_step")}
+    doc = config_check.analyze(chosen).to_json()
     assert doc["params"]["logged"] == stated["params"] and doc["tokens"]["per_step"] == stated["tokens_per_step"]
     if path.name in ANALYZED:
         assert any(stated.values())

@@ -162,3 +162,24 @@ def test_a_stated_schedule_that_contradicts_the_logged_lr_is_not_used() -> None:
     run = load(Path(__file__).resolve().parents[1] / "examples" / "logs" / "llmc-stdout.log")[0]
     sched, why = schedule_for(run, 5_000)
     assert sched is None and "off the logged LR" in why
+
+
+def test_modded_nanogpt_cooldown_to_a_floor_where_the_record_states_it() -> None:
+    # newer records: get_lr(step) = w + (1 - w) * floor, w = min((1 - step / N) / cooldown_frac, 1)
+    meta = {"format": "modded-nanogpt", "max_steps": 1750, "cooldown_frac": 0.45, "warmdown_steps": 788,
+            "lr_floor": 0.05}
+    run = make_run("m", {"val/loss": ([0, 1750], [10.8, 3.28])}, meta)
+    sched, _ = schedule_for(run, 1751)
+    assert sched.relative
+
+    def record(step: int) -> float:
+        w = min((1 - step / 1750) / 0.45, 1.0)
+        return w * 1.0 + (1 - w) * 0.05
+
+    for step in (0, 900, 1200, 1500, 1750):
+        assert sched.lr[step] == pytest.approx(record(step), abs=2e-4)  # 788 vs 787.5 cooldown steps
+    meta.pop("lr_floor")  # the floor not stated: the report says 0 was assumed
+    from lossdoc.facts import run_facts
+
+    run = make_run("m", {"val/loss": ([0, 1750], [10.8, 3.28])}, meta)
+    assert any("floor" in note for note in run_facts(run).notes)
