@@ -177,7 +177,7 @@ def test_modded_nanogpt_cooldown_to_a_floor_where_the_record_states_it() -> None
         return w * 1.0 + (1 - w) * 0.05
 
     for step in (0, 900, 1200, 1500, 1750):
-        assert sched.lr[step] == pytest.approx(record(step), abs=2e-4)  # 788 vs 787.5 cooldown steps
+        assert sched.lr[step] == pytest.approx(record(step), abs=1e-3)  # the reader rounds 787.5 steps to 788
     meta.pop("lr_floor")  # the floor not stated: the report says 0 was assumed
     from lossdoc.facts import run_facts
 
