@@ -335,6 +335,7 @@ def config_check(
         typer.Option("--dataset-tokens", help="Tokens in the training data (else data/<dataset>/train.bin)."),
     ] = None,
     at: Annotated[int | None, typer.Option("--at", help="Also give the LR at STEP.")] = None,
+    vocab: Annotated[int | None, typer.Option("--vocab", help="Vocabulary size the model is built with.")] = None,
 ) -> None:
     """The run's facts with their sources; parameters vs claims, tokens, Chinchilla, epochs, LR schedule, dropout.
     `config-check CONFIG LOG`; `config-check LOG` for what the log alone states; `config-check CONFIG` for the
@@ -353,10 +354,15 @@ def config_check(
         else:
             chosen = pick_run(load(log_path, format), run)
         cfg = analysis.attach(chosen, config_path, dataset_tokens) if config_path is not None else None
-        if cfg is None and dataset_tokens is not None:
-            from .facts import set_flag
+        from .facts import run_facts, set_flag
 
+        if cfg is None and dataset_tokens is not None:
             set_flag(chosen, "dataset_tokens", dataset_tokens, "--dataset-tokens")
+        if vocab is not None:
+            set_flag(chosen, "vocab_size", vocab, "--vocab")
+            set_flag(chosen, "vocab_padded", vocab, "--vocab")
+            facts = run_facts(chosen)
+            facts.notes[:] = [n for n in facts.notes if not n.startswith("vocab 50304 assumed")]
         result = analysis.analyze(chosen, config=cfg, at=at)
         if json:
             _emit_json(dict(result.to_json(), run=chosen.name, source=str(log_path)))

@@ -224,3 +224,16 @@ def test_epoch_and_effective_batch_claims(tmp_path: Path) -> None:
     assert doc["tokens"]["epochs_planned"] == pytest.approx(1.0)
     assert not any("1 epoch" in t for t in titles)  # 20,000 x 524,288 = 10.49B: the claim holds
     assert any("~1M tokens per step" in t and "= 524K" in t for t in titles)
+
+
+def test_a_character_level_config_with_its_vocab(tmp_path: Path) -> None:
+    # nanoGPT config/train_shakespeare_char.py; train.py prints "number of parameters: 10.65M" with meta.pkl's 65
+    config = tmp_path / "train_shakespeare_char.py"
+    config.write_text("dataset = 'shakespeare_char'\ngradient_accumulation_steps = 1\nbatch_size = 64\n"
+                      "block_size = 256\nn_layer = 6\nn_head = 6\nn_embd = 384\ndropout = 0.2\n"
+                      "learning_rate = 1e-3\nmax_iters = 5000\nlr_decay_iters = 5000\nmin_lr = 1e-4\n")
+    doc = check(str(config))
+    assert any("meta.pkl" in n for n in doc["config"]["notes"])  # the default 50304 is said to be assumed
+    doc = check(str(config), "--vocab", "65")
+    assert round(doc["params"]["computed_as_printed"] / 1e4) / 100 == 10.65
+    assert not any("meta.pkl" in n for n in doc["config"]["notes"])
