@@ -364,6 +364,7 @@ def config_check(
             facts = run_facts(chosen)
             facts.notes[:] = [n for n in facts.notes if not n.startswith("vocab 50304 assumed")]
         result = analysis.analyze(chosen, config=cfg, at=at)
+        result.full = True
         if json:
             _emit_json(dict(result.to_json(), run=chosen.name, source=str(log_path)))
         else:

@@ -42,6 +42,7 @@ class ConfigCheckResult:
     schedule: dict[str, Any] = field(default_factory=dict)
     evaluation: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    full: bool = False  # the renderer lists every fact with its source (the config-check command); else a summary
 
     def to_json(self) -> dict[str, Any]:
         config = self.facts.to_json()

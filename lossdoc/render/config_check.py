@@ -29,17 +29,29 @@ def render(console: Console, result: Any) -> None:
     facts = result.facts
     if result.config_name:
         console.print(f"config: [bold]{result.config_name}[/bold]", highlight=False)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for col in ("fact", "value", "source"):
-        table.add_column(col)
-    for name in SHOWN_FACTS:
-        fact = facts.fact(name)
-        if fact is not None:
-            table.add_row(name, fmt(fact.value), fact.source)
-    console.print(table)
+    if result.full:
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for col in ("fact", "value", "source"):
+            table.add_column(col)
+        for name in SHOWN_FACTS:
+            fact = facts.fact(name)
+            if fact is not None:
+                table.add_row(name, fmt(fact.value), fact.source)
+        console.print(table)
+        console.print()
+    else:
+        kinds: dict[str, int] = {}
+        for name in SHOWN_FACTS:
+            fact = facts.fact(name)
+            if fact is not None:
+                kinds[fact.kind] = kinds.get(fact.kind, 0) + 1
+        words = {"log": "the log", "config": "the config", "default": "defaults", "flag": "flags"}
+        said = ", ".join(f"{n} from {words.get(k, k)}" for k, n in kinds.items())
+        console.print(f"facts: {said or 'none'} (`lossdoc config-check` lists each with its source)",
+                      highlight=False)
     p = result.params
     console.print(
-        f"\n[bold]Parameters[/bold]: computed {_n(p.get('computed'))} "
+        f"[bold]Parameters[/bold]: computed {_n(p.get('computed'))} "
         f"({_n(p.get('computed_as_printed'))} without position embeddings), logged {_n(p.get('logged'))}, "
         f"claimed {_n(p.get('claimed'))}", highlight=False)
     if p.get("formula"):
