@@ -323,8 +323,9 @@ def _schedule(result: ConfigCheckResult, run: Run, facts: RunFacts, last: int | 
     from ..schedule import check_logged, spec_from_facts
 
     spec, why = spec_from_facts(facts)
+    logged = _logged_lr(run)
     if spec is None:
-        result.schedule = {"known": False, "reason": why}
+        result.schedule = {"known": False, "reason": why, "logged": logged}
         return
     per_step = facts.get("tokens_per_step")
     doc: dict[str, Any] = {
@@ -342,8 +343,24 @@ def _schedule(result: ConfigCheckResult, run: Run, facts: RunFacts, last: int | 
         doc.update(at_step=at, lr_at=float(spec.lr_at(at)))
     check = check_logged(run, spec)
     doc["check_against_log"] = check
+    doc["logged"] = logged
     result.schedule = doc
     _schedule_findings(result, facts, spec, check)
+
+
+def _logged_lr(run: Run) -> dict[str, Any] | None:
+    """The LR the log prints: its highest value, the last, and the last as a share of the highest in this log."""
+    import numpy as np
+
+    if not run.has("train/lr"):
+        return None
+    steps, values = run.arrays("train/lr")
+    ok = np.isfinite(values)
+    if not ok.any():
+        return None
+    top, last = float(np.max(values[ok])), float(values[ok][-1])
+    return {"highest": top, "last": last, "last_step": int(steps[ok][-1]),
+            "last_share_of_highest_in_log": last / top if top > 0 else None}
 
 
 def _schedule_findings(result: ConfigCheckResult, facts: RunFacts, spec: Any, check: dict[str, Any] | None) -> None:

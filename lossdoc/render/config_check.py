@@ -50,10 +50,15 @@ def render(console: Console, result: Any) -> None:
         console.print(f"facts: {said or 'none'} (`lossdoc config-check` lists each with its source)",
                       highlight=False)
     p = result.params
-    console.print(
-        f"[bold]Parameters[/bold]: computed {_n(p.get('computed'))} "
-        f"({_n(p.get('computed_as_printed'))} without position embeddings), logged {_n(p.get('logged'))}, "
-        f"claimed {_n(p.get('claimed'))}", highlight=False)
+    if p.get("computed"):
+        computed = f"computed {_n(p['computed'])}"
+        if p.get("computed_as_printed") != p["computed"]:
+            computed += f" ({_n(p.get('computed_as_printed'))} without position embeddings)"
+    else:
+        computed = "computed - (the shape is not known)"
+    if p.get("computed") or p.get("logged") or p.get("claimed"):
+        console.print(f"[bold]Parameters[/bold]: {computed}, logged {_n(p.get('logged'))}, claimed "
+                      f"{_n(p.get('claimed'))}", highlight=False)
     if p.get("formula"):
         console.print(f"  [dim]{p['formula']}[/dim]", highlight=False)
     t = result.tokens
@@ -91,8 +96,13 @@ def render(console: Console, result: Any) -> None:
 def _schedule(console: Console, s: dict[str, Any]) -> None:
     if not s:
         return
+    logged = s.get("logged")
     if not s.get("known"):
         console.print(f"[bold]LR schedule[/bold]: unknown ({s.get('reason')})", highlight=False)
+        if logged and logged.get("last_share_of_highest_in_log") is not None:
+            console.print(f"  logged LR: {logged['last']:.3g} at step {logged['last_step']:,} = "
+                          f"{logged['last_share_of_highest_in_log']:.0%} of the highest LR in this log "
+                          f"({logged['highest']:.3g})", highlight=False)
         return
     line = f"[bold]LR schedule[/bold]: {s['describe']}"
     if s.get("warmup_tokens"):
