@@ -110,3 +110,13 @@ def test_literals_and_simple_arithmetic_are_read() -> None:
     assert config.values == {"block_size": 4096, "min_lr": 5e-5, "bias": False, "name": "gpt2", "batch": 524288,
                              "max_iters": 7000, "lr_decay_iters": 6000, "warmup": 7, "save": [0, 1, 2], "x": 3}
     assert config.lines["max_iters"] == 11
+
+
+def test_yaml_and_json_configs_construct_no_objects(tmp_path: Path) -> None:
+    marker = _marker(tmp_path)
+    evil = tmp_path / "hparams.yaml"
+    evil.write_text(f"!!python/object/apply:os.system ['touch {marker}']\n")
+    code = CliRunner().invoke(app, ["config-check", str(evil), str(EXAMPLES / "table-steps.csv")])
+    assert code.exit_code == 2 and "safe_load" in code.stderr and not marker.exists()
+    (tmp_path / "config.json").write_text('{"n_layer": 2, "__class__": {"n_embd": 3}}')
+    assert read_config(tmp_path / "config.json").values == {"n_layer": 2}
