@@ -105,7 +105,7 @@ def _exit_code(findings: list[Any], fail_on: str | None) -> int:
 def _attach_config(run: Any, config: Path | None, dataset_tokens: int | None = None) -> None:
     """--config: the config's facts join the run's (the log's values win; conflicts are reported)."""
     if config is not None:
-        from .analyzers.config_check import attach
+        from .configs.attach import attach
 
         attach(run, config, dataset_tokens)
 
@@ -343,6 +343,7 @@ def config_check(
 
     def body() -> int:
         from .analyzers import config_check as analysis
+        from .configs.attach import attach
         from .parsers import load
 
         log_path, config_path = (log, config) if log is not None else (config, None)
@@ -353,7 +354,7 @@ def config_check(
             chosen = make_run(config.stem, {}, {"format": "config", "source": str(config)})
         else:
             chosen = pick_run(load(log_path, format), run)
-        cfg = analysis.attach(chosen, config_path, dataset_tokens) if config_path is not None else None
+        cfg = attach(chosen, config_path, dataset_tokens) if config_path is not None else None
         from .facts import run_facts, set_flag
 
         if cfg is None and dataset_tokens is not None:

@@ -172,7 +172,7 @@ def test_config_feeds_the_spike_lr_and_the_projection(tmp_path: Path) -> None:
     code, out, _ = run_cli("spikes", "--json", str(log), "--config", str(CONFIG_40M))
     spike = next(s for s in json.loads(out)["spikes"] if s["step"] == 500)
     assert spike["lr"] == pytest.approx(6e-4 * 501 / 701)
-    from lossdoc.analyzers.config_check import attach
+    from lossdoc.configs.attach import attach
     from lossdoc.parsers import load
     from lossdoc.schedule import schedule_for
 

@@ -15,12 +15,11 @@ from ..facts import RunFacts, run_facts
 from ..findings import Finding, Severity
 from ..numbers import abbreviate
 from ..run import Run
+from .config_params import CLAIM_TOL, _count, check_params
 
 NAME = "config-check"
 
 CHINCHILLA_TOKENS_PER_PARAM = 20  # Hoffmann et al. 2022 (compute-optimal ≈ 20 tokens/parameter; a rule of thumb)
-LOGGED_PARAMS_TOL = 0.005  # a logged count printed as "40.56M" matches a computed one within 0.5%
-CLAIM_TOL = 0.15  # a claim in a comment ("~125M", "~1B tokens") holds within 15%
 REPEAT_EPOCHS_INFO = 1.0  # more than one pass over the data: said
 REPEAT_EPOCHS_WARN = 4.0  # up to ~4 epochs of repeated data cost little (Muennighoff et al. 2023, arXiv 2305.16264)
 SHORT_WARMUP_FRAC = 0.01  # warmup under 1% of the planned steps ...
@@ -73,7 +72,7 @@ def analyze(run: Run, config: Any = None, at: int | None = None, **_options: Any
                                list(config.ignored) if config is not None else [])
     claims = _claims(config)
     last = _last_step(run)
-    _params(result, facts, [c for c in claims if c.kind == "params"])
+    check_params(result, facts, [c for c in claims if c.kind == "params"])
     _tokens(result, facts, last, [c for c in claims if c.kind != "params"])
     _schedule(result, run, facts, last, at)
     _dropout_and_eval(result, run, facts)
@@ -98,133 +97,6 @@ def _last_step(run: Run) -> int | None:
 
 def _src(facts: RunFacts, name: str) -> str:
     return facts.source(name) or "unknown"
-
-
-def _count(n: float) -> str:
-    from ..params import millions
-
-    return millions(n)
-
-
-# ---- parameters -----------------------------------------------------------------------------------------------
-
-
-def _shape(facts: RunFacts) -> str:
-    parts = [f"{k} {facts.get(k)}" for k in ("n_layer", "n_head", "n_embd") if facts.get(k) is not None]
-    vocab = facts.get("vocab_padded") or facts.get("vocab_size")
-    if vocab:
-        parts.append(f"vocab {vocab}")
-    if facts.get("bias") is not None and facts.get("architecture") == "gpt2":
-        parts.append(f"bias {facts.get('bias')}")
-    return ", ".join(parts)
-
-
-def _params(result: ConfigCheckResult, facts: RunFacts, claims: list[Any]) -> None:
-    computed, printed = facts.get("params_computed"), facts.get("params_computed_printed")
-    logged = facts.get("params_logged")
-    claimed = claims[0].value if claims else facts.get("params_claimed")
-    result.params = {
-        "computed": computed, "computed_as_printed": printed, "logged": logged, "claimed": claimed,
-        "embedding": facts.get("params_embedding"),
-        "formula": (_src(facts, "params_computed").removeprefix("computed: ") if computed else None),
-    }
-    rank_sum = _megatron_rank_sum(facts)
-    if rank_sum is not None:
-        result.params["logged_rank_sum_expected"] = rank_sum
-    if logged and computed:
-        near = min((c for c in (computed, printed, rank_sum) if c), key=lambda c: abs(c - logged))
-        if abs(near - logged) > LOGGED_PARAMS_TOL * logged:
-            result.findings.append(_logged_mismatch(facts, logged, computed, printed))
-    count = logged or printed or computed
-    if rank_sum is not None and logged and abs(rank_sum - logged) <= LOGGED_PARAMS_TOL * logged:
-        count = computed  # Megatron's per-rank sum counts replicated parameters more than once
-    result.params["used"] = count
-    if claimed and count and not any(abs(c - claimed) <= CLAIM_TOL * claimed for c in (count, computed) if c):
-        result.findings.append(_claim_finding(facts, claimed, count, claims[0] if claims else None))
-
-
-def _megatron_rank_sum(facts: RunFacts) -> int | None:
-    """Megatron prints a count per (tensor, pipeline) rank; their sum counts the tied embedding on the first and
-    the last pipeline stage, and the tensor-replicated parameters (layer norms, row-parallel biases, position
-    embeddings) once per tensor rank."""
-    if facts.get("architecture") != "megatron-gpt" or not facts.get("params_computed"):
-        return None
-    tp, pp = int(facts.get("tensor_parallel") or 1), int(facts.get("pipeline_parallel") or 1)
-    d, layers = int(facts.get("n_embd")), int(facts.get("n_layer"))
-    vocab, block = int(facts.get("vocab_padded") or facts.get("vocab_size")), int(facts.get("block_size") or 0)
-    replicated = layers * 6 * d + 2 * d + block * d
-    return int(facts.get("params_computed") + (vocab * d if pp > 1 else 0) + (tp - 1) * replicated)
-
-
-def _logged_mismatch(facts: RunFacts, logged: float, computed: int, printed: int) -> Finding:
-    from ..params import gpt2_params
-
-    what = "the shape or the formula differs"
-    if facts.get("architecture") == "gpt2" and facts.get("block_size"):
-        base = dict(n_layer=int(facts.get("n_layer")), n_embd=int(facts.get("n_embd")),
-                    block_size=int(facts.get("block_size")), bias=bool(facts.get("bias", True)))
-        vocab = int(facts.get("vocab_padded") or facts.get("vocab_size"))
-        for label, kw in (("vocab 50257 (unpadded)", {"vocab_size": 50257}), ("vocab 50304 (padded)",
-                          {"vocab_size": 50304}), (f"bias {not base['bias']}", {"bias": not base["bias"]})):
-            trial = gpt2_params(**{**base, "vocab_size": vocab, **kw})
-            if any(abs(c - logged) <= LOGGED_PARAMS_TOL * logged for c in (trial.total, trial.as_printed)):
-                what = f"the log's count matches {label}"
-                break
-    return Finding(
-        NAME, Severity.WARNING,
-        f"The log prints {_count(logged)} parameters; the shape ({_shape(facts)}) gives {_count(computed)} "
-        f"({_count(printed)} without position embeddings): {what}",
-        {"logged": logged, "computed": computed, "computed_as_printed": printed},
-        "Check that the config given is the one this run used.",
-    )
-
-
-def _claim_finding(facts: RunFacts, claimed: float, count: float, claim: Any) -> Finding:
-    from ..params import dominant_term
-
-    where = f' ("{claim.text}", line {claim.line})' if claim is not None else ""
-    advice, term = _reach(facts, claimed)
-    title = (f"The comment claims ~{abbreviate(claimed)} parameters{where}, but the config builds "
-             f"{_count(count)} ({_shape(facts)})")
-    if term:
-        title += f": {term}"
-    evidence = {"claimed": claimed, "count": count, "ratio": count / claimed}
-    if facts.get("params_computed") and facts.get("architecture") == "gpt2":
-        from ..params import gpt2_params
-
-        big = gpt2_params(int(facts.get("n_layer")), int(facts.get("n_embd")),
-                          int(facts.get("vocab_padded") or facts.get("vocab_size")),
-                          int(facts.get("block_size") or 0), bool(facts.get("bias", True)))
-        evidence["largest_term"], evidence["largest_term_share"] = dominant_term(big)
-    return Finding(NAME, Severity.WARNING, title, evidence, advice)
-
-
-def _reach(facts: RunFacts, claimed: float) -> tuple[str, str]:
-    """The setting that reaches the claimed count (width at this depth, or depth at this width) and the term."""
-    from ..params import depth_for, gpt2_params, width_for
-
-    if facts.get("architecture") != "gpt2" or not facts.get("block_size"):
-        return "Check n_layer, n_embd and the vocabulary against the claim.", ""
-    n_layer, d = int(facts.get("n_layer")), int(facts.get("n_embd"))
-    vocab, block = int(facts.get("vocab_padded") or facts.get("vocab_size")), int(facts.get("block_size"))
-    # the count as the script prints it when the log prints one or the trainer is nanoGPT (its printed count)
-    printed = facts.get("params_logged") is not None or str(facts.get("trainer", "")).startswith("nanoGPT")
-    bias = bool(facts.get("bias", True))
-    width = width_for(claimed, n_layer, vocab, block, bias, printed)
-    heads = int(facts.get("n_head") or 1)
-    if width % heads:
-        width = round(width / (heads * 64)) * heads * 64 or width
-    reach = gpt2_params(n_layer, width, vocab, block, bias)
-    reached = reach.as_printed if printed else reach.total
-    depth = depth_for(claimed, d, vocab, block, bias, printed)
-    tokens = facts.get("tokens_per_step")
-    keep = f" (batch, block and grad accumulation unchanged keep {tokens:,} tokens/step)" if tokens else ""
-    ratio = width / d if d else 0
-    term = (f"n_embd = {d}, not {width}, cuts it ~{(reached / max(facts.get('params_computed_printed') or 1, 1)):.0f}x "
-            f"(the 12·L·d² block weights scale with the square of the width)") if ratio > 1.2 or ratio < 0.8 else ""
-    advice = (f"To reach ~{abbreviate(claimed)} keep {n_layer} layers and set n_embd = {width} "
-              f"({_count(reached)}){keep}; or keep n_embd = {d} and set n_layer = {depth}.")
-    return advice, term
 
 
 # ---- tokens ---------------------------------------------------------------------------------------------------
@@ -507,61 +379,3 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
-
-
-# ---- a config given on the command line -----------------------------------------------------------------------
-
-SHAPE_FACTS = ("n_layer", "n_head", "n_embd")  # a config whose shape differs from the log's is another run's
-MATCH_PARAMS_TOL = 0.2  # the config's count within 20% of the logged one, else it is not this run's config
-
-
-def attach(run: Run, path: Any, dataset_tokens: int | None = None) -> Any:
-    """Read CONFIG, check it is a model config and belongs to LOG, add its facts to the run's; find train.bin.
-    Raises InputError (one line, exit 2) for an unreadable config, one with no model keys, or a mismatch."""
-    from pathlib import Path
-
-    from ..configs import read_config
-    from ..errors import InputError
-    from ..facts import attach_config, facts_from_config, set_flag
-    from ..facts_map import MODEL_FACTS
-
-    config = read_config(path)
-    own = facts_from_config(config)
-    if not any(own.fact(n) is not None and own.fact(n).kind == "config" for n in MODEL_FACTS):
-        raise InputError(f"{path}: no model or training keys (n_layer, n_embd, batch_size, max_iters, "
-                         f"learning_rate...) were read as literals ({len(config.ignored)} line(s) ignored)")
-    log = run_facts(run)
-    for name in SHAPE_FACTS:
-        a, b = log.fact(name), own.fact(name)
-        if a is not None and b is not None and a.kind == "log" and b.kind == "config" and a.value != b.value:
-            raise InputError(f"the log does not match {Path(str(path)).name}: the config says {name} {b.value}, "
-                             f"the log says {a.value} ({a.source})")
-    logged, computed = log.get("params_logged"), own.get("params_computed")
-    stated = log.fact("n_embd") is not None and log.fact("n_embd").kind == "log"
-    if logged and computed and not stated:
-        near = min((computed, own.get("params_computed_printed")), key=lambda c: abs(c - logged))
-        if abs(near - logged) > MATCH_PARAMS_TOL * logged:
-            raise InputError(f"the log does not match {Path(str(path)).name}: the log prints {_count(logged)} "
-                             f"parameters, the config builds {_count(near)}")
-    attach_config(run, config)
-    run._config = config  # its comments and ignored lines, for the config-check section of analyze
-    if dataset_tokens is not None:
-        set_flag(run, "dataset_tokens", int(dataset_tokens), "--dataset-tokens")
-    else:
-        _train_bin(run, Path(str(path)))
-    return config
-
-
-def _train_bin(run: Run, path: Any) -> None:
-    """nanoGPT reads data/<dataset>/train.bin (uint16 tokens): its size / 2 is the data budget."""
-    facts = run_facts(run)
-    dataset = facts.get("dataset")
-    if not isinstance(dataset, str) or "dataset_tokens" in facts:
-        return
-    base = path.parent if path.is_file() else path
-    for root in (base, base.parent, type(base)(".")):
-        candidate = root / "data" / dataset / "train.bin"
-        if candidate.is_file():
-            size = candidate.stat().st_size
-            facts.set("dataset_tokens", size // 2, f"computed: {candidate} {size:,} bytes / 2 (uint16 tokens)")
-            return
