@@ -162,7 +162,7 @@ def facts_from_config(config: Any) -> RunFacts:
 
 def derive(facts: RunFacts) -> None:
     """What follows from the stated facts: tokens per step, parameter counts, an absolute final LR."""
-    from .facts_map import derive as _derive
+    from .facts_derive import derive as _derive
 
     _derive(facts)
 
