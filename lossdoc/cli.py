@@ -355,15 +355,13 @@ def config_check(
         else:
             chosen = pick_run(load(log_path, format), run)
         cfg = attach(chosen, config_path, dataset_tokens) if config_path is not None else None
-        from .facts import run_facts, set_flag
+        from .facts import set_flag
 
         if cfg is None and dataset_tokens is not None:
             set_flag(chosen, "dataset_tokens", dataset_tokens, "--dataset-tokens")
         if vocab is not None:
             set_flag(chosen, "vocab_size", vocab, "--vocab")
             set_flag(chosen, "vocab_padded", vocab, "--vocab")
-            facts = run_facts(chosen)
-            facts.notes[:] = [n for n in facts.notes if not n.startswith("vocab 50304 assumed")]
         result = analysis.analyze(chosen, config=cfg, at=at)
         result.full = True
         if json:

@@ -91,6 +91,7 @@ class RunFacts:
     facts: dict[str, Fact] = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was assumed or not read, said in the report
+    assumed: dict[str, str] = field(default_factory=dict)  # fact -> note, said while the fact is only a default
 
     def set(self, name: str, value: Any, source: str) -> None:
         """Record a fact; when one is already known from another source, keep the stronger and note a conflict."""
@@ -121,6 +122,14 @@ class RunFacts:
         fact = self.facts.get(name)
         return None if fact is None else fact.source
 
+    def assume(self, name: str, note: str) -> None:
+        """A note that holds while ``name`` is known only from a default (or not at all)."""
+        self.assumed[name] = note
+
+    def all_notes(self) -> list[str]:
+        held = [n for k, n in self.assumed.items() if k not in self.facts or self.facts[k].kind == "default"]
+        return self.notes + [n for n in held if n not in self.notes]
+
     def __contains__(self, name: str) -> bool:
         return name in self.facts
 
@@ -131,12 +140,14 @@ class RunFacts:
             if computed or fact.kind != "computed":
                 self.set(name, fact.value, fact.source)
         self.notes.extend(n for n in other.notes if n not in self.notes)
+        for name, note in other.assumed.items():
+            self.assumed.setdefault(name, note)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "facts": {k: {"value": f.value, "source": f.source} for k, f in self.facts.items()},
             "conflicts": self.conflicts,
-            "notes": self.notes,
+            "notes": self.all_notes(),
         }
 
 

@@ -113,11 +113,9 @@ def _nanogpt_defaults(values: dict[str, Any], facts: RunFacts) -> None:
     for key, value in NANOGPT_DEFAULTS.items():
         if key not in values and KEY_ALIASES.get(key):
             facts.set(KEY_ALIASES[key], value, f"{where} {key}")
-    if "vocab_padded" not in facts and "vocab_size" not in facts:
-        note = ("vocab 50304 assumed (nanoGPT's default); train.py takes it from data/<dataset>/meta.pkl when that "
-                "exists (65 for shakespeare_char), which lossdoc does not load (a pickle); --vocab sets it")
-        if note not in facts.notes:
-            facts.notes.append(note)
+    facts.assume("vocab_padded", "vocab 50304 assumed (nanoGPT's default); train.py takes it from "
+                 "data/<dataset>/meta.pkl when that exists (65 for shakespeare_char), which lossdoc does not load "
+                 "(a pickle); --vocab sets it")
     facts.set("vocab_padded", NANOGPT_VOCAB, "default: nanoGPT model.py (GPT-2 50257 padded to 50304)")
     facts.set("vocab_size", 50257, "default: nanoGPT GPT-2 tokenizer")
     decay = values.get("decay_lr", NANOGPT_DEFAULTS["decay_lr"])

@@ -237,3 +237,15 @@ def test_a_character_level_config_with_its_vocab(tmp_path: Path) -> None:
     doc = check(str(config), "--vocab", "65")
     assert round(doc["params"]["computed_as_printed"] / 1e4) / 100 == 10.65
     assert not any("meta.pkl" in n for n in doc["config"]["notes"])
+
+
+def test_the_shipped_capacity_example_alone_and_with_its_config() -> None:
+    log = EXAMPLES / "nanogpt-fineweb-40M.log"
+    code, out, _ = run_cli("analyze", "--json", str(log))
+    section = json.loads(out)["sections"]["config-check"]
+    assert section["params"]["logged"] == 40_560_000 == section["params"]["computed_as_printed"]
+    assert section["tokens"]["seen"] == 14_500 * 524_288 and round(section["tokens"]["ratio"], 1) == 9.4
+    assert not [f for f in section["findings"] if f["severity"] != "info"]  # no claim without the config's comment
+    doc = check(str(CONFIG_40M), str(log))
+    assert [f["severity"] for f in doc["findings"]].count("warning") == 1  # the ~125M claim
+    assert not doc["config"]["conflicts"]  # the echo is this config

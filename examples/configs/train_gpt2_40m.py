@@ -31,7 +31,7 @@ max_iters = 20000
 lr_decay_iters = 20000
 warmup_iters = 700
 learning_rate = 6e-4
-min_lr = 6e-4 / 10
+min_lr = 6e-5  # learning_rate / 10
 
 weight_decay = 1e-1
 grad_clip = 1.0

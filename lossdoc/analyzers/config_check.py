@@ -318,21 +318,25 @@ def _dropout_and_eval(result: ConfigCheckResult, run: Run, facts: RunFacts) -> N
         es, ev = run.arrays("train/eval_loss")
         eval_train = _near(es, ev, step, 1)
     dropout = facts.get("dropout")
-    result.findings.append(_val_below(step, val, train, dropout, eval_train, facts))
+    result.findings.append(_val_below(step, val, train, dropout, eval_train, facts, noise))
 
 
 def _val_below(step: int, val: float, train: float, dropout: Any, eval_train: float | None,
-               facts: RunFacts) -> Finding:
-    if dropout and eval_train is not None and eval_train <= val:
-        cause = (f"dropout = {dropout} is active in the training loss and off in evaluation; the eval-mode train "
-                 f"loss {eval_train:.4f} is not below val, which confirms it")
+               facts: RunFacts, noise: float = 0.0) -> Finding:
+    """Why val sits below the training loss: dropout (on in training, off in evaluation) when the eval-mode train
+    loss is not above val; else the other causes."""
+    others = ("a single small val split, a train loss that is one noisy batch or an average over a window with "
+              "higher LR, or a val set from an easier distribution")
+    if dropout and eval_train is not None and eval_train <= val + noise:
+        cause = (f"dropout = {dropout} is active in the training loss and off in evaluation (the eval-mode train "
+                 f"loss {eval_train:.4f} is not above val)")
     elif dropout and eval_train is None:
         cause = f"dropout = {dropout} ({_src(facts, 'dropout')}) is active in training and off in evaluation"
+    elif eval_train is not None and eval_train > val + noise:
+        cause = f"not dropout alone: even the eval-mode train loss {eval_train:.4f} is above val; " + others
     else:
-        cause = ("other causes, as " + (f"dropout is {dropout}" if dropout is not None else "dropout is unknown") +
-                 (f" and the eval-mode train loss {eval_train:.4f} is below val too" if eval_train is not None else "")
-                 + ": a single small val split, a train loss that is one noisy batch or an average over a "
-                 "window with higher LR, or a val set from an easier distribution")
+        said = f"dropout = {dropout}" if dropout is not None else "dropout is not stated"
+        cause = f"{said}, so: " + others
     return Finding(NAME, Severity.INFO, f"Val < train at step {step:,} ({val:.4f} vs {train:.4f}): likely {cause}",
                    {"step": step, "val": val, "train": train, "dropout": dropout, "eval_train": eval_train})
 

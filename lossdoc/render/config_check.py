@@ -86,7 +86,7 @@ def render(console: Console, result: Any) -> None:
             verdict = "noise" if e["largest_val_rise_is_noise"] else "beyond eval noise"
             console.print(f"  largest val rise {e['largest_val_rise']:+.4f} at step {e['largest_val_rise_step']:,}: "
                           f"{verdict} (z = {e['largest_val_rise_z']:.1f})", highlight=False)
-    for note in facts.notes:
+    for note in facts.all_notes():
         console.print(f"[dim]note: {note}[/dim]", highlight=False)
     if result.ignored:
         console.print(f"[dim]{len(result.ignored)} config line(s) not read as literals, e.g. line "
