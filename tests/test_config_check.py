@@ -249,3 +249,27 @@ def test_the_shipped_capacity_example_alone_and_with_its_config() -> None:
     doc = check(str(CONFIG_40M), str(log))
     assert [f["severity"] for f in doc["findings"]].count("warning") == 1  # the ~125M claim
     assert not doc["config"]["conflicts"]  # the echo is this config
+
+
+@pytest.mark.parametrize(("dropout", "eval_gap", "expect"), [
+    (0.1, -0.01, "dropout = 0.1 is active in the training loss"),  # eval-mode train below val: dropout explains it
+    (0.1, +0.05, "not dropout alone: even the eval-mode train loss"),
+    (0.0, +0.05, "not dropout alone"),
+    (0.0, None, "dropout = 0.0, so: a single small val split"),
+])
+def test_val_below_train_names_its_likely_cause(dropout: float, eval_gap: float | None, expect: str) -> None:
+    import numpy as np
+
+    from lossdoc.analyzers import config_check
+    from lossdoc.run import make_run
+
+    steps = np.arange(0, 1001, 10)
+    train = 3.0 + 5.0 * (1 + steps / 50.0) ** -0.6
+    evals = steps[::10]
+    series = {"train/loss": (steps, train + 0.08), "val/loss": (evals, train[::10])}
+    if eval_gap is not None:
+        series["train/eval_loss"] = (evals, train[::10] + eval_gap)
+    config = {"dropout": dropout, "n_layer": 2, "batch_size": 8, "block_size": 256, "eval_iters": 100}
+    run = make_run("r", series, {"format": "nanogpt", "config": config})
+    (finding,) = [f for f in config_check.analyze(run).findings if f.title.startswith("Val < train")]
+    assert expect in finding.title and finding.evidence["step"] == 1000
