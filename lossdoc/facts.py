@@ -63,6 +63,28 @@ FACT_NAMES: dict[str, str] = {
     "dataset_tokens": "tokens in the training data",
 }
 
+# facts that must be non-negative finite numbers (a config may say anything: `n_layer = "twelve"` is not set)
+NUMERIC_FACTS = frozenset({
+    "n_layer", "n_head", "n_kv_head", "n_embd", "intermediate_size", "vocab_size", "vocab_padded", "block_size",
+    "params_logged", "params_claimed", "params_computed", "params_computed_printed", "params_embedding",
+    "batch_size", "global_batch", "grad_accum", "world_size", "tensor_parallel", "pipeline_parallel",
+    "tokens_per_step", "max_steps", "lr_peak", "lr_min", "warmup_steps", "decay_steps", "step_offset", "dropout",
+    "eval_interval", "eval_iters", "grad_clip", "gpu_count", "dataset_tokens",
+})
+# shape facts that must also be positive (a zero width or depth builds no model)
+POSITIVE_FACTS = frozenset({"n_layer", "n_head", "n_embd", "vocab_size", "vocab_padded", "block_size"})
+
+
+def _valid(name: str, value: Any) -> bool:
+    import math
+
+    if name not in NUMERIC_FACTS:
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        return False
+    return value > 0 if name in POSITIVE_FACTS else True
+
+
 # How strong each kind of source is, for conflicts: a flag beats the log, the log beats a config file (the log
 # states what the run did), a config file beats a value computed from others, which beats a format default.
 SOURCE_RANK = {"flag": 4, "log": 3, "config": 2, "computed": 1, "default": 0}
@@ -98,6 +120,11 @@ class RunFacts:
         if name not in FACT_NAMES:
             raise KeyError(f"unknown fact {name!r}: add it to FACT_NAMES")
         if value is None:
+            return
+        if not _valid(name, value):
+            note = f"{name} = {str(value)[:40]!r} ({source}) is not a usable number, ignored"
+            if note not in self.notes:
+                self.notes.append(note)
             return
         new = Fact(value, source)
         old = self.facts.get(name)

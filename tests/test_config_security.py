@@ -120,3 +120,17 @@ def test_yaml_and_json_configs_construct_no_objects(tmp_path: Path) -> None:
     assert code.exit_code == 2 and "safe_load" in code.stderr and not marker.exists()
     (tmp_path / "config.json").write_text('{"n_layer": 2, "__class__": {"n_embd": 3}}')
     assert read_config(tmp_path / "config.json").values == {"n_layer": 2}
+
+
+def test_values_of_the_wrong_type_or_sign_are_ignored_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "weird.py"
+    path.write_text('n_layer = "twelve"\nn_head = 0\nn_embd = -384\nblock_size = 1e30\nbatch_size = True\n'
+                    'max_iters = 1e300\nlearning_rate = "fast"\nwarmup_iters = 10**30\ngradient_accumulation_steps = 0\n')
+    result = CliRunner().invoke(app, ["config-check", "--json", str(path), str(EXAMPLES / "table-steps.csv")])
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    doc = json.loads(result.stdout)
+    notes = " ".join(doc["config"]["notes"])
+    assert "n_layer = 'twelve'" in notes and "n_embd = '-384'" in notes and "lr_peak = 'fast'" in notes
+    assert doc["params"]["computed"] is None and doc["schedule"]["known"] is False
