@@ -86,6 +86,7 @@ def megatron_gpt_params(
 _CLAIM = re.compile(
     r"(?<![\w.])~?\s*(\d+(?:\.\d+)?)\s*([kKmMbBtT])(?:\s*(?:parameters|params|param)\b|(?!\w|\.\w))",
 )
+_DATA_WORDS = re.compile(r"\b(batch|tokens?|steps?|iters?|iterations?|lr|data)\b", re.IGNORECASE)
 _SCALE = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 
@@ -101,9 +102,11 @@ def param_claim(comment: str) -> float | None:
     found = []
     for m in _CLAIM.finditer(comment):
         rest = comment[m.end(): m.end() + 12].lower()
-        if "token" in rest:
-            continue
-        found.append((("param" in m.group(0).lower()), float(m.group(1)) * _SCALE[m.group(2).lower()]))
+        before = re.split(r"[,;()]", comment[max(0, m.start() - 24): m.start()])[-1]  # this clause only
+        named = "param" in m.group(0).lower()
+        if "token" in rest or (not named and _DATA_WORDS.search(before)):
+            continue  # "~1B tokens", "total batch size be ~0.5M", "tokens be 300B": not a parameter claim
+        found.append((named, float(m.group(1)) * _SCALE[m.group(2).lower()]))
     if not found:
         return None
     said = [v for named, v in found if named]  # "~125M parameters" before a bare "124M"

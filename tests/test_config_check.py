@@ -273,3 +273,45 @@ def test_val_below_train_names_its_likely_cause(dropout: float, eval_gap: float 
     run = make_run("r", series, {"format": "nanogpt", "config": config})
     (finding,) = [f for f in config_check.analyze(run).findings if f.title.startswith("Val < train")]
     assert expect in finding.title and finding.evidence["step"] == 1000
+
+
+NANOGPT_TRAIN_GPT2 = """\
+# config for training GPT-2 (124M) down to very nice loss of ~2.85 on 1 node of 8X A100 40GB
+# launch as the following (e.g. in a screen session) and wait ~5 days:
+# $ torchrun --standalone --nproc_per_node=8 train.py config/train_gpt2.py
+
+wandb_log = True
+wandb_project = 'owt'
+wandb_run_name='gpt2-124M'
+
+# these make the total batch size be ~0.5M
+# 12 batch size * 1024 block size * 5 gradaccum * 8 GPUs = 491,520
+batch_size = 12
+block_size = 1024
+gradient_accumulation_steps = 5 * 8
+
+# this makes total number of tokens be 300B
+max_iters = 600000
+lr_decay_iters = 600000
+
+# eval stuff
+eval_interval = 1000
+eval_iters = 200
+log_interval = 10
+
+# weight decay
+weight_decay = 1e-1
+"""
+
+
+def test_nanogpts_own_train_gpt2_config_is_consistent(tmp_path: Path) -> None:
+    # karpathy/nanoGPT config/train_gpt2.py: its claims (124M, ~0.5M per step, 300B tokens) all hold
+    path = tmp_path / "train_gpt2.py"
+    path.write_text(NANOGPT_TRAIN_GPT2)
+    doc = check(str(path))
+    assert doc["tokens"]["per_step"] == 491_520 and doc["tokens"]["planned"] == 600_000 * 491_520
+    assert doc["params"]["claimed"] == 124e6
+    assert not [f["title"] for f in doc["findings"] if f["severity"] != "info"]
+    path.write_text(NANOGPT_TRAIN_GPT2.replace("max_iters = 600000", "max_iters = 60000"))
+    titles = [f["title"] for f in check(str(path))["findings"] if f["severity"] == "warning"]
+    assert any("~300B tokens" in t and "= 29.5B" in t for t in titles)

@@ -60,6 +60,8 @@ def test_llama_counts(config: tuple[int, ...], known: int) -> None:
     ("data: ~1B tokens, 124M model", 124e6),  # a token count is not a parameter claim
     ("8 GPUs, 12 GB each", None),
     ("see capacity-saturation-40m.txt", None),
+    ("these make the total batch size be ~0.5M", None),  # nanoGPT's train_gpt2.py: tokens per step
+    ("this makes total number of tokens be 300B", None),
 ])
 def test_parameter_claims_in_comments(text: str, value: float | None) -> None:
     assert param_claim(text) == value
