@@ -320,7 +320,7 @@ def _is_config(path: Path) -> bool:
 @app.command("config-check")
 def config_check(
     config: Annotated[
-        Path, typer.Argument(help="The run's config (.py, config.json, hparams.yaml); alone, the LOG.",
+        Path, typer.Argument(help="The run's config (.py, config.json, hparams.yaml); given alone, a LOG or a config.",
                              show_default=False, metavar="CONFIG")
     ],
     log: Annotated[

@@ -315,3 +315,14 @@ def test_nanogpts_own_train_gpt2_config_is_consistent(tmp_path: Path) -> None:
     path.write_text(NANOGPT_TRAIN_GPT2.replace("max_iters = 600000", "max_iters = 60000"))
     titles = [f["title"] for f in check(str(path))["findings"] if f["severity"] == "warning"]
     assert any("~300B tokens" in t and "= 29.5B" in t for t in titles)
+
+
+def test_lr_at_a_printed_llmc_step_from_the_header_alone() -> None:
+    from .conftest import corpus_file
+
+    log = corpus_file("llmc_stdout/hector-a100-gpt2-124M-full.log")
+    doc = check(str(log), "--at", "1")
+    s = doc["schedule"]
+    assert s["lr_at"] == pytest.approx(6e-4 / 700)  # the log prints `lr 8.57e-07` at step 1
+    assert s["check_against_log"]["matches"] and s["check_against_log"]["points"] == 19_559
+    assert s["last_step"] == 19_560 and s["share_of_peak_last"] == pytest.approx(0.0, abs=1e-3)
