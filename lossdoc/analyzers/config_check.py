@@ -74,6 +74,7 @@ def analyze(run: Run, config: Any = None, at: int | None = None, **_options: Any
     last = _last_step(run)
     check_params(result, facts, [c for c in claims if c.kind == "params"])
     _tokens(result, facts, last, [c for c in claims if c.kind != "params"])
+    _tokens_logged(result, run)
     _schedule(result, run, facts, last, at)
     _dropout_and_eval(result, run, facts)
     _conflicts(result, facts)
@@ -124,6 +125,19 @@ def _tokens(result: ConfigCheckResult, facts: RunFacts, last: int | None, claims
     _epochs(result, doc)
     for claim in claims:
         _token_claim(result, facts, doc, claim)
+
+
+def _tokens_logged(result: ConfigCheckResult, run: Run) -> None:
+    """The cumulative token count the log itself prints (train/tokens), beside the one computed from the steps."""
+    import numpy as np
+
+    if not run.has("train/tokens"):
+        return
+    steps, values = run.arrays("train/tokens")
+    ok = np.isfinite(values)
+    if ok.any():
+        result.tokens["seen_logged"] = int(values[ok][-1])
+        result.tokens["seen_logged_step"] = int(steps[ok][-1])
 
 
 def _chinchilla(doc: dict[str, Any], count: float) -> Finding:

@@ -66,6 +66,8 @@ def render(console: Console, result: Any) -> None:
         line = f"[bold]Tokens[/bold]: {t['per_step']:,} per step ({t.get('per_step_source')})"
         if t.get("seen"):
             line += f"; {abbreviate(t['seen'])} seen by step {t['last_step']:,}"
+            if t.get("seen_logged"):
+                line += f" (the log counts {abbreviate(t['seen_logged'])})"
         if t.get("planned"):
             line += f"; {abbreviate(t['planned'])} planned over {t['planned_steps']:,} steps"
         console.print(line, highlight=False)
