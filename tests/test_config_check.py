@@ -326,3 +326,16 @@ def test_lr_at_a_printed_llmc_step_from_the_header_alone() -> None:
     assert s["lr_at"] == pytest.approx(6e-4 / 700)  # the log prints `lr 8.57e-07` at step 1
     assert s["check_against_log"]["matches"] and s["check_against_log"]["points"] == 19_559
     assert s["last_step"] == 19_560 and s["share_of_peak_last"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_gpt2_xl_like_config_and_its_claim(tmp_path: Path) -> None:
+    path = tmp_path / "train_xl.py"
+    path.write_text("# GPT-2 XL, 1.5B params\nn_layer = 48\nn_head = 25\nn_embd = 1600\nbias = True\n"
+                    "batch_size = 1\nblock_size = 1024\ngradient_accumulation_steps = 512\n")
+    doc = check(str(path), "--vocab", "50257")
+    assert doc["params"]["computed"] == 1_557_611_200 and doc["params"]["claimed"] == 1.5e9
+    assert not any("claims" in f["title"] for f in doc["findings"])  # 1.56B is ~1.5B
+    path.write_text(path.read_text().replace("n_layer = 48", "n_layer = 12"))
+    claim = next(f for f in check(str(path), "--vocab", "50257")["findings"] if "claims ~1.5B" in f["title"])
+    # the head size is GPT-2's 64, so the depth is what is off: 12 layers where the claim needs ~46
+    assert "n_layer = 12, not 46" in claim["title"] and claim["advice"].startswith("To reach ~1.5B keep n_embd = 1600")

@@ -12,6 +12,7 @@ from ..numbers import abbreviate
 NAME = "config-check"
 LOGGED_PARAMS_TOL = 0.005  # a logged count printed as "40.56M" matches a computed one within 0.5%
 CLAIM_TOL = 0.15  # a claim in a comment ("~125M") holds within 15%
+STANDARD_HEAD_DIM = 64  # GPT-2's head size (768/12, 1600/25): a narrower head points at the width
 
 
 def _src(facts: RunFacts, name: str) -> str:
@@ -137,9 +138,22 @@ def _reach(facts: RunFacts, claimed: float) -> tuple[str, str]:
     depth = depth_for(claimed, d, vocab, block, bias, printed)
     tokens = facts.get("tokens_per_step")
     keep = f" (batch, block and grad accumulation unchanged keep {tokens:,} tokens/step)" if tokens else ""
-    ratio = width / d if d else 0
-    term = (f"n_embd = {d}, not {width}, cuts it ~{(reached / max(facts.get('params_computed_printed') or 1, 1)):.0f}x "
-            f"(the 12·L·d² block weights scale with the square of the width)") if ratio > 1.2 or ratio < 0.8 else ""
-    advice = (f"To reach ~{abbreviate(claimed)} keep {n_layer} layers and set n_embd = {width} "
-              f"({_count(reached)}){keep}; or keep n_embd = {d} and set n_layer = {depth}.")
+    current = (facts.get("params_computed_printed") if printed else facts.get("params_computed")) or 1
+    by_depth = gpt2_params(depth, d, vocab, block, bias)
+    reached_depth = by_depth.as_printed if printed else by_depth.total
+    width_fix = (f"keep {n_layer} layers and set n_embd = {width} ({_count(reached)})")
+    depth_fix = f"keep n_embd = {d} and set n_layer = {depth} ({_count(reached_depth)})"
+    # which setting is off: a head size under GPT-2's 64 points at the width; a standard head size at the depth
+    narrow = d / heads < STANDARD_HEAD_DIM
+    if narrow and (width / d > 1.2 or width / d < 0.8):
+        term = (f"n_embd = {d}, not {width}, cuts it ~{reached / current:.0f}x (the 12·L·d² block weights scale "
+                f"with the square of the width; head size {d // heads} vs GPT-2's {STANDARD_HEAD_DIM})")
+        fixes = (width_fix, depth_fix)
+    elif depth / n_layer > 1.2 or depth / n_layer < 0.8:
+        term = (f"n_layer = {n_layer}, not {depth}, cuts it ~{reached_depth / current:.1f}x (the blocks hold "
+                f"12·d² each; the head size {d // heads} is already GPT-2's)")
+        fixes = (depth_fix, width_fix)
+    else:
+        term, fixes = "", (width_fix, depth_fix)
+    advice = f"To reach ~{abbreviate(claimed)} {fixes[0]}{keep}; or {fixes[1]}."
     return advice, term
