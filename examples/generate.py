@@ -389,6 +389,30 @@ def write_llmc_stdout_spikes(path: Path) -> None:
     path.write_text("\n".join(out) + "\n")
 
 
+def write_nanogpt_40m(path: Path) -> None:
+    """The capacity case (../shared/example-diagnoses/capacity-saturation-40m.txt): nanoGPT on one 12 GB card with
+    examples/configs/train_gpt2_40m.py, 40.56M parameters where the comment claims ~125M, dropout 0.1 (val below
+    the dropout-on train loss), stopped at iter 14,500 of 20,000 on a plateau near 3.57."""
+    config = (Path(__file__).resolve().parent / "configs" / "train_gpt2_40m.py").read_text()
+    out = ["Overriding config with config/train_gpt2_40m.py:", config.rstrip("\n"),
+           "tokens per iteration will be: 524,288",
+           "defaulting to vocab_size of GPT-2 to 50304 (50257 rounded up for efficiency)",
+           "number of parameters: 40.56M", "num decayed parameter tensors: 50, with 40,937,472 parameters",
+           "num non-decayed parameter tensors: 25, with 15,744 parameters", "using fused AdamW: True"]
+    rng = np.random.default_rng(40)
+    for s in range(0, 14_501, 10):
+        clean = 3.50 + 7.3 * (1 + s / 40.0) ** -0.62
+        if s % 500 == 0:
+            val = clean + 0.002 * rng.standard_normal()
+            out.append(f"step {s}: train loss {val - 0.004:.4f}, val loss {val:.4f}")
+            if s > 0:
+                out.append("saving checkpoint to out-fineweb")
+        train = (clean + 0.06) * (1 + 0.008 * rng.standard_normal())  # dropout 0.1 is on in the training loss
+        mfu = -100.0 if s < 50 else 11.5 + 0.4 * rng.standard_normal()
+        out.append(f"iter {s}: loss {train:.4f}, time {1180 + 20 * rng.standard_normal():.2f}ms, mfu {mfu:.2f}%")
+    path.write_text("\n".join(out) + "\n")
+
+
 WRITERS: dict[str, Callable[[Path], None]] = {
     "nanogpt-gpt2-124M.log": write_nanogpt,
     "llmc-main.log": write_llmc,
@@ -400,6 +424,7 @@ WRITERS: dict[str, Callable[[Path], None]] = {
     "megatron-gpt-345M.log": write_megatron,
     "torchtitan-llama3-debug.log": write_torchtitan,
     "llmc-stdout-spikes.log": write_llmc_stdout_spikes,
+    "nanogpt-fineweb-40M.log": write_nanogpt_40m,
 }
 
 

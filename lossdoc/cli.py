@@ -29,6 +29,10 @@ RunOpt = Annotated[str | None, typer.Option("--run", help="Which run of a multi-
 FailOnOpt = Annotated[
     str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
 ]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="The run's config file (.py read with ast, never run; config.json; hparams.yaml)."),
+]
 LogArg = Annotated[
     Path, typer.Argument(help="The training log (file or directory).", show_default=False, metavar="LOG")
 ]
@@ -98,6 +102,14 @@ def _exit_code(findings: list[Any], fail_on: str | None) -> int:
     return 1 if any(f.severity.rank >= threshold for f in findings) else 0
 
 
+def _attach_config(run: Any, config: Path | None, dataset_tokens: int | None = None) -> None:
+    """--config: the config's facts join the run's (the log's values win; conflicts are reported)."""
+    if config is not None:
+        from .configs.attach import attach
+
+        attach(run, config, dataset_tokens)
+
+
 @app.command()
 def formats(json: JsonOpt = False) -> None:
     """List the log formats lossdoc reads, with a sample line of each."""
@@ -162,9 +174,7 @@ def analyze(
     format: FormatOpt = None,
     run: RunOpt = None,
     fail_on: FailOnOpt = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="The training config (nanoGPT .py, HF config.json): never run.")
-    ] = None,
+    config: ConfigOpt = None,
     project: Annotated[
         int | None, typer.Option("--project", help="Project the loss to STEP (default: the planned last step).")
     ] = None,
@@ -224,8 +234,9 @@ def analyze(
 
         runs = load(log, format)
         chosen = pick_run(runs, run)
+        _attach_config(chosen, config)
         options = {
-            "config": config, "project": project, "target": target, "shard_map": shards, "gpu": gpu, "gpus": gpus,
+            "project": project, "target": target, "shard_map": shards, "gpu": gpu, "gpus": gpus,
             "price_per_gpu_hour": price_per_gpu_hour, "schedule": schedule, "vocab": vocab, "series": series,
         }
         report, results = build_report(chosen, runs, str(log), **options)
@@ -343,6 +354,7 @@ def phases(
         float | None,
         typer.Option("--price-per-gpu-hour", help="USD per GPU-hour; cost = GPUs (--gpus or the log) x this."),
     ] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Where the run is on its loss curve: init loss vs ln(vocab), phases, diminishing returns, target, projection."""
 
@@ -354,6 +366,7 @@ def phases(
         if schedule:
             parse_schedule(schedule, 2)  # a malformed --schedule is an error even when no fit needs it
         chosen = pick_run(load(log, format), run)
+        _attach_config(chosen, config)
         result = analysis.analyze(
             chosen,
             series=series,
@@ -393,6 +406,7 @@ def spikes(
             'or {"steps_per_shard": N}; tests whether spikes follow shard boundaries.',
         ),
     ] = None,
+    config: ConfigOpt = None,
 ) -> None:
     """Loss spikes (kind, recovery cost, LR, grad norm), NaN onset, best val, periodicity, shards, plateaus."""
 
@@ -404,6 +418,7 @@ def spikes(
         shards = load_shard_map(shard_map) if shard_map is not None else None
         runs = load(log, format)
         chosen = pick_run(runs, run)
+        _attach_config(chosen, config)
         reason = spikes_analyzer.applies(chosen)
         if reason:
             raise InputError(f"{log}: run {chosen.name!r} cannot be analysed for spikes: {reason}")
@@ -484,6 +499,73 @@ def mfu(
 
             console = _console()
             console.print(f"[bold]{log}[/bold]  run {chosen.name}\n")
+            render(console, result)
+            render_findings(console, result.findings)
+        return _exit_code(result.findings, fail_on)
+
+    _guard(body)
+
+
+def _is_config(path: Path) -> bool:
+    return path.is_file() and (path.suffix.lower() in (".py", ".yaml", ".yml") or path.name == "config.json")
+
+
+@app.command("config-check")
+def config_check(
+    config: Annotated[
+        Path, typer.Argument(help="The run's config (.py, config.json, hparams.yaml); given alone, a LOG or a config.",
+                             show_default=False, metavar="CONFIG")
+    ],
+    log: Annotated[
+        Path | None, typer.Argument(help="The training log (file or directory).", show_default=False, metavar="LOG")
+    ] = None,
+    json: JsonOpt = False,
+    format: FormatOpt = None,
+    run: RunOpt = None,
+    fail_on: FailOnOpt = None,
+    dataset_tokens: Annotated[
+        int | None,
+        typer.Option("--dataset-tokens", help="Tokens in the training data (else data/<dataset>/train.bin)."),
+    ] = None,
+    at: Annotated[int | None, typer.Option("--at", help="Also give the LR at STEP.")] = None,
+    vocab: Annotated[int | None, typer.Option("--vocab", help="Vocabulary size the model is built with.")] = None,
+) -> None:
+    """The run's facts with their sources; parameters vs claims, tokens, Chinchilla, epochs, LR schedule, dropout.
+    `config-check CONFIG LOG`; `config-check LOG` for what the log alone states; `config-check CONFIG` for the
+    config alone, before a run."""
+
+    def body() -> int:
+        from .analyzers import config_check as analysis
+        from .configs.attach import attach
+        from .parsers import load
+
+        log_path, config_path = (log, config) if log is not None else (config, None)
+        if log is None and _is_config(config):  # a config alone: checked before (or without) a run
+            from .run import make_run
+
+            log_path, config_path = config, config
+            chosen = make_run(config.stem, {}, {"format": "config", "source": str(config)})
+        else:
+            chosen = pick_run(load(log_path, format), run)
+        cfg = attach(chosen, config_path, dataset_tokens) if config_path is not None else None
+        from .facts import set_flag
+
+        if cfg is None and dataset_tokens is not None:
+            set_flag(chosen, "dataset_tokens", dataset_tokens, "--dataset-tokens")
+        if vocab is not None:
+            set_flag(chosen, "vocab_size", vocab, "--vocab")
+            set_flag(chosen, "vocab_padded", vocab, "--vocab")
+        result = analysis.analyze(chosen, config=cfg, at=at)
+        result.full = True
+        if json:
+            _emit_json(dict(result.to_json(), run=chosen.name, source=str(log_path)))
+        else:
+            from .render.config_check import render
+            from .render.terminal import render_findings
+
+            console = _console()
+            console.print(f"[bold]{log_path}[/bold]  run {chosen.name}  ({chosen.meta.get('format')})",
+                          highlight=False)
             render(console, result)
             render_findings(console, result.findings)
         return _exit_code(result.findings, fail_on)

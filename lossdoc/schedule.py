@@ -17,25 +17,81 @@ from .errors import InputError
 if TYPE_CHECKING:
     import numpy as np
 
+LR_MATCH_TOL = 0.01  # a schedule rebuilt from facts matches a logged LR within 1% of peak (printing rounds to
+# 3 significant digits at worst: llm.c stdout %.2e, Megatron %.3E)
 LR_EXTEND_FRAC = 0.005  # a logged LR ending within 0.5% of the projection step is held at its last value
 
-# nanoGPT train.py defaults, used for config keys a run did not override (karpathy/nanoGPT train.py)
-NANOGPT_DEFAULTS = {
-    "learning_rate": 6e-4,
-    "warmup_iters": 2000,
-    "lr_decay_iters": 600000,
-    "min_lr": 6e-5,
-    "decay_lr": True,
+# warmup formulas (the facts' ``warmup_rule``): LR multiplier at schedule step s of w warmup steps
+WARMUP_RULES = {
+    "(s+1)/(w+1)": lambda s, w: (s + 1) / (w + 1),  # nanoGPT train.py get_lr
+    "(s+1)/w": lambda s, w: (s + 1) / w,  # llm.c schedulers.h, build-nanogpt, modded-nanogpt get_lr
+    "s/w": lambda s, w: s / w,  # Megatron OptimizerParamScheduler, transformers get_*_schedule_with_warmup
 }
 
 
 @dataclass
 class Schedule:
-    """Learning rate per step (0..len-1) and where it came from."""
+    """Learning rate per step (0..len-1, the log's own step numbers) and where it came from."""
 
     lr: np.ndarray
     source: str
     relative: bool = False  # multipliers of an unstated peak LR (modded-nanogpt): fractions of peak, not LRs
+    spec: LRSpec | None = None  # the formula and its parameters, when the schedule was rebuilt from facts
+
+
+@dataclass(frozen=True)
+class LRSpec:
+    """A schedule rebuilt from the run's facts: kind, peak, warmup, where the decay ends, the final LR."""
+
+    kind: str  # cosine, wsd, linear, constant
+    peak: float  # 1.0 for a relative schedule
+    warmup: float  # steps
+    total: int  # planned steps (the decay ends here for cosine and linear; the warmdown ends here for wsd)
+    final: float  # the LR at the end of the decay (absolute, or a fraction of 1 when relative)
+    decay: float | None = None  # wsd: warmdown length [steps]; cosine: the step the decay ends at
+    warmup_rule: str = "(s+1)/(w+1)"
+    offset: int = 0  # the log prints step s + offset for schedule step s
+    relative: bool = False
+
+    def lr_at(self, steps: Any) -> np.ndarray:
+        """The LR at the log's step numbers (an array or a number)."""
+        import numpy as np
+
+        s = np.asarray(steps, dtype=float) - self.offset
+        peak, low = self.peak, self.final
+        out = np.full(s.shape, peak, dtype=float)
+        if self.kind == "cosine":
+            end = self.decay if self.decay else self.total
+            ratio = np.clip((s - self.warmup) / max(end - self.warmup, 1), 0.0, 1.0)
+            out = low + 0.5 * (1 + np.cos(math.pi * ratio)) * (peak - low)
+        elif self.kind == "linear":
+            ratio = np.clip((s - self.warmup) / max(self.total - self.warmup, 1), 0.0, 1.0)
+            out = peak - ratio * (peak - low)
+        elif self.kind == "wsd":
+            decay = self.decay or 0
+            frac = np.clip((s - (self.total - decay)) / max(decay, 1), 0.0, 1.0)
+            out = peak - frac * (peak - low)
+        if self.warmup > 0:
+            rule = WARMUP_RULES[self.warmup_rule]
+            warm = s < self.warmup
+            out = np.where(warm, peak * rule(np.maximum(s, 0), self.warmup), out)
+        return out
+
+    @property
+    def decay_end(self) -> int:
+        """The step at which the LR reaches its final value."""
+        return int(self.decay) if self.kind == "cosine" and self.decay else self.total
+
+    @property
+    def what(self) -> str:
+        return {"cosine": "warmup + cosine", "wsd": "warmup, constant, linear warmdown", "linear": "warmup + linear",
+                "constant": "constant LR"}.get(self.kind, self.kind)
+
+    def describe(self) -> str:
+        if self.kind == "constant":
+            return f"constant LR {self.peak:.3g}"
+        return (f"{self.what}: peak {self.peak:.3g}, warmup {self.warmup:g} steps, final {self.final:.3g} "
+                f"at step {self.decay_end:,}")
 
 
 def cosine(peak: float, warmup: int, total: int, final: float, length: int) -> np.ndarray:
@@ -112,43 +168,105 @@ def parse_schedule(spec: str, length: int) -> Schedule:
     )
 
 
-def schedule_for(run: Any, length: int, spec: str | None = None) -> tuple[Schedule | None, str]:
-    """The LR of steps 0..length-1, or None with the reason it is unknown."""
+SPEC_FACTS = ("lr_schedule", "lr_peak", "warmup_steps", "max_steps", "decay_steps", "lr_min")
+
+
+def spec_from_facts(facts: Any) -> tuple[LRSpec | None, str]:
+    """The schedule the run's facts state, or None with what is missing."""
+    kind = facts.get("lr_schedule")
+    if kind is None:
+        return None, "the log states no LR schedule"
+    peak = facts.get("lr_peak")
+    relative = peak is None
+    total = facts.get("max_steps")
+    if kind == "constant":
+        if relative:
+            return None, "a constant LR of unknown value"
+        return LRSpec("constant", float(peak), 0.0, int(total or 0), float(peak), relative=False), ""
+    if not total:
+        return None, f"a {kind} schedule but no planned number of steps"
+    if relative and kind != "wsd":
+        return None, f"a {kind} schedule but no peak LR"
+    final = facts.get("lr_min")
+    if final is None:
+        final = 0.0
+    decay = facts.get("decay_steps")
+    if kind == "wsd" and decay is None:
+        return None, "a warmup/warmdown schedule with no warmdown length"
+    spec = LRSpec(
+        kind=kind, peak=1.0 if relative else float(peak), warmup=float(facts.get("warmup_steps") or 0),
+        total=int(total), final=float(final), decay=float(decay) if decay is not None else None,
+        warmup_rule=facts.get("warmup_rule") or "(s+1)/(w+1)", offset=int(facts.get("step_offset") or 0),
+        relative=relative,
+    )
+    return spec, ""
+
+
+def spec_source(facts: Any, spec: LRSpec) -> str:
+    """Where the schedule came from, in words: 'nanoGPT config (warmup + cosine: peak 6e-4, ...)'."""
+    short = str(facts.get("trainer") or "the log's").split(" ")[0]
+    if spec.relative:
+        return f"{short} warmup/warmdown (relative LR: multipliers of each optimizer's LR)"
+    said = facts.source("lr_peak") or facts.source("lr_schedule") or ""
+    origin = f"{short} config" if "config" in said else "the log's header" if said.startswith("log") else said
+    return f"{origin} ({spec.what})"
+
+
+def check_logged(run: Any, spec: LRSpec) -> dict[str, Any] | None:
+    """How far the schedule is from the LR the log prints (None when the log prints none)."""
     import numpy as np
+
+    if not run.has("train/lr"):
+        return None
+    steps, values = run.arrays("train/lr")
+    keep = np.isfinite(values) & (steps >= 0)
+    steps, values = steps[keep], values[keep]
+    if not len(steps):
+        return None
+    predicted = spec.lr_at(steps)
+    peak = spec.peak if not spec.relative else float(np.max(np.abs(values))) or 1.0
+    if spec.relative:  # multipliers: compare shapes, scaled to the logged peak
+        predicted = predicted * peak
+    err = np.abs(predicted - values) / peak
+    worst = int(np.argmax(err))
+    return {
+        "points": int(len(steps)), "max_err_of_peak": float(err[worst]), "worst_step": int(steps[worst]),
+        "logged": float(values[worst]), "rebuilt": float(predicted[worst]),
+        "matches": bool(err[worst] <= LR_MATCH_TOL),
+    }
+
+
+def schedule_for(run: Any, length: int, spec: str | None = None) -> tuple[Schedule | None, str]:
+    """The LR of steps 0..length-1, or None with the reason it is unknown. A --schedule spec wins, then the
+    logged LR when it covers the span, then the schedule the run's facts state (log header, config, --config)."""
+    import numpy as np
+
+    from .facts import run_facts
 
     if spec:
         return parse_schedule(spec, length), ""
     if run.has("train/lr"):
-        lr = run.series("train/lr").dropna()
-        lr = lr[lr.index >= 0]
+        steps, values = run.arrays("train/lr")
+        keep = np.isfinite(values) & (steps >= 0)
+        steps, values = steps[keep], values[keep]
         # a final eval one step past the last train step (llm.c) may use the last logged LR
-        if len(lr) >= 2 and int(lr.index[-1]) >= (length - 1) * (1 - LR_EXTEND_FRAC):
-            grid = np.interp(np.arange(length), lr.index.to_numpy(dtype=float), lr.to_numpy(dtype=float))
+        if len(steps) >= 2 and int(steps[-1]) >= (length - 1) * (1 - LR_EXTEND_FRAC):
+            grid = np.interp(np.arange(length), steps.astype(float), values.astype(float))
             return Schedule(grid, "logged train/lr"), ""
-    meta = run.meta
-    config = meta.get("config") or {}
-    if meta.get("format") == "nanogpt" and any(k in config for k in NANOGPT_DEFAULTS):
-        c = {**NANOGPT_DEFAULTS, **{k: config[k] for k in NANOGPT_DEFAULTS if k in config}}
-        if not c["decay_lr"]:
-            return Schedule(np.full(length, float(c["learning_rate"])), "nanoGPT config (constant LR)"), ""
-        peak = float(c["learning_rate"])
-        lr = cosine(peak, int(c["warmup_iters"]), int(c["lr_decay_iters"]), float(c["min_lr"]) / peak, length)
-        return Schedule(lr, "nanoGPT config (warmup + cosine)"), ""
-    if meta.get("lr_schedule") == "cosine" and meta.get("learning_rate") and meta.get("max_steps"):
-        lr = cosine(
-            float(meta["learning_rate"]),
-            int(meta.get("warmup_steps") or 0),
-            int(meta["max_steps"]),
-            float(meta.get("final_lr_fraction") or 0.0),
-            length,
+    facts = run_facts(run)
+    lr_spec, why = spec_from_facts(facts)
+    check = check_logged(run, lr_spec) if lr_spec is not None else None
+    if check is not None and not check["matches"]:
+        lr_spec, why = None, (
+            f"the stated schedule ({facts.get('trainer') or 'facts'}) is off the logged LR by up to "
+            f"{check['max_err_of_peak']:.0%} of peak at step {check['worst_step']:,}"
         )
-        return Schedule(lr, "the log's header (warmup + cosine)"), ""
-    if meta.get("format") == "modded-nanogpt" and meta.get("max_steps") and meta.get("warmdown_steps") is not None:
-        # modded-nanogpt get_lr: (it+1)/warmup_iters, then 1.0, then a linear warmdown to 0 over the last
-        # warmdown_iters; a multiplier on each optimizer's own LR, so the schedule is relative (peak = 1).
-        lr = wsd(1.0, int(meta.get("warmup_steps") or 0), int(meta["max_steps"]), int(meta["warmdown_steps"]), 0.0,
-                 length)
-        return Schedule(lr, "modded-nanogpt warmup/warmdown (relative LR)", relative=True), ""
+    if lr_spec is not None:
+        lr = lr_spec.lr_at(np.arange(length))
+        source = spec_source(facts, lr_spec)
+        return Schedule(lr, source, relative=lr_spec.relative, spec=lr_spec), ""
+    if check is not None:
+        return None, why
     if run.has("train/lr"):
         return None, "train/lr is logged only up to the last step and the log states no schedule"
-    return None, "no learning-rate schedule known"
+    return None, "no learning-rate schedule known" + (f" ({why})" if why else "")

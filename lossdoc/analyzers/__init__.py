@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import events, gap, gradients, mfu, phases, spikes
+from . import config_check, events, gap, gradients, mfu, phases, spikes
 
 ANALYZERS: list[ModuleType] = [
     phases,
     spikes,
     gap,
-    gradients,
+    config_check,
     mfu,
+    gradients,
     events,
 ]

@@ -1,0 +1,54 @@
+"""Numbers that a config's comments claim ("# ~125M parameters", "max_iters = 6000  # ~1B tokens",
+"# ~0.5M tokens per step", "# 2 epochs"), read so that they can be checked against what the config implies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .params import param_claim
+
+_SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+_NUM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"  # 524,288 or 0.5
+_TOKENS = re.compile(r"(?<![\w.,])~?\s*" + _NUM + r"\s*([kKmMbBtT]?)\s*tokens?\b", re.IGNORECASE)
+_EPOCHS = re.compile(r"~?\s*(\d+(?:\.\d+)?)\s*epochs?\b", re.IGNORECASE)
+# "total number of tokens be 300B", "tokens: ~1B": the count after the word
+_TOKENS_AFTER = re.compile(r"\btokens?\b[^0-9~\n]{0,16}~?\s*" + _NUM + r"\s*([kKmMbBtT])(?!\w)", re.IGNORECASE)
+# "the total batch size be ~0.5M": a bare count on a batch comment is tokens per step (nanoGPT's train_gpt2.py)
+_BATCH_COUNT = re.compile(r"\bbatch\b[^0-9~\n]{0,24}~?\s*" + _NUM + r"\s*([kKmM])(?!\w)", re.IGNORECASE)
+_PER = re.compile(r"\bper\s+(step|iter|iteration|update|batch)\b|/\s*(step|iter)\b", re.IGNORECASE)
+MAX_COMMENT = 2_000  # characters of one comment searched (a claim is a few words; a 1 MB line is not read whole)
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: str  # "params", "tokens_total", "tokens_per_step", "epochs"
+    value: float
+    line: int
+    text: str  # the comment as written
+
+
+def claims_in(comments: dict[int, str]) -> list[Claim]:
+    """Every claim in the comments, in line order."""
+    out: list[Claim] = []
+    for line in sorted(comments):
+        text = comments[line][:MAX_COMMENT]
+        count = param_claim(text)
+        if count is not None:
+            out.append(Claim("params", count, line, text))
+        for m in _TOKENS.finditer(text):
+            value = float(m.group(1).replace(",", "")) * _SCALE[m.group(2).lower()]
+            near = text[max(0, m.start() - 30): m.end() + 20]
+            per = _PER.search(near) or re.search(r"\bbatch\b", near, re.IGNORECASE)  # "effective batch ~0.5M tokens"
+            out.append(Claim("tokens_per_step" if per else "tokens_total", value, line, text))
+        if not any(c.line == line and c.kind.startswith("tokens") for c in out):
+            for regex, kind in ((_TOKENS_AFTER, "tokens_total"), (_BATCH_COUNT, "tokens_per_step")):
+                m = regex.search(text)
+                if m:
+                    value = float(m.group(1).replace(",", "")) * _SCALE[m.group(2).lower()]
+                    per = kind == "tokens_per_step" or _PER.search(text)
+                    out.append(Claim("tokens_per_step" if per else "tokens_total", value, line, text))
+                    break
+        for m in _EPOCHS.finditer(text):
+            out.append(Claim("epochs", float(m.group(1)), line, text))
+    return out

@@ -1,0 +1,341 @@
+"""config-check on the capacity case, claims, tokens, Chinchilla, epochs, schedule warnings, dropout, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lossdoc.cli import app
+
+from .conftest import CORPUS, EXAMPLES, ROOT
+
+CONFIG_40M = ROOT / "examples" / "configs" / "train_gpt2_40m.py"
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def capacity_log(path: Path, last: int = 14_500) -> Path:
+    """A nanoGPT stdout of the capacity case: the config echo, 40.56M parameters, val below train (dropout 0.1)."""
+    echo = CONFIG_40M.read_text()
+    lines = [f"Overriding config with {CONFIG_40M.name}:", *echo.rstrip("\n").split("\n"),
+             "tokens per iteration will be: 524,288",
+             "defaulting to vocab_size of GPT-2 to 50304 (50257 rounded up for efficiency)",
+             "number of parameters: 40.56M"]
+    for step in range(0, last + 1, 100):
+        loss = 3.55 + 7.3 * (1 + step / 40) ** -0.6
+        if step % 500 == 0:
+            lines.append(f"step {step}: train loss {loss - 0.06:.4f}, val loss {loss - 0.05:.4f}")
+        lines.append(f"iter {step}: loss {loss + 0.04:.4f}, time 1200.00ms, mfu 11.50%")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def check(*args: str) -> dict:
+    code, out, err = run_cli("config-check", "--json", *args)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_the_capacity_case(tmp_path: Path) -> None:
+    doc = check(str(CONFIG_40M), str(capacity_log(tmp_path / "train.log")))
+    assert doc["params"]["computed_as_printed"] == 40_560_000 and doc["params"]["logged"] == 40_560_000
+    assert doc["params"]["claimed"] == 125_000_000
+    assert doc["tokens"]["per_step"] == 16 * 32 * 1024 == 524_288
+    assert doc["tokens"]["seen"] == 14_500 * 524_288
+    assert doc["tokens"]["chinchilla_optimal"] == 20 * 40_560_000
+    assert doc["tokens"]["ratio"] == pytest.approx(14_500 * 524_288 / (20 * 40_560_000))  # 9.4x
+    titles = [f["title"] for f in doc["findings"]]
+    claim = next(f for f in doc["findings"] if "claims ~125M" in f["title"])
+    assert "n_embd = 384, not 768" in claim["title"] and claim["severity"] == "warning"
+    assert "n_embd = 768" in claim["advice"] and "524,288 tokens/step" in claim["advice"]
+    assert any("Chinchilla: 40.56M × 20 = 811M" in t and "9.4x" in t for t in titles)
+    val = next(f for f in doc["findings"] if f["title"].startswith("Val < train at step 14,500"))
+    assert "dropout = 0.1" in val["title"]
+
+
+def test_a_wrong_tokens_claim_is_a_finding(tmp_path: Path) -> None:
+    config = tmp_path / "train_1b.py"
+    config.write_text(CONFIG_40M.read_text().replace("max_iters = 20000", "max_iters = 6000  # ~1B tokens")
+                      .replace("lr_decay_iters = 20000", "lr_decay_iters = 6000"))
+    log = tmp_path / "losses.csv"
+    log.write_text("step,loss\n" + "".join(f"{s},{4 + 1 / (s + 1):.4f}\n" for s in range(0, 1000, 10)))
+    doc = check(str(config), str(log))
+    wrong = next(f for f in doc["findings"] if "~1B tokens" in f["title"])
+    assert "6,000 steps × 524,288 tokens/step = 3.15B" in wrong["title"] and wrong["severity"] == "warning"
+    assert doc["tokens"]["planned"] == 6000 * 524_288
+    # the per-step comment ("= 524,288 tokens per iteration") is right, so it is not a finding
+    assert not any("per step" in f["title"] for f in doc["findings"] if "comment" in f["title"])
+
+
+def test_epochs_from_train_bin_of_known_size(tmp_path: Path) -> None:
+    config = tmp_path / "config" / "train.py"
+    config.parent.mkdir()
+    shutil.copy(CONFIG_40M, config)
+    data = tmp_path / "data" / "fineweb" / "train.bin"
+    data.parent.mkdir(parents=True)
+    with data.open("wb") as f:
+        f.truncate(2 * 1_000_000_000)  # sparse: 1e9 uint16 tokens
+    doc = check(str(config), str(capacity_log(tmp_path / "train.log")))
+    assert doc["tokens"]["dataset"] == 1_000_000_000
+    assert doc["tokens"]["epochs_seen"] == pytest.approx(14_500 * 524_288 / 1e9)  # 7.6 epochs
+    repeat = next(f for f in doc["findings"] if "epochs over" in f["title"])
+    assert repeat["severity"] == "warning"
+    doc = check(str(config), str(tmp_path / "train.log"), "--dataset-tokens", "20000000000")
+    assert doc["tokens"]["dataset"] == 20_000_000_000 and not any("epochs over" in f["title"] for f in doc["findings"])
+
+
+def test_conflicts_between_the_config_and_the_log_are_named(tmp_path: Path) -> None:
+    log = capacity_log(tmp_path / "train.log")
+    log.write_text(log.read_text().replace("batch_size = 16", "batch_size = 12"))
+    doc = check(str(CONFIG_40M), str(log))
+    conflict = next(f for f in doc["findings"] if "batch_size" in f["title"])
+    assert conflict["title"] == "the config says batch_size 16, the log's echo says 12"
+    assert doc["config"]["facts"]["batch_size"]["value"] == 12  # the log says what the run did
+
+
+def test_lr_at_a_step_and_share_of_peak_at_the_last_step(tmp_path: Path) -> None:
+    doc = check(str(CONFIG_40M), str(capacity_log(tmp_path / "train.log")), "--at", "350")
+    s = doc["schedule"]
+    assert s["lr_at"] == pytest.approx(6e-4 * 351 / 701)  # nanoGPT get_lr warmup: lr * (it+1) / (warmup+1)
+    progress = (14_500 - 700) / (20_000 - 700)
+    import math
+
+    expected = 6e-5 + 0.5 * (1 + math.cos(math.pi * progress)) * (6e-4 - 6e-5)
+    assert s["lr_last"] == pytest.approx(expected) and s["share_of_peak_last"] == pytest.approx(expected / 6e-4)
+    assert s["warmup_tokens"] == 700 * 524_288
+
+
+def test_schedule_warnings(tmp_path: Path) -> None:
+    config = tmp_path / "c.py"
+    config.write_text("n_layer = 12\nn_head = 12\nn_embd = 768\nmax_iters = 10000\nlr_decay_iters = 8000\n"
+                      "learning_rate = 6e-4\nmin_lr = 3e-4\nwarmup_iters = 20\n")
+    log = tmp_path / "losses.csv"
+    log.write_text("step,loss\n" + "".join(f"{s},{4 + 1 / (s + 1):.4f}\n" for s in range(0, 1000, 10)))
+    titles = [f["title"] for f in check(str(config), str(log))["findings"] if f["severity"] == "warning"]
+    assert any(t.startswith("lr_decay_iters 8,000 != max_iters 10,000") for t in titles)
+    assert any("min_lr 0.0003 is 50% of the peak" in t for t in titles)
+    assert any(t.startswith("Very short warmup: 20 steps") for t in titles)
+
+
+def test_a_llama_style_hf_config(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({
+        "model_type": "llama", "hidden_size": 2048, "num_hidden_layers": 22, "num_attention_heads": 32,
+        "num_key_value_heads": 4, "intermediate_size": 5632, "vocab_size": 32000, "max_position_embeddings": 2048,
+        "tie_word_embeddings": False}))
+    shutil.copy(EXAMPLES / "hf-trainer_state.json", tmp_path / "trainer_state.json")
+    doc = check(str(tmp_path / "config.json"), str(tmp_path / "trainer_state.json"))
+    assert doc["params"]["computed"] == 1_100_048_384  # TinyLlama-1.1B
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (None, "no such config file"),
+    ("{not json", "not valid JSON"),
+    ("import os\nprint('hi')\n", "no model or training keys"),
+])
+def test_bad_configs_exit_2_with_one_line(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / ("c.json" if content and content.startswith("{") else "c.py")
+    if content is not None:
+        path.write_text(content)
+    code, out, err = run_cli("config-check", str(path), str(EXAMPLES / "nanogpt-gpt2-124M.log"))
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_log_that_does_not_match_the_config_exits_2() -> None:
+    code, _, err = run_cli("config-check", str(CONFIG_40M), str(EXAMPLES / "nanogpt-gpt2-124M.log"))
+    assert code == 2 and "does not match" in err and "123.69M" in err
+    code, _, err = run_cli("analyze", str(EXAMPLES / "llmc-stdout.log"), "--config", str(CONFIG_40M))
+    assert code == 2 and "the config says n_embd 384, the log says 768" in err
+
+
+def test_config_on_analyze_adds_its_facts_to_the_section(tmp_path: Path) -> None:
+    log = tmp_path / "losses.csv"
+    log.write_text("step,loss\n" + "".join(f"{s},{4 + 1 / (s + 1):.4f}\n" for s in range(0, 1000, 10)))
+    code, out, _ = run_cli("analyze", "--json", str(log))
+    assert code == 0 and "config-check" not in json.loads(out)["sections"]
+    code, out, _ = run_cli("analyze", "--json", str(log), "--config", str(CONFIG_40M))
+    section = json.loads(out)["sections"]["config-check"]
+    assert section["params"]["computed_as_printed"] == 40_560_000 and section["tokens"]["per_step"] == 524_288
+    assert any("claims ~125M" in f["title"] for f in section["findings"])
+
+
+def test_config_feeds_the_spike_lr_and_the_projection(tmp_path: Path) -> None:
+    log = tmp_path / "losses.csv"
+    log.write_text("step,loss\n" + "".join(f"{s},{4 + 1 / (s + 1) + (1.5 if s == 500 else 0):.4f}\n"
+                                           for s in range(300, 700)))
+    code, out, _ = run_cli("spikes", "--json", str(log), "--config", str(CONFIG_40M))
+    spike = next(s for s in json.loads(out)["spikes"] if s["step"] == 500)
+    assert spike["lr"] == pytest.approx(6e-4 * 501 / 701)
+    from lossdoc.configs.attach import attach
+    from lossdoc.parsers import load
+    from lossdoc.schedule import schedule_for
+
+    run = load(log)[0]
+    assert schedule_for(run, 5001)[0] is None  # the log alone states no schedule
+    attach(run, CONFIG_40M)
+    sched, _ = schedule_for(run, 5001)  # what phases --project fits with
+    assert sched.source.startswith("nanoGPT config") and sched.lr[5000] == pytest.approx(sched.spec.lr_at(5000))
+
+
+# --- the corpus: one number for params and tokens per step, whichever command shows it -------------------------
+
+STATED = sorted(p for p in CORPUS.glob("*/*") if p.suffix != ".md" and "runs-table" not in p.name) \
+    if CORPUS.exists() else []
+# analyze runs every analysis (seconds on the multi-MB logs): checked on the small logs that state a count
+ANALYZED = ("yplarrywang-tinystories-50M-6000iters.log", "bigscience-megds-3d-perf-n16-divergence.out",
+            "qwen3-14b-autoresearch-run399-10steps.log", "bosalign-valonly.txt")
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="corpus ../shared/corpus absent")
+@pytest.mark.parametrize("path", STATED, ids=lambda p: p.name)
+def test_show_config_check_and_analyze_agree_on_params_and_tokens(path: Path) -> None:
+    # the library calls behind the three commands, on one read of the log (the CLI paths are tested above)
+    from lossdoc.analyzers import config_check
+    from lossdoc.cli import pick_run
+    from lossdoc.parsers import load
+    from lossdoc.summary import summarize
+
+    runs = load(path)
+    chosen = pick_run(runs, None)
+    meta = next(r for r in summarize(runs, str(path))["runs"] if r["name"] == chosen.name)["meta"]
+    stated = {"params": meta.get("params"), "tokens_per_step": meta.get("tokens_per_step")}
+    doc = config_check.analyze(chosen).to_json()
+    assert doc["params"]["logged"] == stated["params"] and doc["tokens"]["per_step"] == stated["tokens_per_step"]
+    if path.name in ANALYZED:
+        assert any(stated.values())
+        code, out, _ = run_cli("analyze", "--json", str(path))
+        section = json.loads(out)["sections"]["config-check"]
+        assert section["params"]["logged"] == stated["params"]
+        assert section["tokens"]["per_step"] == stated["tokens_per_step"]
+
+
+def test_epoch_and_effective_batch_claims(tmp_path: Path) -> None:
+    config = tmp_path / "c.py"
+    config.write_text(CONFIG_40M.read_text().replace("# 20,000 iterations, ~10B tokens", "# one pass: 1 epoch")
+                      .replace("batch_size = 16\n", "batch_size = 16  # effective batch ~1M tokens\n"))
+    doc = check(str(config), "--dataset-tokens", "10485760000")  # the config alone, 10.49B tokens of data
+    titles = [f["title"] for f in doc["findings"]]
+    assert doc["tokens"]["epochs_planned"] == pytest.approx(1.0)
+    assert not any("1 epoch" in t for t in titles)  # 20,000 x 524,288 = 10.49B: the claim holds
+    assert any("~1M tokens per step" in t and "= 524K" in t for t in titles)
+
+
+def test_a_character_level_config_with_its_vocab(tmp_path: Path) -> None:
+    # nanoGPT config/train_shakespeare_char.py; train.py prints "number of parameters: 10.65M" with meta.pkl's 65
+    config = tmp_path / "train_shakespeare_char.py"
+    config.write_text("dataset = 'shakespeare_char'\ngradient_accumulation_steps = 1\nbatch_size = 64\n"
+                      "block_size = 256\nn_layer = 6\nn_head = 6\nn_embd = 384\ndropout = 0.2\n"
+                      "learning_rate = 1e-3\nmax_iters = 5000\nlr_decay_iters = 5000\nmin_lr = 1e-4\n")
+    doc = check(str(config))
+    assert any("meta.pkl" in n for n in doc["config"]["notes"])  # the default 50304 is said to be assumed
+    doc = check(str(config), "--vocab", "65")
+    assert round(doc["params"]["computed_as_printed"] / 1e4) / 100 == 10.65
+    assert not any("meta.pkl" in n for n in doc["config"]["notes"])
+
+
+def test_the_shipped_capacity_example_alone_and_with_its_config() -> None:
+    log = EXAMPLES / "nanogpt-fineweb-40M.log"
+    code, out, _ = run_cli("analyze", "--json", str(log))
+    section = json.loads(out)["sections"]["config-check"]
+    assert section["params"]["logged"] == 40_560_000 == section["params"]["computed_as_printed"]
+    assert section["tokens"]["seen"] == 14_500 * 524_288 and round(section["tokens"]["ratio"], 1) == 9.4
+    assert not [f for f in section["findings"] if f["severity"] != "info"]  # no claim without the config's comment
+    doc = check(str(CONFIG_40M), str(log))
+    assert [f["severity"] for f in doc["findings"]].count("warning") == 1  # the ~125M claim
+    assert not doc["config"]["conflicts"]  # the echo is this config
+
+
+@pytest.mark.parametrize(("dropout", "eval_gap", "expect"), [
+    (0.1, -0.01, "dropout = 0.1 is active in the training loss"),  # eval-mode train below val: dropout explains it
+    (0.1, +0.05, "not dropout alone: even the eval-mode train loss"),
+    (0.0, +0.05, "not dropout alone"),
+    (0.0, None, "dropout = 0.0, so: a single small val split"),
+])
+def test_val_below_train_names_its_likely_cause(dropout: float, eval_gap: float | None, expect: str) -> None:
+    import numpy as np
+
+    from lossdoc.analyzers import config_check
+    from lossdoc.run import make_run
+
+    steps = np.arange(0, 1001, 10)
+    train = 3.0 + 5.0 * (1 + steps / 50.0) ** -0.6
+    evals = steps[::10]
+    series = {"train/loss": (steps, train + 0.08), "val/loss": (evals, train[::10])}
+    if eval_gap is not None:
+        series["train/eval_loss"] = (evals, train[::10] + eval_gap)
+    config = {"dropout": dropout, "n_layer": 2, "batch_size": 8, "block_size": 256, "eval_iters": 100}
+    run = make_run("r", series, {"format": "nanogpt", "config": config})
+    (finding,) = [f for f in config_check.analyze(run).findings if f.title.startswith("Val < train")]
+    assert expect in finding.title and finding.evidence["step"] == 1000
+
+
+NANOGPT_TRAIN_GPT2 = """\
+# config for training GPT-2 (124M) down to very nice loss of ~2.85 on 1 node of 8X A100 40GB
+# launch as the following (e.g. in a screen session) and wait ~5 days:
+# $ torchrun --standalone --nproc_per_node=8 train.py config/train_gpt2.py
+
+wandb_log = True
+wandb_project = 'owt'
+wandb_run_name='gpt2-124M'
+
+# these make the total batch size be ~0.5M
+# 12 batch size * 1024 block size * 5 gradaccum * 8 GPUs = 491,520
+batch_size = 12
+block_size = 1024
+gradient_accumulation_steps = 5 * 8
+
+# this makes total number of tokens be 300B
+max_iters = 600000
+lr_decay_iters = 600000
+
+# eval stuff
+eval_interval = 1000
+eval_iters = 200
+log_interval = 10
+
+# weight decay
+weight_decay = 1e-1
+"""
+
+
+def test_nanogpts_own_train_gpt2_config_is_consistent(tmp_path: Path) -> None:
+    # karpathy/nanoGPT config/train_gpt2.py: its claims (124M, ~0.5M per step, 300B tokens) all hold
+    path = tmp_path / "train_gpt2.py"
+    path.write_text(NANOGPT_TRAIN_GPT2)
+    doc = check(str(path))
+    assert doc["tokens"]["per_step"] == 491_520 and doc["tokens"]["planned"] == 600_000 * 491_520
+    assert doc["params"]["claimed"] == 124e6
+    assert not [f["title"] for f in doc["findings"] if f["severity"] != "info"]
+    path.write_text(NANOGPT_TRAIN_GPT2.replace("max_iters = 600000", "max_iters = 60000"))
+    titles = [f["title"] for f in check(str(path))["findings"] if f["severity"] == "warning"]
+    assert any("~300B tokens" in t and "= 29.5B" in t for t in titles)
+
+
+def test_lr_at_a_printed_llmc_step_from_the_header_alone() -> None:
+    from .conftest import corpus_file
+
+    log = corpus_file("llmc_stdout/hector-a100-gpt2-124M-full.log")
+    doc = check(str(log), "--at", "1")
+    s = doc["schedule"]
+    assert s["lr_at"] == pytest.approx(6e-4 / 700)  # the log prints `lr 8.57e-07` at step 1
+    assert s["check_against_log"]["matches"] and s["check_against_log"]["points"] == 19_559
+    assert s["last_step"] == 19_560 and s["share_of_peak_last"] == pytest.approx(0.0, abs=1e-3)
+
+
+def test_gpt2_xl_like_config_and_its_claim(tmp_path: Path) -> None:
+    path = tmp_path / "train_xl.py"
+    path.write_text("# GPT-2 XL, 1.5B params\nn_layer = 48\nn_head = 25\nn_embd = 1600\nbias = True\n"
+                    "batch_size = 1\nblock_size = 1024\ngradient_accumulation_steps = 512\n")
+    doc = check(str(path), "--vocab", "50257")
+    assert doc["params"]["computed"] == 1_557_611_200 and doc["params"]["claimed"] == 1.5e9
+    assert not any("claims" in f["title"] for f in doc["findings"])  # 1.56B is ~1.5B
+    path.write_text(path.read_text().replace("n_layer = 48", "n_layer = 12"))
+    claim = next(f for f in check(str(path), "--vocab", "50257")["findings"] if "claims ~1.5B" in f["title"])
+    # the head size is GPT-2's 64, so the depth is what is off: 12 layers where the claim needs ~46
+    assert "n_layer = 12, not 46" in claim["title"] and claim["advice"].startswith("To reach ~1.5B keep n_embd = 1600")

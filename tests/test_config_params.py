@@ -1,0 +1,73 @@
+"""Parameter counts (lossdoc.params): known answers, checked against counts built tensor by tensor in the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from lossdoc.params import gpt2_params, llama_params, param_claim, width_for
+
+
+def nanogpt_tensors(n_layer: int, d: int, vocab: int, block: int, bias: bool) -> dict[str, int]:
+    """nanoGPT model.py's parameters, tensor by tensor (the truth, written out independently of the formula)."""
+    sizes = {"wte": vocab * d, "wpe": block * d, "ln_f.weight": d}
+    if bias:
+        sizes["ln_f.bias"] = d
+    for i in range(n_layer):
+        shapes = {"ln_1.weight": d, "ln_2.weight": d, "attn.c_attn.weight": d * 3 * d, "attn.c_proj.weight": d * d,
+                  "mlp.c_fc.weight": d * 4 * d, "mlp.c_proj.weight": 4 * d * d}
+        if bias:
+            shapes |= {"ln_1.bias": d, "ln_2.bias": d, "attn.c_attn.bias": 3 * d, "attn.c_proj.bias": d,
+                       "mlp.c_fc.bias": 4 * d, "mlp.c_proj.bias": d}
+        sizes |= {f"h.{i}.{k}": v for k, v in shapes.items()}
+    return sizes  # lm_head shares wte
+
+
+@pytest.mark.parametrize(("shape", "total", "printed"), [
+    ((12, 768, 50257, 1024, True), 124_439_808, 123_653_376),  # GPT-2 124M: 124.44M, 123.65M as nanoGPT prints
+    ((12, 384, 50304, 1024, False), 40_953_216, 40_560_000),  # the capacity case: "number of parameters: 40.56M"
+    ((48, 1600, 50257, 1024, True), 1_557_611_200, 1_555_972_800),  # GPT-2 XL-like 48/25/1600: 1.56B
+    ((8, 512, 50304, 512, False), 51_192_320, 50_930_176),  # TinyStories corpus log: "number of parameters: 50.93M"
+])
+def test_gpt2_counts(shape: tuple[int, int, int, int, bool], total: int, printed: int) -> None:
+    tensors = nanogpt_tensors(*shape)
+    assert sum(tensors.values()) == total
+    assert sum(tensors.values()) - tensors["wpe"] == printed
+    count = gpt2_params(*shape)
+    assert (count.total, count.as_printed) == (total, printed)
+    assert count.terms["position embedding"] == tensors["wpe"]
+
+
+def llama_tensors(layers: int, d: int, heads: int, kv: int, ff: int, vocab: int, tied: bool) -> int:
+    head_dim = d // heads
+    per_layer = (d * d + 2 * d * kv * head_dim + d * d) + 3 * d * ff + 2 * d  # q,k,v,o; gate, up, down; 2 RMSNorm
+    return layers * per_layer + d + vocab * d + (0 if tied else vocab * d)
+
+
+@pytest.mark.parametrize(("config", "known"), [
+    ((32, 4096, 32, 32, 11008, 32000, False), 6_738_415_616),  # Llama-2-7B (meta-llama/Llama-2-7b-hf)
+    ((22, 2048, 32, 4, 5632, 32000, False), 1_100_048_384),  # TinyLlama-1.1B: grouped-query attention, 4 kv heads
+])
+def test_llama_counts(config: tuple[int, ...], known: int) -> None:
+    layers, d, heads, kv, ff, vocab, tied = config
+    assert llama_tensors(layers, d, heads, kv, ff, vocab, bool(tied)) == known
+    assert llama_params(layers, d, heads, ff, vocab, kv, bool(tied)).total == known
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Model (~125M parameters) – perfect for 12 GB VRAM", 125e6),
+    ("GPT-2 XL, 1.5B params", 1.5e9),
+    ("the 760M model", 760e6),
+    ("data: ~1B tokens, 124M model", 124e6),  # a token count is not a parameter claim
+    ("8 GPUs, 12 GB each", None),
+    ("see capacity-saturation-40m.txt", None),
+    ("these make the total batch size be ~0.5M", None),  # nanoGPT's train_gpt2.py: tokens per step
+    ("this makes total number of tokens be 300B", None),
+])
+def test_parameter_claims_in_comments(text: str, value: float | None) -> None:
+    assert param_claim(text) == value
+
+
+def test_the_width_that_reaches_a_claim_at_this_depth() -> None:
+    # the capacity case: 12 layers, claimed ~125M as nanoGPT prints it -> n_embd 768 (123.55M with V=50304, no bias)
+    assert width_for(125e6, 12, 50304, 1024, False, printed=True) == 768
+    assert width_for(1.5e9, 48, 50257, 1024, True, printed=False) == 1600
