@@ -500,7 +500,9 @@ def _tokens_at(step: float, meta: dict[str, Any], run: Run) -> float | None:
         tok = run.series("train/tokens").dropna()
         if len(tok) >= 2:
             return float(np.interp(step, tok.index.to_numpy(dtype=float), tok.to_numpy(dtype=float)))
-    per_step = meta.get("tokens_per_step")
+    from ..facts import run_facts
+
+    per_step = run_facts(run).get("tokens_per_step")
     if per_step:
         return float(step) * float(per_step)
     return None

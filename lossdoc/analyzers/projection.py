@@ -174,7 +174,7 @@ def fit_and_project(
 
 def planned_steps(run: Run) -> int | None:
     """The planned last step, when the log or its config states it (lossdoc.facts)."""
-    planned = run_facts(run).get("max_steps") or (run.meta.get("config") or {}).get("max_iters")
+    planned = run_facts(run).get("max_steps")
     return int(planned) if planned else None
 
 

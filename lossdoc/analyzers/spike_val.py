@@ -132,10 +132,11 @@ def _checkpoint_interval(run: Run, val_steps: np.ndarray) -> tuple[int | None, s
             value = where.get(key)
             if isinstance(value, (int, float)) and value > 0:
                 return int(value), f"{source}:{key}"
-    for where, source in ((run.meta, "meta"), (config, "config")):
-        value = where.get("eval_interval")
-        if isinstance(value, (int, float)) and value > 0:
-            return int(value), f"{source}:eval_interval"
+    from ..facts import run_facts
+
+    facts = run_facts(run)
+    if facts.get("eval_interval"):  # nanoGPT saves a checkpoint at each eval
+        return int(facts.get("eval_interval")), f"eval_interval ({facts.source('eval_interval')})"
     if len(val_steps) >= 2:
         return int(np.median(np.diff(val_steps))), "eval spacing in the log"
     return None, "unknown"

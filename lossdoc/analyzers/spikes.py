@@ -181,7 +181,9 @@ def _schedule(run: Run) -> tuple[Any, str, bool, float] | None:
 
 
 def _tokens_per_step(run: Run) -> float | None:
-    value = run.meta.get("tokens_per_step")
+    from ..facts import run_facts
+
+    value = run_facts(run).get("tokens_per_step")
     if isinstance(value, (int, float)) and value > 0:
         return float(value)
     return None
