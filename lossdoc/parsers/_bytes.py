@@ -59,10 +59,10 @@ def is_stdin(path: Path | str) -> bool:
 def read_input(path: Path) -> bytes:
     """All the bytes of a path, ``-`` (stdin), a FIFO or a /dev/fd pipe, in one read."""
     if is_stdin(path):
-        stream = sys.stdin.buffer if sys.stdin is not None else None
+        stream = getattr(sys.stdin, "buffer", None)
         if stream is None:
             raise InputError("-: there is no standard input to read")
-        if stream.isatty():
+        if sys.stdin.isatty():
             raise InputError("-: standard input is a terminal; pipe a log into it (cat run.log | lossdoc show -)")
         return stream.read()
     try:

@@ -19,7 +19,11 @@ from ._bytes import decode, decompress, looks_binary, read_input
 HEAD_BYTES = 256 * 1024  # sniffing looks this far: modded-nanogpt logs start with ~1800 lines of source
 UNPARSED_SAMPLE = 20  # how many unparsed lines are kept for `show --verbose`
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# Terminal escapes: CSI (colours, cursor keys ESC[A, ESC[3~), SS3 keys (ESC O A), OSC titles (ESC ] ... BEL).
+ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[A-Za-z~@]|O[A-Za-z]|\][^\x07\n]*\x07)")
+# The same keys echoed in caret notation by a terminal in cooked mode (an arrow key pressed while the run
+# printed: "^[[A"), and the ^C echo of an interrupt, stuck to a record.
+CARET_JUNK = re.compile(r"\^\[(?:\[[0-9;?]*[A-Za-z~@]|O[A-Za-z])|\^\[|\^C")
 
 # Lines that any training stdout may contain and that carry no metric. Recognised, counted as ignored.
 _NOISE = re.compile(
@@ -59,7 +63,57 @@ def visible(line: str) -> str:
         line = line.rsplit("\r", 1)[-1]
     if "\x1b" in line:
         line = ANSI.sub("", line)
+    if "^" in line:
+        line = CARET_JUNK.sub("", line)
     return line
+
+
+# Events (ARCHITECTURE/HELPERS convention): run.meta["events"] = [{"kind", "step", "line", "text"}].
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
+_EXCEPTION = re.compile(r"(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Interrupt|Exit)\b(?::|\s*$)")
+
+
+class EventScan:
+    """Finds tracebacks (and a bare exception line) among a log's non-record lines, in file order.
+
+    ``line(lineno, text, step)`` takes every non-record line; ``step`` is called (only for an event) for the
+    last step logged before it. A traceback becomes one ``traceback`` event at its first line, with its
+    final exception line as text (``KeyboardInterrupt``); torchrun's ``[rank0]:`` copy of the same
+    traceback is not a second event. An exception line with no traceback before it is an ``error`` event.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self._open: tuple[int, int | None] | None = None
+
+    def line(self, lineno: int, text: str, step: Any) -> None:
+        bare = _RANK_PREFIX.sub("", text)
+        if bare.startswith("Traceback (most recent call last)"):
+            if self._open is None:
+                self._open = (lineno, step())
+            return
+        if bare[:1].isspace() or not _EXCEPTION.match(bare):
+            return
+        if self._open is not None:
+            (start, at), kind = self._open, "traceback"
+        else:
+            start, at, kind = lineno, step(), "error"
+        self._open = None
+        self.add(kind, at, start, bare.strip()[:200])
+
+    def add(self, kind: str, step: int | None, lineno: int, text: str) -> None:
+        last = self.events[-1] if self.events else None
+        if last and (last["kind"], last["step"], last["text"]) == (kind, step, text):
+            return  # the same traceback printed again by another rank (or by torchrun's summary)
+        self.events.append({"kind": kind, "step": step, "line": lineno, "text": text})
+
+    def store(self, meta: dict[str, Any]) -> None:
+        if self._open is not None:  # the log ends inside a traceback
+            start, at = self._open
+            self.add("traceback", at, start, "Traceback (most recent call last): cut short")
+            self._open = None
+        if self.events:
+            meta.setdefault("events", []).extend(self.events)
 
 
 @dataclass
