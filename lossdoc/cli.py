@@ -39,6 +39,23 @@ def main() -> None:
     app()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"lossdoc {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    pass
+
+
 PIPE_WIDTH = 140  # columns of a report written to a file or pipe (rich would assume 80 and squeeze tables)
 
 
@@ -135,10 +152,13 @@ def show(
     """What was read: runs, series (points, steps, first, last, NaN) and what every line became."""
 
     def body() -> int:
-        from .parsers import load
+        from .options import check_to
+        from .parsers import load, require_loss
         from .summary import summarize
 
+        check_to(to)
         runs = load(log, format)
+        require_loss(runs, log, format)
         doc = summarize(runs, str(log))
         if to is not None:
             from .export import write_points
@@ -166,10 +186,13 @@ def analyze(
     """Everything the log allows, as one report: what was read, then each analysis' section."""
 
     def body() -> int:
-        from .parsers import load
+        from .options import check_fail_on
+        from .parsers import load, require_loss
         from .report import build_report
 
+        check_fail_on(fail_on)
         runs = load(log, format)
+        require_loss(runs, log, format)
         chosen = pick_run(runs, run)
         report, results = build_report(chosen, runs, str(log))
         findings = report.pop("findings_objects")
@@ -219,13 +242,23 @@ def phases(
     """Where the run is on its loss curve: init loss vs ln(vocab), phases, diminishing returns, target, projection."""
 
     def body() -> int:
+        from . import options
         from .analyzers import phases as analysis
-        from .parsers import load
+        from .parsers import load, require_loss
         from .schedule import parse_schedule
 
+        options.check_fail_on(fail_on)
+        options.check_positive("--target", target)
+        options.check_price("--price-per-hour", price_per_hour)
+        options.check_project(project)
+        options.check_vocab(vocab)
+        options.check_schedule(schedule)
         if schedule:
             parse_schedule(schedule, 2)  # a malformed --schedule is an error even when no fit needs it
-        chosen = pick_run(load(log, format), run)
+        runs = load(log, format)
+        require_loss(runs, log, format)
+        chosen = pick_run(runs, run)
+        options.check_project_beyond(project, chosen)
         result = analysis.analyze(
             chosen,
             series=series,
@@ -271,10 +304,13 @@ def spikes(
     def body() -> int:
         from .analyzers import spikes as spikes_analyzer
         from .analyzers.shards import load_shard_map
-        from .parsers import load
+        from .options import check_fail_on
+        from .parsers import load, require_loss
 
+        check_fail_on(fail_on)
         shards = load_shard_map(shard_map) if shard_map is not None else None
         runs = load(log, format)
+        require_loss(runs, log, format)
         chosen = pick_run(runs, run)
         reason = spikes_analyzer.applies(chosen)
         if reason:

@@ -140,6 +140,23 @@ def load(path: str | Path, format: str | None = None) -> list[Run]:
     return _parse(parser, source)
 
 
+def require_loss(runs: list[Run], path: Path | str, format: str | None = None) -> None:
+    """InputError unless some run has a loss series with a point: say what the lines were read as instead."""
+    if any(len(run.df) and any("loss" in name.rpartition("/")[2] for name in run.names()) for run in runs):
+        return
+    read = f" read as {format} (--format)" if format else ""
+    found = sorted({name for run in runs for name in run.names()}) if any(len(r.df) for r in runs) else []
+    meta = runs[0].meta if runs else {}
+    lines = meta.get("lines", {})
+    unit = meta.get("lines_unit", "lines")
+    counted = f"{lines.get('total', 0):,} {unit}, {lines.get('used', 0):,} records" if lines else "nothing read"
+    what = f"; series found: {', '.join(found[:6])}" if found else ""
+    sample = meta.get("unparsed_sample") or []
+    look = f"; the lines look like {sample[0][1][:100]!r} (line {sample[0][0]})" if sample else ""
+    hint = "; try without --format, or see `lossdoc formats`" if format else "; see `lossdoc formats`"
+    raise InputError(f"{path}: no loss series{read}: {counted}{what}{look}{hint}")
+
+
 def _parse(parser: ModuleType, source: Source) -> list[Run]:
     if source.log is not None:
         with preloaded(source.log):
