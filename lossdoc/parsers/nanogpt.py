@@ -31,7 +31,8 @@ NAME = "nanogpt"
 DESCRIPTION = "nanoGPT train.py stdout"
 SAMPLE = "iter 100: loss 3.2140, time 98.12ms, mfu 41.20%"
 
-_SNIFF = re.compile(r"^(?:iter \d+: loss \S+, time|step \d+: train loss \S+, val loss)", re.M)
+# A unit may follow a loss (``loss 2.85 BPC``) and forks put other fields before the time (``, lr 6e-4``).
+_SNIFF = re.compile(r"^(?:iter \d+: loss \S+(?: [A-Za-z]+)?, \w|step \d+: train loss \S+(?: [A-Za-z]+)?, val loss)", re.M)
 
 # Whole-text patterns (one findall each is what makes million-line logs fast).
 _ITER = re.compile(r"^iter (\d+): loss ([^,\s]+), time ([^m\s]+)ms(?:, mfu ([^%\s]+)%)?[ \t\r]*$", re.M)
