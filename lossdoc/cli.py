@@ -30,7 +30,12 @@ FailOnOpt = Annotated[
     str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
 ]
 LogArg = Annotated[
-    Path, typer.Argument(help="The training log (file or directory).", show_default=False, metavar="LOG")
+    Path,
+    typer.Argument(
+        help="The training log: a file (also .gz/.bz2/.xz/.zst), a directory, or - for standard input.",
+        show_default=False,
+        metavar="LOG",
+    ),
 ]
 
 

@@ -251,3 +251,14 @@ def test_directories_keep_working(tmp_path: Path) -> None:
     (run_dir / "trainer_state.json").write_text(json.dumps(state))
     (run,) = load(tmp_path / "out")
     assert run.meta["format"] == "hf-trainer" and len(run.series("train/loss")) == 2
+
+
+def test_tensorboard_events_through_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A binary input that is not a file (a pipe) is given to its reader as a temporary file."""
+    pytest.importorskip("tensorboard", reason="the optional extra lossdoc[tensorboard] is not installed")
+    from .conftest import EXAMPLES
+
+    path = EXAMPLES / "events.out.tfevents.hf-trainer-example"
+    expected = counts(load(path))
+    runs = load_stdin(monkeypatch, path.read_bytes())
+    assert counts(runs) == expected and runs[0].meta["source"] == "-"

@@ -168,6 +168,8 @@ def _parse(parser: ModuleType, source: Source) -> list[Run]:
             file = Path(tmp) / "events.out.tfevents.stdin"
             file.write_bytes(source.raw)
             runs = parser.parse(file)
+        for run in runs:
+            run.meta["source"] = str(source.path)  # not the temporary file's name
     else:
         runs = parser.parse(source.target)
     return _finish(runs, parser, source.log, source.path)
