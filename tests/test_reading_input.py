@@ -262,3 +262,10 @@ def test_tensorboard_events_through_stdin(monkeypatch: pytest.MonkeyPatch) -> No
     expected = counts(load(path))
     runs = load_stdin(monkeypatch, path.read_bytes())
     assert counts(runs) == expected and runs[0].meta["source"] == "-"
+
+
+def test_a_device_is_refused_not_read_for_ever() -> None:
+    if not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero here")
+    with pytest.raises(InputError, match="is a device"):
+        load("/dev/zero")

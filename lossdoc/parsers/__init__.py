@@ -71,6 +71,8 @@ def read_source(path: Path) -> Source:
             probe = read_probe(path)
             if looks_binary(probe):
                 return Source(path, path, None, probe[:HEAD_BYTES].decode("utf-8", errors="replace"))
+        elif path.is_char_device() or path.is_block_device():  # /dev/zero would be read for ever
+            raise InputError(f"{path}: is a device or a terminal, not a log; pipe a log into lossdoc or give a file")
     data, compression = decompress(read_input(path), path)
     target = Path(STDIN_NAME) if stdin or _is_pipe_alias(path) else logical_path(path) if compression else path
     if not data.strip():
