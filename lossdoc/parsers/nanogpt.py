@@ -19,6 +19,7 @@ capture (the value continues on the next line: both lines are used), and key ech
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -264,7 +265,7 @@ def _fields(rest: str, split: str) -> list[tuple[str, float]]:
         if not m:
             continue  # a thousands separator inside the previous value ("12,345") leaves a bare digit group
         key, value, unit = m.group(1).strip(), to_float(m.group(2)), (m.group(3) or "")
-        name = _FIELD_NAMES.get(key.lower()) or canonical_name(key, split)
+        name = _field_name(key, split)
         if name == "train/step_time_ms":
             if unit.lower() not in _SECONDS:
                 continue  # "time 61.9" with no unit: a value cut short, not a time
@@ -273,6 +274,11 @@ def _fields(rest: str, split: str) -> list[tuple[str, float]]:
             value = float("nan")
         out.append((name, value))
     return out
+
+
+@functools.cache
+def _field_name(key: str, split: str) -> str:
+    return _FIELD_NAMES.get(key.lower()) or canonical_name(key, split)
 
 
 def _parse_lines(log: LogText, path: Path) -> list[Run]:
