@@ -34,13 +34,35 @@ ConfigOpt = Annotated[
     typer.Option("--config", help="The run's config file (.py read with ast, never run; config.json; hparams.yaml)."),
 ]
 LogArg = Annotated[
-    Path, typer.Argument(help="The training log (file or directory).", show_default=False, metavar="LOG")
+    Path,
+    typer.Argument(
+        help="The training log: a file (also .gz/.bz2/.xz/.zst), a directory, or - for standard input.",
+        show_default=False,
+        metavar="LOG",
+    ),
 ]
 
 
 def main() -> None:
     """Entry point of the `lossdoc` script and `python -m lossdoc`."""
     app()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"lossdoc {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    pass
 
 
 PIPE_WIDTH = 140  # columns of a report written to a file or pipe (rich would assume 80 and squeeze tables)
@@ -147,10 +169,13 @@ def show(
     """What was read: runs, series (points, steps, first, last, NaN) and what every line became."""
 
     def body() -> int:
-        from .parsers import load
+        from .options import check_to
+        from .parsers import load, require_loss
         from .summary import summarize
 
+        check_to(to)
         runs = load(log, format)
+        require_loss(runs, log, format)
         doc = summarize(runs, str(log))
         if to is not None:
             from .export import write_points
@@ -210,7 +235,14 @@ def analyze(
     what to do ranked by impact; also as Markdown, HTML with charts, or a PNG."""
 
     def body() -> int:
-        _exit_code([], fail_on)  # a bad --fail-on is an error before any work
+        from . import options as checks
+
+        checks.check_fail_on(fail_on)  # bad option values are errors before any work
+        checks.check_positive("--target", target)
+        checks.check_price("--price-per-gpu-hour", price_per_gpu_hour)
+        checks.check_project(project)
+        checks.check_vocab(vocab)
+        checks.check_schedule(schedule)
         if json and markdown == "-":
             raise InputError("--json and --markdown - both write to stdout: pick one")
         if plot is not None:
@@ -229,11 +261,13 @@ def analyze(
             from .analyzers.shards import load_shard_map
 
             shards = load_shard_map(shard_map)
-        from .parsers import load
+        from .parsers import load, require_loss
         from .report import build_report
 
         runs = load(log, format)
+        require_loss(runs, log, format)
         chosen = pick_run(runs, run)
+        checks.check_project_beyond(project, chosen)
         _attach_config(chosen, config)
         options = {
             "project": project, "target": target, "shard_map": shards, "gpu": gpu, "gpus": gpus,
@@ -359,13 +393,23 @@ def phases(
     """Where the run is on its loss curve: init loss vs ln(vocab), phases, diminishing returns, target, projection."""
 
     def body() -> int:
+        from . import options
         from .analyzers import phases as analysis
-        from .parsers import load
+        from .parsers import load, require_loss
         from .schedule import parse_schedule
 
+        options.check_fail_on(fail_on)
+        options.check_positive("--target", target)
+        options.check_price("--price-per-hour", price_per_hour)
+        options.check_project(project)
+        options.check_vocab(vocab)
+        options.check_schedule(schedule)
         if schedule:
             parse_schedule(schedule, 2)  # a malformed --schedule is an error even when no fit needs it
-        chosen = pick_run(load(log, format), run)
+        runs = load(log, format)
+        require_loss(runs, log, format)
+        chosen = pick_run(runs, run)
+        options.check_project_beyond(project, chosen)
         _attach_config(chosen, config)
         result = analysis.analyze(
             chosen,
@@ -413,10 +457,13 @@ def spikes(
     def body() -> int:
         from .analyzers import spikes as spikes_analyzer
         from .analyzers.shards import load_shard_map
-        from .parsers import load
+        from .options import check_fail_on
+        from .parsers import load, require_loss
 
+        check_fail_on(fail_on)
         shards = load_shard_map(shard_map) if shard_map is not None else None
         runs = load(log, format)
+        require_loss(runs, log, format)
         chosen = pick_run(runs, run)
         _attach_config(chosen, config)
         reason = spikes_analyzer.applies(chosen)
@@ -473,9 +520,12 @@ def mfu(
     """MFU on the real GPU: peak with its source, FLOPs/token, per-step MFU, printed vs real, throughput, cost."""
 
     def body() -> int:
+        from .options import check_fail_on
+
+        check_fail_on(fail_on)
         from .analyzers import mfu as analysis
         from .gpus import resolve
-        from .parsers import load
+        from .parsers import load, require_loss
 
         if gpu:
             resolve(gpu)  # an unknown --gpu is an error before the log is read
@@ -483,7 +533,9 @@ def mfu(
             raise InputError(f"--gpus must be at least 1 (got {gpus})")
         if peak_tflops is not None and peak_tflops <= 0:
             raise InputError(f"--peak-tflops must be positive (got {peak_tflops})")
-        chosen = pick_run(load(log, format), run)
+        runs = load(log, format)
+        require_loss(runs, log, format)
+        chosen = pick_run(runs, run)
         reason = analysis.applies(chosen)
         if reason:
             raise InputError(f"{log}: run {chosen.name!r} has nothing to compute an MFU from: {reason}")
@@ -588,11 +640,16 @@ def gap(
     """Train/val gap per eval series (learning, overfitting, val below train...), and grad-norm health."""
 
     def body() -> int:
+        from .options import check_fail_on
+
+        check_fail_on(fail_on)
         from .analyzers import gap as analysis
         from .analyzers import gradients
-        from .parsers import load
+        from .parsers import load, require_loss
 
-        chosen = pick_run(load(log, format), run)
+        runs = load(log, format)
+        require_loss(runs, log, format)
+        chosen = pick_run(runs, run)
         reason = analysis.applies(chosen)
         grads = None if gradients.applies(chosen) else gradients.analyze(chosen, grad_clip=grad_clip)
         if reason and grads is None:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from lossdoc.errors import InputError
 from lossdoc.parsers import PARSERS, hf_trainer
+from lossdoc.parsers._bytes import compression_of, text_encoding
 from tests.test_sniff_matrix import FILES, expected_reader
 
 SETTINGS = settings(
@@ -53,8 +54,9 @@ def check(parser: ModuleType, path: Path) -> None:
         lines = run.meta["lines"]
         assert min(lines.values()) >= 0, lines
         assert lines["used"] + lines["ignored"] + lines["unparsed"] == lines["total"], lines
-        if "lines_unit" not in run.meta:
-            assert lines["total"] == physical_lines(path.read_bytes()), lines
+        data = path.read_bytes()
+        if "lines_unit" not in run.meta and not (compression_of(data) or text_encoding(data)):
+            assert lines["total"] == physical_lines(data), lines
 
 
 @pytest.mark.parametrize("parser", PARSERS, ids=PARSER_IDS)

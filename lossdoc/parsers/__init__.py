@@ -5,16 +5,20 @@ PARSERS is ordered: it is the sniff order, so a more specific reader comes befor
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from ..errors import InputError, UnknownFormat
 from ..run import Run
 from . import build_nanogpt, llmc, llmc_stdout, megatron, modded_nanogpt, nanogpt, torchtitan, wandb_csv
-from ._text import HEAD_BYTES, read_head
+from ._bytes import binary_reason, decode, decompress, is_stdin, logical_path, looks_binary, read_input, read_probe
+from ._text import HEAD_BYTES, LogText, preloaded
 
 # isort: split
 from . import hf_trainer, lightning_csv, table, tensorboard  # structured formats
+
+STDIN_NAME = "stdin"  # what a reader is told a log read from standard input is called (it names the run)
 
 PARSERS: list[ModuleType] = [
     modded_nanogpt,  # first: its embedded script source may contain any other format's strings
@@ -40,42 +44,149 @@ def by_name(name: str) -> ModuleType:
     raise InputError(f"unknown format {name!r}; known formats: {known}")
 
 
-def detect(path: Path) -> ModuleType:
+@dataclass
+class Source:
+    """One input, read once: what the user named, what the reader is given, and the decoded text."""
+
+    path: Path  # as the user gave it ("-" for standard input)
+    target: Path  # what the reader is handed (run.log for run.log.gz; "stdin" for "-")
+    log: LogText | None  # None: a binary file the reader opens by its path (TensorBoard)
+    head: str  # the start of the text, for sniffing
+    raw: bytes | None = None  # a binary input that is not a file (a pipe): written to a temporary file to read
+
+    @property
+    def binary(self) -> bool:
+        return self.log is None
+
+
+def read_source(path: Path) -> Source:
+    """Read an input once (a file, "-", a pipe, a FIFO), decompressed and decoded. Raises InputError."""
+    stdin = is_stdin(path)
+    if not stdin:
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if path.is_dir():
+            raise InputError(f"{path}: is a directory; give the log file inside it")
+        if path.is_file():  # a regular file can be probed first: a large binary file is not read whole
+            probe = read_probe(path)
+            if looks_binary(probe):
+                return Source(path, path, None, probe[:HEAD_BYTES].decode("utf-8", errors="replace"))
+        elif path.is_char_device() or path.is_block_device():  # /dev/zero would be read for ever
+            raise InputError(f"{path}: is a device or a terminal, not a log; pipe a log into lossdoc or give a file")
+    data, compression = decompress(read_input(path), path)
+    target = Path(STDIN_NAME) if stdin or _is_pipe_alias(path) else logical_path(path) if compression else path
+    if not data.strip():
+        raise InputError(f"{path}: the {'input' if stdin else 'file'} is empty")
+    if looks_binary(data):
+        return Source(path, target, None, data[:HEAD_BYTES].decode("utf-8", errors="replace"), raw=data)
+    log = decode(data, target, compression)
+    del data
+    head = log.text[:HEAD_BYTES]
+    if not head.strip():
+        raise InputError(f"{path}: the {'input' if stdin else 'file'} is empty")
+    return Source(path, target, log, head)
+
+
+def _is_pipe_alias(path: Path) -> bool:
+    """/dev/stdin, /dev/fd/63 (a process substitution), /proc/self/fd/0: a pipe, named by number only."""
+    text = str(path)
+    return text == "/dev/stdin" or text.startswith(("/dev/fd/", "/proc/"))
+
+
+def detect(path: Path | str) -> ModuleType:
     """The first reader whose sniff accepts the start of the file (or the log found in a directory)."""
-    if path.is_dir():
+    path = Path(path)
+    if not is_stdin(path) and path.is_dir():
         return resolve_dir(path)[1]
-    head = _checked_head(path, binary_ok=True)
-    binary = "\x00" in head
-    candidates = [p for p in PARSERS if getattr(p, "BINARY", False) == binary]
+    return _sniff(read_source(path))
+
+
+def _sniff(source: Source) -> ModuleType:
+    candidates = [p for p in PARSERS if getattr(p, "BINARY", False) == source.binary]
     for parser in candidates:
-        if parser.sniff(head):
+        if parser.sniff(source.head):
             return parser
-    if binary:
-        raise InputError(f"{path}: looks like a binary file (NUL bytes), not a text log")
-    first = next((line.strip() for line in head.splitlines() if line.strip()), "")
+    if source.binary:
+        raise InputError(f"{source.path}: {binary_reason(source.head.encode('utf-8', 'replace')) or _BINARY}")
+    first = next((line.strip() for line in source.head.splitlines() if line.strip()), "")
     tried = ", ".join(p.NAME for p in PARSERS)
-    raise UnknownFormat(f"{path}: no reader recognised this file (tried {tried}); first line: {first[:120]!r}")
+    raise UnknownFormat(f"{source.path}: no reader recognised this file (tried {tried}); first line: {first[:120]!r}")
+
+
+_BINARY = "looks like a binary file (NUL bytes), not a text log"
 
 
 def load(path: str | Path, format: str | None = None) -> list[Run]:
-    """Read a log file (or the log in a directory) into one Run per training run it holds."""
+    """Read a log (a file, "-" for stdin, a pipe, a compressed file, or the log in a directory) into Runs.
+
+    The bytes are read once; sniffing and parsing share them.
+    """
     path = Path(path)
+    directory = not is_stdin(path) and path.is_dir()
     if format:
         parser = by_name(format)
         binary = getattr(parser, "BINARY", False)
-        target = path
-        if path.is_dir() and not binary:
-            target = resolve_dir(path)[0]  # the log found there, read with the reader asked for
-        if not (binary and target.is_dir()):
-            _checked_head(target, binary_ok=binary)
-    elif path.is_dir():
+        if directory and binary:
+            return _finish(parser.parse(path), parser, None, path)
+        source = read_source(resolve_dir(path)[0] if directory else path)
+        if source.binary and not binary:
+            raise InputError(f"{source.path}: {_BINARY}")
+    elif directory:
         target, parser = resolve_dir(path)
+        if getattr(parser, "BINARY", False):
+            return _finish(parser.parse(target), parser, None, target)
+        source = read_source(target)
     else:
-        target, parser = path, detect(path)
-    runs = parser.parse(target)
+        source = read_source(path)
+        parser = _sniff(source)
+    return _parse(parser, source)
+
+
+def require_loss(runs: list[Run], path: Path | str, format: str | None = None) -> None:
+    """InputError unless some run has a loss series with a point: say what the lines were read as instead."""
+    if any(len(run.df) and any("loss" in name.rpartition("/")[2] for name in run.names()) for run in runs):
+        return
+    read = f" read as {format} (--format)" if format else ""
+    found = sorted({name for run in runs for name in run.names()}) if any(len(r.df) for r in runs) else []
+    meta = runs[0].meta if runs else {}
+    lines = meta.get("lines", {})
+    unit = meta.get("lines_unit", "lines")
+    counted = f"{lines.get('total', 0):,} {unit}, {lines.get('used', 0):,} records" if lines else "nothing read"
+    what = f"; series found: {', '.join(found[:6])}" if found else ""
+    sample = meta.get("unparsed_sample") or []
+    look = f"; the lines look like {sample[0][1][:100]!r} (line {sample[0][0]})" if sample else ""
+    hint = "; try without --format, or see `lossdoc formats`" if format else "; see `lossdoc formats`"
+    raise InputError(f"{path}: no loss series{read}: {counted}{what}{look}{hint}")
+
+
+def _parse(parser: ModuleType, source: Source) -> list[Run]:
+    if source.log is not None:
+        with preloaded(source.log):
+            runs = parser.parse(source.target)
+    elif source.raw is not None:  # a binary pipe (TensorBoard events through stdin): its reader needs a file
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="lossdoc-") as tmp:
+            file = Path(tmp) / "events.out.tfevents.stdin"
+            file.write_bytes(source.raw)
+            runs = parser.parse(file)
+        for run in runs:
+            run.meta["source"] = str(source.path)  # not the temporary file's name
+    else:
+        runs = parser.parse(source.target)
+    return _finish(runs, parser, source.log, source.path)
+
+
+def _finish(runs: list[Run], parser: ModuleType, log: LogText | None, path: Path) -> list[Run]:
     for run in runs:
         run.meta.setdefault("format", parser.NAME)
-        run.meta.setdefault("source", str(target))
+        if log is not None and (log.path != path or "source" not in run.meta):
+            run.meta["source"] = str(path)  # what the user named, not the name inside a .gz or "stdin"
+        run.meta.setdefault("source", str(path))
+        if log is not None and log.compression:
+            run.meta["compression"] = log.compression
+        if log is not None and log.encoding != "utf-8":
+            run.meta["encoding"] = log.encoding
     return runs
 
 
@@ -104,8 +215,8 @@ def resolve_dir(path: Path) -> tuple[Path, ModuleType]:
         return checkpoints[-1], hf_trainer
     metrics = path / "metrics.csv"
     if metrics.is_file():
-        head = _checked_head(metrics)
-        return metrics, lightning_csv if lightning_csv.sniff(head) else detect(metrics)
+        source = read_source(metrics)
+        return metrics, lightning_csv if lightning_csv.sniff(source.head) else _sniff(source)
     # One level down: lightning_logs/ holding version_N/metrics.csv, an HF output_dir holding one run.
     below = sorted(p for name in ("trainer_state.json", "metrics.csv") for p in path.glob(f"*/{name}") if p.is_file())
     if len(below) == 1:
@@ -130,19 +241,3 @@ def resolve_dir(path: Path) -> tuple[Path, ModuleType]:
         f"{path}: is a directory with no training log lossdoc recognises (looked for {_DIR_MARKERS}); "
         f"found: {found}. Give the log file itself."
     )
-
-
-def _checked_head(path: Path, binary_ok: bool = False) -> str:
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a directory; give the log file inside it")
-    try:
-        head = read_head(path, HEAD_BYTES)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
-    if not head.strip():
-        raise InputError(f"{path}: the file is empty")
-    if "\x00" in head and not binary_ok:
-        raise InputError(f"{path}: looks like a binary file (NUL bytes), not a text log")
-    return head

@@ -1,7 +1,8 @@
 """Turn the points a reader found, in file order, into Runs.
 
 Rules (ARCHITECTURE.md, "Files that are not one run"):
-- a step counter that goes back to (or below) the first step of the current run starts a new run;
+- a step counter that goes back to near 0 (and to or below the first step of the current run) starts a new
+  run; an excerpt that starts at step 7,000 and goes back from 7,220 to 6,900 is a rollback of one run;
 - a counter that goes back only part of the way is a resume/rollback: it stays one run, the later value
   wins for a repeated step, and ``meta["rollbacks"]`` records (from step, to step, points superseded).
 """
@@ -12,6 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..run import Run
+
+# "Near 0" for a new run: a restarted run prints its first record within its first logging interval
+# (nanoGPT, llm.c: step 0 or 1; Megatron with log_interval 10: iteration 10; 100 covers common intervals),
+# or at a step far below where the counter was (a 0.05 share: 1,000 -> 10 is a restart, 7,220 -> 6,900 not).
+NEW_RUN_MAX_STEP = 100  # steps
+NEW_RUN_SHARE = 0.05  # of the step the counter went back from
 
 
 class PointBuffer:
@@ -63,7 +70,7 @@ def assemble(
     rollbacks: list[list[tuple[int, int, int]]] = [[]]  # (index, from_step, to_step)
     run_first_step = steps[0] if n else 0
     for i in (np.flatnonzero(steps[1:] < steps[:-1]) + 1).tolist():
-        if split_runs and steps[i] <= run_first_step:
+        if split_runs and steps[i] <= run_first_step and _near_zero(int(steps[i]), int(steps[i - 1])):
             run_bounds.append(i)
             rollbacks.append([])
             run_first_step = steps[i]
@@ -104,6 +111,11 @@ def assemble(
         run_name = name if len(run_bounds) == 2 else f"run-{k + 1}"
         runs.append(Run(name=run_name, df=df, meta=run_meta))
     return runs
+
+
+def _near_zero(step: int, from_step: int) -> bool:
+    """Whether a counter going back from from_step to step returns to the start: a new run, not a rollback."""
+    return step <= NEW_RUN_MAX_STEP or step < NEW_RUN_SHARE * from_step
 
 
 def _has_repeats(steps: Any, codes: Any) -> bool:

@@ -8,16 +8,22 @@ dropped silently (ARCHITECTURE.md, "Files that are not one run").
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ._bytes import decode, decompress, looks_binary, read_input
 
 HEAD_BYTES = 256 * 1024  # sniffing looks this far: modded-nanogpt logs start with ~1800 lines of source
 UNPARSED_SAMPLE = 20  # how many unparsed lines are kept for `show --verbose`
 
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# Terminal escapes: CSI (colours, cursor keys ESC[A, ESC[3~), SS3 keys (ESC O A), OSC titles (ESC ] ... BEL).
+ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[A-Za-z~@]|O[A-Za-z]|\][^\x07\n]*\x07)")
+# The same keys echoed in caret notation by a terminal in cooked mode (an arrow key pressed while the run
+# printed: "^[[A"), and the ^C echo of an interrupt, stuck to a record.
+CARET_JUNK = re.compile(r"\^\[(?:\[[0-9;?]*[A-Za-z~@]|O[A-Za-z])|\^\[|\^C")
 
 # Lines that any training stdout may contain and that carry no metric. Recognised, counted as ignored.
 _NOISE = re.compile(
@@ -57,7 +63,57 @@ def visible(line: str) -> str:
         line = line.rsplit("\r", 1)[-1]
     if "\x1b" in line:
         line = ANSI.sub("", line)
+    if "^" in line:
+        line = CARET_JUNK.sub("", line)
     return line
+
+
+# Events (ARCHITECTURE/HELPERS convention): run.meta["events"] = [{"kind", "step", "line", "text"}].
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
+_EXCEPTION = re.compile(r"(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Interrupt|Exit)\b(?::|\s*$)")
+
+
+class EventScan:
+    """Finds tracebacks (and a bare exception line) among a log's non-record lines, in file order.
+
+    ``line(lineno, text, step)`` takes every non-record line; ``step`` is called (only for an event) for the
+    last step logged before it. A traceback becomes one ``traceback`` event at its first line, with its
+    final exception line as text (``KeyboardInterrupt``); torchrun's ``[rank0]:`` copy of the same
+    traceback is not a second event. An exception line with no traceback before it is an ``error`` event.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self._open: tuple[int, int | None] | None = None
+
+    def line(self, lineno: int, text: str, step: Any) -> None:
+        bare = _RANK_PREFIX.sub("", text)
+        if bare.startswith("Traceback (most recent call last)"):
+            if self._open is None:
+                self._open = (lineno, step())
+            return
+        if bare[:1].isspace() or not _EXCEPTION.match(bare):
+            return
+        if self._open is not None:
+            (start, at), kind = self._open, "traceback"
+        else:
+            start, at, kind = lineno, step(), "error"
+        self._open = None
+        self.add(kind, at, start, bare.strip()[:200])
+
+    def add(self, kind: str, step: int | None, lineno: int, text: str) -> None:
+        last = self.events[-1] if self.events else None
+        if last and (last["kind"], last["step"], last["text"]) == (kind, step, text):
+            return  # the same traceback printed again by another rank (or by torchrun's summary)
+        self.events.append({"kind": kind, "step": step, "line": lineno, "text": text})
+
+    def store(self, meta: dict[str, Any]) -> None:
+        if self._open is not None:  # the log ends inside a traceback
+            start, at = self._open
+            self.add("traceback", at, start, "Traceback (most recent call last): cut short")
+            self._open = None
+        if self.events:
+            meta.setdefault("events", []).extend(self.events)
 
 
 @dataclass
@@ -66,8 +122,10 @@ class LogText:
 
     path: Path
     text: str
-    decode_errors: int  # lines holding bytes that are not UTF-8 (replaced by U+FFFD)
+    decode_errors: int  # lines holding bytes that are not UTF-8 (read as Latin-1, or U+FFFD in UTF-16)
     ends_with_newline: bool
+    encoding: str = "utf-8"  # "utf-8", "utf-8-sig" (a BOM), "utf-16-le", "utf-16-be"
+    compression: str | None = None  # "gzip", "bz2", "xz", "zstd" when the bytes were compressed
 
     def lines(self) -> list[str]:
         """The physical lines; an empty file has none, and a final newline does not start another."""
@@ -82,21 +140,44 @@ class LogText:
         return self.text.count("\n") + (0 if self.ends_with_newline else 1)
 
 
+# Logs that load() has already read (one read of a pipe), by the path the reader is given. A reader that
+# calls read_text(path) gets them; so sniffing and parsing share one read of the bytes.
+_PRELOADED: dict[str, LogText] = {}
+
+
+@contextmanager
+def preloaded(log: LogText) -> Iterator[None]:
+    """While the block runs, read_text(log.path) returns ``log`` instead of reading the file again."""
+    key = str(log.path)
+    _PRELOADED[key] = log
+    try:
+        yield
+    finally:
+        _PRELOADED.pop(key, None)
+
+
 def read_text(path: Path) -> LogText:
-    """Read a log file as text; refuse binary files. Non-UTF-8 bytes are replaced and counted."""
-    data = path.read_bytes()
-    if b"\x00" in data[:65536]:
-        raise InputError(f"{path}: looks like a binary file (NUL bytes in the first 64 KiB), not a text log")
-    text = data.decode("utf-8", errors="replace")
-    bad = 0
-    if "\ufffd" in text:
-        bad = sum(1 for line in text.split("\n") if "\ufffd" in line)
-    return LogText(path=path, text=text, decode_errors=bad, ends_with_newline=text.endswith("\n"))
+    """Read a log file as text; refuse binary files. Non-UTF-8 bytes are read as Latin-1 and counted.
+
+    A log load() has already read (stdin, a pipe, a compressed file) is returned as read, not read again.
+    """
+    log = _PRELOADED.get(str(path))
+    if log is not None:
+        return log
+    data, compression = decompress(read_input(path), path)
+    return decode(data, path, compression)
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> str:
-    with path.open("rb") as fh:
-        return fh.read(size).decode("utf-8", errors="replace")
+    """The start of a log as text (decompressed and decoded like read_text; a binary file as it is)."""
+    log = _PRELOADED.get(str(path))
+    if log is None:
+        with open(path, "rb") as fh:
+            probe = fh.read(size)
+        if looks_binary(probe):
+            return probe.decode("utf-8", errors="replace")
+        log = read_text(path)
+    return log.text[:size]
 
 
 @dataclass

@@ -8,6 +8,10 @@ Three shapes:
                           JSON Lines: one object per line with a step key; nested objects are flattened
                           with "/" ({"train": {"loss": 2}} -> train/loss); keys starting with "_" other than
                           the step (W&B's _runtime, _timestamp) are bookkeeping and skipped (listed in meta)
+    [{"step": 0, "loss": 10.98}, ...]
+                          a JSON list of step records (``json.dump(history)``), read like JSON Lines; the
+                          unit of the accounting is the record (``meta["lines_unit"] = "records"``); records
+                          with no step key at all are numbered by their place in the list (from 0)
     1 8.049097061157227   plain two columns `step value` (whitespace or comma), no header: the value is
                           read as train/loss (a loss trace is what such files hold, e.g. torchtitan's CI
                           golden losses); a header line (`step loss`) names the value column instead
@@ -27,6 +31,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..run import Run, canonical_name
 from ._assemble import PointBuffer
 from ._text import LineAccount, read_text
@@ -55,7 +60,14 @@ _WANDB_RUNS = re.compile(r'^"?Name"?,"?State"?,')
 _WANDB_PANEL = re.compile(r'^"?Step"?,"?[^,\n]+ - [^,\n]+')
 
 
+_JSON_LIST = re.compile(r"^\ufeff?\s*\[\s*(?:\{|\])")
+_JSON_LIST_KEY = re.compile(r'"(?:step|steps|iter|iteration|global_step|_step|loss|train_loss|val_loss|train|val)"\s*:')
+JSON_LIST_UNIT = "records"
+
+
 def sniff(head: str) -> bool:
+    if _JSON_LIST.match(head):
+        return bool(_JSON_LIST_KEY.search(head[:4096]))
     lines = _content_lines(head)
     if not lines:
         return False
@@ -93,6 +105,8 @@ def parse(path: Path) -> list[Run]:
     points = PointBuffer()
     meta: dict[str, Any] = {"format": NAME, "source": str(path), "decode_errors": log.decode_errors}
 
+    if _JSON_LIST.match(text):
+        return _parse_json_list(text, path, meta)
     content = [(i, line.rstrip("\r")) for i, line in enumerate(lines, 1)]
     first = next((line.strip() for _, line in content if line.strip() and not line.lstrip().startswith("#")), "")
     fast = _fast(text, first, lines[0].rstrip("\r") if lines else "", account, meta, path)
@@ -386,6 +400,28 @@ def _parse_jsonl(
         meta["step_column"] = step_key
     if skipped:
         meta["skipped_keys"] = sorted(skipped)
+
+
+def _parse_json_list(text: str, path: Path, meta: dict[str, Any]) -> list[Run]:
+    """A JSON list of step records: each record is one unit of the accounting, read as a JSON Lines row."""
+    try:
+        records = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply to read") from None
+    if not isinstance(records, list):
+        raise InputError(f"{path}: JSON {type(records).__name__}, not a list of step records")
+    meta.update(table_kind="json-list", lines_unit=JSON_LIST_UNIT)
+    if records and not any(isinstance(r, dict) and _step_key(_flatten(r)) for r in records):
+        records = [dict(r, step=i) if isinstance(r, dict) else r for i, r in enumerate(records)]
+        meta["step_from_index"] = True  # no record names its step: the place in the list is the step
+    account = LineAccount(total=len(records))
+    points = PointBuffer()
+    content = [(i, json.dumps(r) if isinstance(r, dict) else repr(r)[:200]) for i, r in enumerate(records, 1)]
+    _parse_jsonl(content, points, account, meta)
+    account.store(meta)
+    return points.to_runs(meta, path.stem)
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:

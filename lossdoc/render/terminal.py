@@ -103,7 +103,7 @@ def render_run(console: Console, run: dict[str, Any]) -> None:
         )
     if meta.get("decode_errors"):
         bad = meta["decode_errors"]
-        console.print(f"  [yellow]{bad} line(s) hold bytes that are not UTF-8[/yellow] (read as U+FFFD)")
+        console.print(f"  [yellow]{bad} line(s) hold bytes that are not UTF-8[/yellow] (read as Latin-1)")
     if meta.get("duplicates_superseded") and not meta.get("rollbacks"):
         twice = meta["duplicates_superseded"]
         console.print(f"  [yellow]{twice} point(s) logged twice for the same step[/yellow]: the later kept")

@@ -1,0 +1,146 @@
+"""Bad values are errors, not numbers: each is one line on stderr and exit 2, checked before any work.
+
+Also: a forced --format (or an input) that yields no loss series is exit 2 with what the lines look like,
+`lossdoc --version`, and the packaging facts a user relies on (LICENSE, declared bounds).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from lossdoc import __version__
+from lossdoc.cli import app
+
+from .conftest import EXAMPLES, ROOT
+
+runner = CliRunner()
+
+
+def project_table() -> dict[str, Any]:
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is Python >= 3.11")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+LOG = str(EXAMPLES / "nanogpt-gpt2-124M.log")  # steps 0-2,000
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("lossdoc: error: "), err
+    assert "internal error" not in err and "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+
+
+@pytest.mark.parametrize(
+    "spec, needle",
+    [
+        ("cosine:peak=6e-4,warmup=700,totl=19560", "unknown key 'totl'"),
+        ("cosine:warmup=700,total=19560", "missing peak="),
+        ("cosine:peak=6e-4,warmup=700", "missing total="),
+        ("cosine:peak=-6e-4,total=100", "peak must be above 0"),
+        ("cosine:peak=0,total=100", "peak must be above 0"),
+        ("cosine:peak=6e-4,warmup=800,total=700", "warmup=800 is longer than total=700"),
+        ("cosine:peak=6e-4,warmup=7.5,total=700", "whole number"),
+        ("cosine:peak=6e-4,total=700,final=2", "fraction of peak"),
+        ("cosine:peak=nan,total=700", "not key=number"),
+        ("wsd:peak=1e-3,warmup=10,total=100,decay=95", "more than total=100"),
+        ("constant:peak=1e-3,warmup=5", "unknown key 'warmup'"),
+        ("cosin:peak=1e-3", "unknown kind 'cosin'"),
+        ("no-such-lr.csv", "no such step/lr file"),
+    ],
+)
+def test_schedule_keys_and_numbers_are_checked(spec: str, needle: str) -> None:
+    code, _, err = run_cli("phases", LOG, "--schedule", spec)
+    assert_one_line_error(code, err, needle)
+
+
+def test_a_good_schedule_still_works() -> None:
+    code, _, err = run_cli("phases", LOG, "--schedule", "cosine:peak=6e-4,warmup=100,total=2000,final=0.1", "--json")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["phases", LOG, "--target", "nan"], "--target must be a finite number above 0"),
+        (["phases", LOG, "--target", "-1"], "--target must be a finite number above 0"),
+        (["phases", LOG, "--target", "inf"], "--target"),
+        (["phases", LOG, "--price-per-hour", "-2"], "--price-per-hour"),
+        (["phases", LOG, "--price-per-hour", "nan"], "--price-per-hour"),
+        (["phases", LOG, "--project", "1000"], "already reaches step 2,000"),
+        (["phases", LOG, "--project", "2000"], "already reaches step 2,000"),
+        (["phases", LOG, "--project", str(10**13)], "--project must be a step between 1 and 1e+12"),
+        (["phases", LOG, "--vocab", "1"], "--vocab"),
+        (["phases", LOG, "--fail-on", "sometimes"], "--fail-on must be one of"),
+        (["analyze", LOG, "--fail-on", "sometimes"], "--fail-on must be one of"),
+        (["spikes", LOG, "--fail-on", "sometimes"], "--fail-on must be one of"),
+        (["show", LOG, "--to", "/no/such/folder/points.csv"], "does not exist"),
+        (["show", LOG, "--to", "points.xlsx"], "unknown extension"),
+    ],
+)
+def test_bad_values_are_one_line_and_exit_2(args: list[str], needle: str) -> None:
+    code, out, err = run_cli(*args)
+    assert_one_line_error(code, err, needle)
+    assert out == ""
+
+
+def test_fail_on_is_checked_before_the_log_is_read(tmp_path: Path) -> None:
+    """A bad --fail-on on a log that does not exist names the option, not the missing file."""
+    code, _, err = run_cli("analyze", str(tmp_path / "missing.log"), "--fail-on", "bogus")
+    assert_one_line_error(code, err, "--fail-on")
+
+
+def test_to_is_checked_before_the_log_is_read(tmp_path: Path) -> None:
+    code, _, err = run_cli("show", str(tmp_path / "missing.log"), "--to", str(tmp_path / "nope" / "p.csv"))
+    assert_one_line_error(code, err, "--to", "does not exist")
+
+
+@pytest.mark.parametrize("command", ["show", "analyze", "phases", "spikes"])
+def test_forced_format_with_no_loss_series_is_exit_2_with_what_was_found(command: str) -> None:
+    code, out, err = run_cli(command, LOG, "--format", "llmc", "--json")
+    assert_one_line_error(code, err, "no loss series read as llmc", "the lines look like", "249 lines, 0 records")
+    assert out == ""
+
+
+def test_input_with_numbers_but_no_loss_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "lr.csv"
+    path.write_text("step,lr\n0,0.001\n1,0.002\n2,0.003\n")
+    code, _, err = run_cli("analyze", str(path))
+    assert_one_line_error(code, err, "no loss series", "series found: train/lr")
+
+
+def test_version() -> None:
+    code, out, _ = run_cli("--version")
+    assert code == 0 and out.strip() == f"lossdoc {project_table()['version']}" == f"lossdoc {__version__}"
+
+
+def test_license_matches_pyproject_and_matplotlib_is_not_required() -> None:
+    pyproject = project_table()
+    assert pyproject["license"]["text"] == "MIT"
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    deps = {re.split(r"[<>=\[ ]", d, maxsplit=1)[0] for d in pyproject["dependencies"]}
+    assert "matplotlib" not in deps and {"typer", "click"} <= deps
+
+
+def test_installed_versions_meet_the_declared_bounds() -> None:
+    """The bounds were found in throwaway venvs (typer 0.12.5: `--json` printed nothing through python -m;
+    click 8.1.8: the CliRunner mixed stderr into stdout); this checks that the environment honours them."""
+    from importlib.metadata import version
+
+    pyproject = project_table()
+    for dep in pyproject["dependencies"]:
+        m = re.match(r"^([A-Za-z0-9_.-]+)>=([\d.]+)", dep)
+        assert m, dep
+        name, low = m.groups()
+        have = tuple(int(x) for x in re.findall(r"\d+", version(name))[:3])
+        need = tuple(int(x) for x in low.split("."))
+        assert have[: len(need)] >= need, f"{name} {version(name)} < {low}"
