@@ -83,7 +83,7 @@ def pick_run(runs: list[Any], which: str | None) -> Any:
             return runs[int(which) - 1]
         names = ", ".join(r.name for r in runs)
         raise InputError(f"no run {which!r} in this file; runs: {names}")
-    return max(runs, key=lambda r: len(r.df))
+    return max(runs, key=lambda r: r.n_points)
 
 
 def _exit_code(findings: list[Any], fail_on: str | None) -> int:

@@ -24,7 +24,7 @@ def compare_runs(runs: list[Run]) -> dict[str, Any] | None:
         s = summary.get(name) if name else None
         best = None
         if name:
-            values = r.series(name).to_numpy(dtype=float)
+            values = r.arrays(name)[1]
             best = float(np.nanmin(values)) if np.isfinite(values).any() else None
         rows.append(
             {
