@@ -254,7 +254,10 @@ def run_from_points(
     import numpy as np
 
     points = Points(
-        np.asarray(steps, dtype=np.int64), np.asarray(codes, dtype=np.int64), np.asarray(values, dtype=np.float64), names
+        np.asarray(steps, dtype=np.int64),
+        np.asarray(codes, dtype=np.int64),
+        np.asarray(values, dtype=np.float64),
+        names,
     )
     return Run(name=name, meta={} if meta is None else meta, points=points)
 
@@ -302,4 +305,5 @@ def make_run(name: str, series: dict[str, tuple[Any, Any]], meta: dict[str, Any]
     codes = [np.full(len(s), i, dtype=np.int64) for i, s in enumerate(steps)]
     if not names:
         return Run(name=name, meta=dict(meta or {}))
-    return run_from_points(name, np.concatenate(steps), np.concatenate(codes), np.concatenate(values), names, dict(meta or {}))
+    steps_all, codes_all, values_all = np.concatenate(steps), np.concatenate(codes), np.concatenate(values)
+    return run_from_points(name, steps_all, codes_all, values_all, names, dict(meta or {}))
