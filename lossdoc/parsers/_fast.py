@@ -79,6 +79,10 @@ class Scan:
     count: int  # strict records
     others: list[tuple[int, str, int]]  # (line number, line, strict records before it), in file order
 
+    @property
+    def fields_by_name(self) -> dict[str, Any]:
+        return dict(self.fields)
+
 
 def scan(text: str, grammar: Grammar) -> Scan:
     import numpy as np
@@ -244,9 +248,10 @@ class Sink:
         self.values.append(value)
 
 
-def merge(found: Scan, sink: Sink) -> tuple[Any, Any, Any, list[str]]:
+def merge(found: Scan, sink: Sink, masks: dict[str, Any] | None = None) -> tuple[Any, Any, Any, list[str]]:
     """File-order (steps, codes, values, names) of the strict records (one point per field, in field order, at
-    the record's step) and the sink's points (placed after the strict records that precede them)."""
+    the record's step) and the sink's points (placed after the strict records that precede them). ``masks``:
+    series name -> which strict records have that point (default: all)."""
     import numpy as np
 
     names: list[str] = []
@@ -262,10 +267,20 @@ def merge(found: Scan, sink: Sink) -> tuple[Any, Any, Any, list[str]]:
     for j, (_, values) in enumerate(found.fields):
         table[:, j] = values
     values = table.ravel()
+    per_record = None
+    if masks:  # fields a record may lack (a computed value with nothing to compute it from): no point there
+        present = np.ones((found.count, width), dtype=bool)
+        for j, (name, _) in enumerate(found.fields):
+            if name in masks:
+                present[:, j] = masks[name]
+        keep = present.ravel()
+        steps, codes, values = steps[keep], codes[keep], values[keep]
+        per_record = np.concatenate([[0], np.cumsum(present.sum(axis=1))])
     if not sink.at:
         return steps, codes, values, names
     # a sink point goes before the first point of the strict record `at` (np.insert keeps their order)
-    where = np.asarray(sink.at, dtype=np.int64) * width
+    at = np.asarray(sink.at, dtype=np.int64)
+    where = per_record[at] if per_record is not None else at * width
     sink_codes = np.array([code_of[name] for name in sink.names], dtype=np.int64)
     return (
         np.insert(steps, where, np.asarray(sink.steps, dtype=np.int64)),
