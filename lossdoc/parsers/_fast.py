@@ -261,8 +261,9 @@ def merge(found: Scan, sink: Sink, masks: dict[str, Any] | None = None) -> tuple
             code_of[name] = len(names)
             names.append(name)
     width = len(found.fields)
-    steps = np.repeat(found.steps, width)
-    codes = np.tile(np.array([code_of[n] for n, _ in found.fields], dtype=np.int64), found.count)
+    steps = np.broadcast_to(found.steps[:, None], (found.count, width)).ravel()
+    field_codes = np.array([code_of[n] for n, _ in found.fields], dtype=np.int64)
+    codes = np.broadcast_to(field_codes[None, :], (found.count, width)).ravel()
     table = np.empty((found.count, width), dtype=np.float64)
     for j, (_, values) in enumerate(found.fields):
         table[:, j] = values
@@ -278,13 +279,20 @@ def merge(found: Scan, sink: Sink, masks: dict[str, Any] | None = None) -> tuple
         per_record = np.concatenate([[0], np.cumsum(present.sum(axis=1))])
     if not sink.at:
         return steps, codes, values, names
-    # a sink point goes before the first point of the strict record `at` (np.insert keeps their order)
+    # a sink point goes before the first point of the strict record `at`; the pieces are joined in one copy
     at = np.asarray(sink.at, dtype=np.int64)
-    where = per_record[at] if per_record is not None else at * width
+    where = (per_record[at] if per_record is not None else at * width).tolist()
+    sink_steps = np.asarray(sink.steps, dtype=np.int64)
     sink_codes = np.array([code_of[name] for name in sink.names], dtype=np.int64)
-    return (
-        np.insert(steps, where, np.asarray(sink.steps, dtype=np.int64)),
-        np.insert(codes, where, sink_codes),
-        np.insert(values, where, np.asarray(sink.values, dtype=np.float64)),
-        names,
-    )
+    sink_values = np.asarray(sink.values, dtype=np.float64)
+    cuts = [0] + [i for i in range(1, len(where)) if where[i] != where[i - 1]] + [len(where)]
+    out = []
+    for block, extra in ((steps, sink_steps), (codes, sink_codes), (values, sink_values)):
+        pieces, last = [], 0
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            pieces.append(block[last : where[lo]])
+            pieces.append(extra[lo:hi])
+            last = where[lo]
+        pieces.append(block[last:])
+        out.append(np.concatenate(pieces))
+    return out[0], out[1], out[2], names

@@ -232,13 +232,13 @@ def _grammar(text: str) -> tuple[Grammar, list[float]] | None:
     first = _FIRST_RECORD.search(text, 0, HEAD_BYTES)
     if not first:
         return None
-    prefix, rest = first.group(1), first.group(2)
+    prefix, rest = first.group(1) + "iteration", first.group(2)
     fields = _fields(rest)
     if not fields or any(not _PLAIN_VALUE.fullmatch(v) or ":" in k or "|" in k for k, v in fields):
         return None
     body = (
         re.escape(prefix)
-        + r"iteration[ \t]+(\d+)/[ \t]*(\d+)[ \t]*\|"
+        + r"[ \t]+(\d+)/[ \t]*(\d+)[ \t]*\|"
         + "".join(rf"[ \t]*{re.escape(k)}:[ \t]*([^\s|:]+)[ \t]*\|" for k, _ in fields)
         + r"[ \t\r]*$"
     )
