@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
+from . import _events
 from ._assemble import PointBuffer
 from ._text import LineAccount, is_noise, read_text, to_float, visible
 
@@ -101,6 +102,7 @@ def parse(path: Path) -> list[Run]:
             elif not (in_sample or is_noise(line) or _HEADER.match(line)):
                 account.unknown(lineno, raw)
                 continue
+            _events.line_events(meta, last_step, lineno, line)
             account.ignored += 1
             continue
         in_sample = False

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
+from . import _events
 from ._assemble import assemble
 from ._fast import Grammar, Sink, merge, scan
 from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
@@ -44,10 +45,14 @@ def parse(path: Path) -> list[Run]:
     found = scan(log.text, _grammar(log.text))
     account.used = found.count
     sink = Sink()
-    for lineno, raw, at in found.others:  # val / eval lines, banners, odd lines: one by one, as they always were
-        _other_line(lineno, raw, at, sink, account)
-    steps, codes, values, series = merge(found, sink)
     meta: dict[str, Any] = {"format": NAME, "source": str(path)}
+    for lineno, raw, at in found.others:  # val / eval lines, banners, odd lines: one by one, as they always were
+        step = int(found.steps[at - 1]) if at > 0 else None  # the train record printed last
+        if _other_line(lineno, raw, at, sink, account):
+            _events.line_events(meta, step, lineno, raw)
+            if lineno == account.total and not log.ends_with_newline and raw.startswith("s:"):
+                _events.add(meta, "truncated", step, lineno, raw)  # a record cut by the end of the file
+    steps, codes, values, series = merge(found, sink)
     account.store(meta, log)
     return assemble(steps, codes, values, series, meta, path.stem)
 
@@ -58,7 +63,8 @@ def _grammar(text: str) -> Grammar:
     return _OLD if first and first.group(1) is None else _CURRENT
 
 
-def _other_line(lineno: int, raw: str, at: int, sink: Sink, account: LineAccount) -> None:
+def _other_line(lineno: int, raw: str, at: int, sink: Sink, account: LineAccount) -> bool:
+    """Read one line the fast path did not take; True if it is not a record."""
     line = visible(raw)
     m = _RECORD.match(line)
     if m:
@@ -68,8 +74,9 @@ def _other_line(lineno: int, raw: str, at: int, sink: Sink, account: LineAccount
             for key, value in pairs:
                 sink.add(at, step, _FIELDS[key], to_float(value))
             account.used += 1
-            return
+            return False
     if is_noise(line):
         account.ignored += 1
     else:
         account.unknown(lineno, raw)
+    return True

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
+from . import _events
 from ._assemble import PointBuffer
 from ._text import LineAccount, is_noise, parse_number, read_text, to_float, visible
 
@@ -65,6 +66,19 @@ _TABLE_KEYS = {
 }
 
 
+_ERROR = re.compile(r"(?:Error|ERROR): .*$")  # `Error: Token out of vocabulary …`, even inside a record
+_TRACEBACK = re.compile(r"^(?:Traceback \(most recent call last\)|KeyboardInterrupt\b)")
+
+
+def _line_events(meta: dict[str, Any], step: int, lineno: int, line: str) -> None:
+    """An error printed into the log (llm.c writes `Error: …` to the same console, even into a record) is an
+    ``error`` event at the last step printed; a SLURM cancellation a ``cancelled`` one."""
+    if "CANCELLED AT" in line:
+        _events.add(meta, "cancelled", step, lineno, line[line.find("slurmstepd") if "slurmstepd" in line else 0 :])
+    elif (m := _ERROR.search(line)) and not line.startswith("Error details"):
+        _events.add(meta, "error", step, lineno, m.group(0))
+
+
 def sniff(head: str) -> bool:
     return bool(_SNIFF.search(head))
 
@@ -77,6 +91,8 @@ def parse(path: Path) -> list[Run]:
     meta: dict[str, Any] = {"format": NAME, "source": str(path)}
     lines = log.lines()
     last_step = 0
+    cut: tuple[int, int, str] | None = None  # (line, step, text) of the last record cut before its last field
+    last_record_line = 0
     for lineno, raw in enumerate(lines, 1):
         line = visible(raw)
         if m := _STEP.match(line):
@@ -88,9 +104,10 @@ def parse(path: Path) -> list[Run]:
             for name, pattern in _FIELDS:
                 if f := pattern.search(line, m.end()):
                     points.add(last_step, name, to_float(f.group(1)))
-            if not _FIELDS[-1][1].search(line):  # cut before its last field (e.g. a cancelled job)
+            if not _FIELDS[-1][1].search(line):  # cut before its last field (a cancelled job, an error print)
                 meta["truncated_records"] = meta.get("truncated_records", 0) + 1
-                meta["truncated_last_line"] = raw[:200]
+                cut = (lineno, last_step, raw)
+            last_record_line = lineno
             account.used += 1
         elif m := _VAL.match(line):
             points.add(last_step, "val/loss", to_float(m.group(1)))
@@ -102,9 +119,17 @@ def parse(path: Path) -> list[Run]:
             header[m.group(1)] = m.group(2)
             account.ignored += 1
         elif is_noise(line) or _HEADER.match(line):
+            if _TRACEBACK.match(line):
+                _events.add(meta, "traceback", last_step, lineno, line)
             account.ignored += 1
         else:
             account.unknown(lineno, raw)
+        if "CANCELLED" in line or "Error" in line:
+            _line_events(meta, last_step, lineno, line)
+    if cut is not None and cut[0] == last_record_line:  # the last record is the one cut short
+        meta["truncated_last_line"] = cut[2][:200]
+        _events.add(meta, "truncated", cut[1], cut[0], cut[2])
+    _events.sort(meta)
     header.pop("Parameter", None)
     meta["header"] = header
     for key, meta_key in _TABLE_KEYS.items():

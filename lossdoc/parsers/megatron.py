@@ -143,10 +143,10 @@ def parse(path: Path) -> list[Run]:
         meta["skipped_steps"] = 0
     _loss_scale_events(steps, codes, values, names, meta, _line_of_step(found, state, account.total))
     _config_meta(state.config, meta, state.rank_params)
-    if not log.ends_with_newline and log.text and (last := log.text.rsplit("\n", 1)[-1]).strip():
-        if not (grammar and grammar[0].strict.match(last)):  # a record cut short by the end of the file
-            if _RECORD.match(visible(last).rstrip()):
-                _events.add(meta, "truncated", state.step_before(found.count if found else 0), account.total, last)
+    if not log.ends_with_newline and log.text:  # a record cut short by the end of the file (records end in `|`)
+        last = visible(log.text.rsplit("\n", 1)[-1]).rstrip()
+        if _RECORD.match(last) and not last.endswith("|"):
+            _events.add(meta, "truncated", state.step_before(found.count if found else 0), account.total, last)
     _events.sort(meta)
     account.store(meta, log)
     return assemble(steps, codes, values, names, meta, path.stem)

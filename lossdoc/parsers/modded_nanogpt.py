@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
+from . import _events
 from ._assemble import PointBuffer, assemble
 from ._fast import Grammar, Scan, Sink, merge, scan
 from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
@@ -104,6 +105,8 @@ def parse(path: Path) -> list[Run]:
     lines_end = log.text.rsplit("\n", 1)[-1] if log.text else ""
     if not log.ends_with_newline and log.text and not _RECORD.match(lines_end.rstrip("\r")):
         meta["truncated_last_line"] = lines_end[:200]
+        if lines_end.startswith("step:"):
+            _events.add(meta, "truncated", None, account.total, lines_end)
     account.store(meta, log)
     if found is None or not found.count:
         plain = [(step, total, fields) for step, total, fields, _ in records]
@@ -150,6 +153,7 @@ def _read_lines(lines: Any, account: LineAccount, meta: dict[str, Any]) -> list[
             meta["peak_memory_mib"] = int(m.group(1))
             account.ignored += 1
         elif is_noise(line) and not line.startswith("step:"):
+            _events.line_events(meta, None, lineno, line)
             account.ignored += 1
         else:
             account.unknown(lineno, raw)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run, canonical_name
+from . import _events
 from ._assemble import PointBuffer
 from ._text import ANSI, LineAccount, is_noise, read_text, to_float
 
@@ -88,6 +89,7 @@ def parse(path: Path) -> list[Run]:
             _header(message, meta)
             account.ignored += 1
         elif is_noise(line) or line.startswith(("+ ", "NCCL ", "torchrun ")):
+            _events.line_events(meta, None, lineno, line)
             account.ignored += 1
         else:
             account.unknown(lineno, raw)

@@ -1,0 +1,159 @@
+# ruff: noqa: E501  (inline logs keep their real, long lines)
+"""The fast path (parsers/_fast.py) reads exactly what the line loop reads: on logs with odd lines mixed in
+(cut records, ANSI codes, carriage returns, banners, rollbacks, a second run), every point, every line count and
+the meta are the same whether the common records go through the fast path or, forced, through the line loop."""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from lossdoc.parsers import _fast, llmc, megatron, modded_nanogpt
+from lossdoc.run import Run
+from tests.conftest import corpus_file
+
+NEVER = "\x00never\x00"  # a prefix no line has: every line goes through the line loop
+
+
+def _mess(lines: list[str], seed: int) -> list[str]:
+    """Odd lines mixed in where real logs have them."""
+    rng = random.Random(seed)
+    out = list(lines)
+    for _ in range(25):
+        i = rng.randrange(1, len(out) - 1)
+        op = rng.choice(["cut", "ansi", "cr", "junk", "dup", "space", "crlf", "tab"])
+        line = out[i]
+        if op == "cut":
+            out[i] = line[: max(1, len(line) // 2)]
+        elif op == "ansi":
+            out[i] = "\x1b[32m" + line + "\x1b[0m"
+        elif op == "cr":
+            out[i] = "progress 10%\r" + line
+        elif op == "junk":
+            out.insert(i, "some banner the reader does not know 123")
+        elif op == "dup":  # a rollback: a stretch of records printed again
+            out[i:i] = out[max(0, i - 30) : max(0, i - 5)]
+        elif op == "space":
+            out[i] = line + "  "
+        elif op == "crlf":
+            out[i] = line + "\r"
+        else:
+            out[i] = line.replace(" ", "\t", 1)
+    return out
+
+
+def _same(a: list[Run], b: list[Run]) -> None:
+    assert [r.name for r in a] == [r.name for r in b]
+    for ra, rb in zip(a, b):
+        assert ra.meta == rb.meta
+        assert ra.names() == rb.names()
+        for name in ra.names():
+            sa, va = ra.arrays(name)
+            sb, vb = rb.arrays(name)
+            assert sa.tolist() == sb.tolist(), name
+            assert all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(va.tolist(), vb.tolist())), name
+        # the points in file order too (the frame's rows)
+        assert ra._points is not None and rb._points is not None
+        assert ra._points.steps.tolist() == rb._points.steps.tolist()
+
+
+def _llmc_log(n: int) -> list[str]:
+    lines = []
+    for s in range(n):
+        if s % 50 == 0:
+            lines.append(f"s:{s} tel:{5 - s / n:.4f}")
+        lines.append(f"s:{s} trl:{5 - s / n + 0.01 * (s % 7):.4f} lr:0.000600 norm:{0.2 + s % 5 / 10:.2f}")
+    return lines
+
+
+def _modded_log(n: int, seconds_at: int | None = None) -> list[str]:
+    lines = ["import torch", "=" * 100, "Running PyTorch 2.5.0 compiled for CUDA 12.4", "=" * 100]
+    for s in range(n):
+        if s % 40 == 0:
+            lines.append(f"step:{s}/{n} val_loss:{5 - s / n:.4f} train_time:{s * 98}ms step_avg:98.00ms")
+        clock = f"{s * 98 / 1000}s" if s == seconds_at else f"{s * 98}ms"
+        lines.append(f"step:{s + 1}/{n} train_loss:{5 - s / n:.4f} train_time:{clock} step_avg:98.{s % 10}0ms")
+    return lines
+
+
+def _megatron_log(n: int) -> list[str]:
+    lines = ["using world size: 8, data-parallel-size: 8, tensor-model-parallel size: 1, pipeline-model-parallel size: 1"]
+    for s in range(1, n + 1):
+        if s % 40 == 0:
+            lines.append(f" validation loss at iteration {s} | lm loss value: {5 - s / n:.6E} | lm loss PPL: 2.0E+01 |")
+        if s % 70 == 0:
+            lines.append("[deepscale] OVERFLOW! Rank 0 Skipping step. Attempted loss scale: 65536.0, reducing to 32768.0")
+        lines.append(
+            f" iteration {s:8d}/{n:8d} | consumed samples: {s * 512:12d} | elapsed time per iteration (ms): 412.{s % 9} | "
+            f"learning rate: 3.000E-04 | global batch size:   512 | lm loss: {5 - s / n:.6E} | loss scale: {65536.0 / (1 + s // 70):.1f} | "
+            f"grad norm: 0.300 | number of skipped iterations:   0 | number of nan iterations:   0 |"
+        )
+    return lines
+
+
+def _write(tmp_path: Path, name: str, lines: list[str], final_newline: bool = True) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + ("\n" if final_newline else ""), encoding="utf-8", newline="")
+    return path
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_llmc_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    lines = _mess(_llmc_log(600), seed)
+    path = _write(tmp_path, "main.log", lines + lines[:200], final_newline=seed != 2)  # a second run follows
+    fast = llmc.parse(path)
+    assert fast[0].meta["lines"]["used"] > 0
+    monkeypatch.setattr(llmc, "_grammar", lambda text: _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("train/loss",)))
+    _same(fast, llmc.parse(path))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_modded_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    lines = _mess(_modded_log(500, seconds_at=200), seed)
+    path = _write(tmp_path, "record.txt", lines + lines[:150], final_newline=seed != 2)
+    fast = modded_nanogpt.parse(path)
+    assert len(fast) >= 2 and fast[0].has("train/step_time_ms")
+    monkeypatch.setattr(modded_nanogpt, "_strict_keys", lambda text: None)
+    _same(fast, modded_nanogpt.parse(path))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_megatron_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    lines = _mess(_megatron_log(500), seed)
+    path = _write(tmp_path, "train.out", lines, final_newline=seed != 2)
+    fast = megatron.parse(path)
+    monkeypatch.setattr(megatron, "_grammar", lambda text: None)
+    _same(fast, megatron.parse(path))
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        (llmc, "llmc/mng-llmc-gpt2-124M-8xH100.log"),
+        (llmc, "llmc/mng-adamw-baseline-oldfmt.log"),
+        (modded_nanogpt, "modded-nanogpt/soap-6000steps.txt"),
+        (modded_nanogpt, "modded-nanogpt/tyler-romero-6312steps-tokps-vram.txt"),
+        (megatron, "megatron/bigscience-megds-3d-perf-n16-divergence.out"),
+    ],
+)
+def test_corpus_fast_path_reads_what_the_line_loop_reads(monkeypatch: pytest.MonkeyPatch, module, name: str) -> None:
+    path = corpus_file(name)
+    fast = module.parse(path)
+    if module is llmc:
+        monkeypatch.setattr(llmc, "_grammar", lambda text: _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("train/loss",)))
+    elif module is modded_nanogpt:
+        monkeypatch.setattr(modded_nanogpt, "_strict_keys", lambda text: None)
+    else:
+        monkeypatch.setattr(megatron, "_grammar", lambda text: None)
+    _same(fast, module.parse(path))
+
+
+def test_other_lines_are_numbered_and_placed_exactly() -> None:
+    grammar = _fast.Grammar("s:", r"s:(\d+) v:(\S+)[ \t\r]*$", ("train/loss",), (" w:",))
+    text = "head\ns:1 v:1.5\ns:2 w:9\nbanner\ns:3 v:2.5\ns:4 v:\n"
+    found = _fast.scan(text, grammar)
+    assert found.steps.tolist() == [1, 3]
+    assert found.others == [(1, "head", 0), (3, "s:2 w:9", 1), (4, "banner", 1), (6, "s:4 v:", 2)]
