@@ -136,9 +136,11 @@ def show(
 
     def body() -> int:
         from .parsers import load
+        from .progress import working
         from .summary import summarize
 
-        runs = load(log, format)
+        with working(log, quiet=json):
+            runs = load(log, format)
         doc = summarize(runs, str(log))
         if to is not None:
             from .export import write_points
@@ -167,11 +169,13 @@ def analyze(
 
     def body() -> int:
         from .parsers import load
+        from .progress import working
         from .report import build_report
 
-        runs = load(log, format)
-        chosen = pick_run(runs, run)
-        report, results = build_report(chosen, runs, str(log))
+        with working(log, "analysing", quiet=json):
+            runs = load(log, format)
+            chosen = pick_run(runs, run)
+            report, results = build_report(chosen, runs, str(log))
         findings = report.pop("findings_objects")
         if json:
             _emit_json(report)
