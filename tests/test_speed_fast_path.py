@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lossdoc.parsers import _fast, llmc, megatron, modded_nanogpt
+from lossdoc.parsers import _fast, llmc, llmc_stdout, megatron, modded_nanogpt
 from lossdoc.run import Run
 from tests.conftest import corpus_file
 
@@ -129,6 +129,27 @@ def test_megatron_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, monke
     _same(fast, megatron.parse(path))
 
 
+def _stdout_log(n: int) -> list[str]:
+    lines = ["+-----------------------+----------------------------------------------------+",
+             "| num_parameters        | 124475904                                          |"]
+    for s in range(1, n + 1):
+        lines.append(f"step {s:4d}/{n} | loss {5 - s / n:.6f} (+0.{s % 9}2z)| norm {0.2 + s % 5 / 10:6.4f} (-0.30z)| lr 6.00e-04 | 140.20 ms | 45.1% bf16 MFU | 3739000 tok/s")
+        if s % 50 == 0:
+            lines.append(f"val loss {5 - s / n:.6f}")
+            lines.append("evaluating HellaSwag: 0/1256\revaluating HellaSwag: 10/1256")
+            lines.append(f"HellaSwag: 2493/10042 = 0.{s:04d}")
+    return lines
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_llmc_stdout_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    lines = _mess(_stdout_log(500), seed)
+    path = _write(tmp_path, "train.log", lines, final_newline=seed != 2)
+    fast = llmc_stdout.parse(path)
+    monkeypatch.setattr(llmc_stdout, "_GRAMMAR", _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("__total",)))
+    _same(fast, llmc_stdout.parse(path))
+
+
 @pytest.mark.parametrize(
     ("module", "name"),
     [
@@ -137,6 +158,8 @@ def test_megatron_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, monke
         (modded_nanogpt, "modded-nanogpt/soap-6000steps.txt"),
         (modded_nanogpt, "modded-nanogpt/tyler-romero-6312steps-tokps-vram.txt"),
         (megatron, "megatron/bigscience-megds-3d-perf-n16-divergence.out"),
+        (llmc_stdout, "llmc_stdout/hector-a100-gpt2-124M-full.log"),
+        (llmc_stdout, "llmc_stdout/hector-a100-allnan-cancelled.log"),
     ],
 )
 def test_corpus_fast_path_reads_what_the_line_loop_reads(monkeypatch: pytest.MonkeyPatch, module, name: str) -> None:
@@ -146,6 +169,8 @@ def test_corpus_fast_path_reads_what_the_line_loop_reads(monkeypatch: pytest.Mon
         monkeypatch.setattr(llmc, "_grammar", lambda text: _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("train/loss",)))
     elif module is modded_nanogpt:
         monkeypatch.setattr(modded_nanogpt, "_strict_keys", lambda text: None)
+    elif module is llmc_stdout:
+        monkeypatch.setattr(llmc_stdout, "_GRAMMAR", _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("__total",)))
     else:
         monkeypatch.setattr(megatron, "_grammar", lambda text: None)
     _same(fast, module.parse(path))
