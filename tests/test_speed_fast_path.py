@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lossdoc.parsers import _fast, llmc, llmc_stdout, megatron, modded_nanogpt
+from lossdoc.parsers import _fast, build_nanogpt, llmc, llmc_stdout, megatron, modded_nanogpt
 from lossdoc.run import Run
 from tests.conftest import corpus_file
 
@@ -150,6 +150,24 @@ def test_llmc_stdout_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, mo
     _same(fast, llmc_stdout.parse(path))
 
 
+def _build_log(n: int) -> list[str]:
+    lines = ["total desired batch size: 524288", "=> calculated gradient accumulation steps: 2"]
+    for s in range(n):
+        if s % 50 == 0:
+            lines += [f"validation loss: {5 - s / n:.4f}", "rank 0 sample 0: Hello, I'm a language model, and", "I like", f"HellaSwag accuracy: 2497/10042=0.{s:04d}"]
+        lines.append(f"step {s:5d} | loss: {5 - s / n:.6f} | lr 6.0000e-04 | norm: 0.{s % 7}000 | dt: 410.25ms | tok/sec: 1277966.93")
+    return lines
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_build_nanogpt_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    lines = _mess(_build_log(500), seed)
+    path = _write(tmp_path, "train.out", lines, final_newline=seed != 2)
+    fast = build_nanogpt.parse(path)
+    monkeypatch.setattr(build_nanogpt, "_GRAMMAR", _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("train/loss",)))
+    _same(fast, build_nanogpt.parse(path))
+
+
 @pytest.mark.parametrize(
     ("module", "name"),
     [
@@ -160,6 +178,7 @@ def test_llmc_stdout_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, mo
         (megatron, "megatron/bigscience-megds-3d-perf-n16-divergence.out"),
         (llmc_stdout, "llmc_stdout/hector-a100-gpt2-124M-full.log"),
         (llmc_stdout, "llmc_stdout/hector-a100-allnan-cancelled.log"),
+        (build_nanogpt, "build_nanogpt/agndm-1epoch-stdout.out"),
     ],
 )
 def test_corpus_fast_path_reads_what_the_line_loop_reads(monkeypatch: pytest.MonkeyPatch, module, name: str) -> None:
@@ -169,6 +188,8 @@ def test_corpus_fast_path_reads_what_the_line_loop_reads(monkeypatch: pytest.Mon
         monkeypatch.setattr(llmc, "_grammar", lambda text: _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("train/loss",)))
     elif module is modded_nanogpt:
         monkeypatch.setattr(modded_nanogpt, "_strict_keys", lambda text: None)
+    elif module is build_nanogpt:
+        monkeypatch.setattr(build_nanogpt, "_GRAMMAR", _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("train/loss",)))
     elif module is llmc_stdout:
         monkeypatch.setattr(llmc_stdout, "_GRAMMAR", _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("__total",)))
     else:
