@@ -84,10 +84,12 @@ def assemble(
             records.append({"from_step": from_step, "to_step": to_step, "superseded": count})
         run_meta["rollbacks"] = records
         run_meta["duplicates_superseded"] = int(superseded.sum())
-        keep = ~superseded
         run_name = name if len(run_bounds) == 2 else f"run-{k + 1}"
+        part = (steps[lo:hi], codes[lo:hi], values[lo:hi])
+        if superseded.any():  # (no copy of a million points when nothing is superseded)
+            part = tuple(a[~superseded] for a in part)
         # the frame is built lazily from these arrays (run.py): no pandas while reading
-        runs.append(run_from_points(run_name, steps[lo:hi][keep], codes[lo:hi][keep], values[lo:hi][keep], names, run_meta))
+        runs.append(run_from_points(run_name, *part, names, run_meta))
     return runs
 
 
