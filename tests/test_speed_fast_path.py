@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lossdoc.parsers import _fast, build_nanogpt, llmc, llmc_stdout, megatron, modded_nanogpt
+from lossdoc.parsers import _fast, build_nanogpt, llmc, llmc_stdout, megatron, modded_nanogpt, torchtitan
 from lossdoc.run import Run
 from tests.conftest import corpus_file
 
@@ -168,6 +168,29 @@ def test_build_nanogpt_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, 
     _same(fast, build_nanogpt.parse(path))
 
 
+def _titan_log(n: int) -> list[str]:
+    esc, head = "\x1b", "[rank0]:[titan] 2026-11-22 08:00:00,000 - root - INFO - "
+    lines = [f"{head}Model llama3 8B size: 8,030,261,248 total parameters", "+ torchrun --nproc_per_node 8"]
+    for s in range(1, n + 1):
+        lines.append(
+            f"{head}{esc}[31mstep: {s:2}  {esc}[32mloss: {5 - s / n:7.4f}  {esc}[38;2;180;60;0mgrad_norm: 0.{s % 9}000  "
+            f"{esc}[38;2;54;234;195mmemory: 21.37GiB(27.01%)  {esc}[34mtps: 11,{s % 1000:03d}  {esc}[36mtflops: 998.06  "
+            f"{esc}[35mmfu: {'N/A' if s % 7 == 0 else '44.36%'}{esc}[39m"
+        )
+        if s % 50 == 0:
+            lines.append(f"{head}validate step: {s}  loss: {5 - s / n:.4f}  memory: 20.1GiB")
+    return lines
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_torchtitan_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    lines = _mess(_titan_log(500), seed)
+    path = _write(tmp_path, "run.log", lines, final_newline=seed != 2)
+    fast = torchtitan.parse(path)
+    monkeypatch.setattr(torchtitan, "_grammar", lambda text: None)
+    _same(fast, torchtitan.parse(path))
+
+
 @pytest.mark.parametrize(
     ("module", "name"),
     [
@@ -179,6 +202,7 @@ def test_build_nanogpt_fast_path_reads_what_the_line_loop_reads(tmp_path: Path, 
         (llmc_stdout, "llmc_stdout/hector-a100-gpt2-124M-full.log"),
         (llmc_stdout, "llmc_stdout/hector-a100-allnan-cancelled.log"),
         (build_nanogpt, "build_nanogpt/agndm-1epoch-stdout.out"),
+        (torchtitan, "torchtitan/qwen3-14b-autoresearch-run399-10steps.log"),
     ],
 )
 def test_corpus_fast_path_reads_what_the_line_loop_reads(monkeypatch: pytest.MonkeyPatch, module, name: str) -> None:
@@ -188,6 +212,8 @@ def test_corpus_fast_path_reads_what_the_line_loop_reads(monkeypatch: pytest.Mon
         monkeypatch.setattr(llmc, "_grammar", lambda text: _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("train/loss",)))
     elif module is modded_nanogpt:
         monkeypatch.setattr(modded_nanogpt, "_strict_keys", lambda text: None)
+    elif module is torchtitan:
+        monkeypatch.setattr(torchtitan, "_grammar", lambda text: None)
     elif module is build_nanogpt:
         monkeypatch.setattr(build_nanogpt, "_GRAMMAR", _fast.Grammar(NEVER, r"\x00(\d+) (\S+)", ("train/loss",)))
     elif module is llmc_stdout:

@@ -191,7 +191,7 @@ def _csv_table(rows: list[Any], width: int) -> tuple[Any, Any] | None:
     try:
         frame = pd.read_csv(
             io.StringIO(blob), sep=" ", header=None, engine="c", quoting=csv.QUOTE_NONE, dtype=np.float64,
-            keep_default_na=False, na_values=["nan", "NaN", "-nan"], skip_blank_lines=False, **exact,
+            keep_default_na=False, na_values=["nan", "NaN", "-nan"], skip_blank_lines=False, thousands=",", **exact,
         )
     except (ValueError, OverflowError):  # a value pandas does not read as a number (e.g. 11,845)
         return None
