@@ -58,6 +58,7 @@ class Grammar:
     body: str
     names: tuple[str | None, ...]
     markers: tuple[str, ...] = ()
+    head: str | None = None  # a short regex every common record starts with, when other lines share the prefix
     strict: re.Pattern[str] = field(init=False)
     _others: re.Pattern[str] = field(init=False)
     _unmatched: re.Pattern[str] = field(init=False)
@@ -68,6 +69,8 @@ class Grammar:
         # Used on "\n" + text: a literal first character lets the regex engine jump from newline to newline.
         self._others = re.compile(r"\n(?!" + re.escape(self.prefix) + r")(?P<line>[^\n]*)")
         self._unmatched = re.compile(r"\n(?!" + self.body + r")(?P<line>[^\n]*)", re.M)
+        if self.head is not None:
+            self._not_head = re.compile(r"\n(?!" + self.head + r")(?P<line>[^\n]*)", re.M)
 
 
 @dataclass
@@ -123,6 +126,12 @@ def _others(text: str, grammar: Grammar, count: int) -> list[tuple[int, str, int
     prefixed = text.count("\n" + grammar.prefix) + text.startswith(grammar.prefix)
     if prefixed == count:  # every prefixed line matched: the others are the lines without the prefix
         return _with_places(_other_lines(text, grammar._others))
+    if grammar.head is not None:
+        # the lines that do not start like a record (a short match each); if all the others are records, done
+        candidates = _other_lines(text, grammar._not_head)
+        total = text.count("\n") + (0 if text.endswith("\n") else 1) if text else 0
+        if total - len(candidates) == count:
+            return _with_places(candidates)
     marked = _marked_lines(text, grammar) if grammar.markers else None
     if marked is not None and prefixed == count + len(marked):
         return _with_places(sorted(_other_lines(text, grammar._others) + marked))

@@ -125,8 +125,8 @@ def _grammar(text: str) -> Grammar | None:
         fields = _FIELD.findall(record.group(3))
         if not fields or not m.group(1) or len({k for k, _ in fields}) != len(fields):
             return None
-        body = re.escape(m.group(1)) + r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - [\w.]+ - [A-Z]+ - "
-        body += _COLOUR + r"step: *(\d+)"
+        head = re.escape(m.group(1)) + r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - [\w.]+ - [A-Z]+ - " + _COLOUR + "step:"
+        body = head + r" *(\d+)"
         names: list[str] = []
         for key, value in fields:
             body += r"[ \t]+" + _COLOUR + re.escape(key) + ": *"
@@ -140,7 +140,7 @@ def _grammar(text: str) -> Grammar | None:
                 body += r"([^\s\x1b%]+)%?"
                 names.append(_series_name("train", key))
         body += _COLOUR + r"[ \t\r]*$"
-        return Grammar(m.group(1), body, tuple(names))
+        return Grammar(m.group(1), body, tuple(names), head=head)  # logger lines share the prefix: a head
     return None
 
 
