@@ -109,7 +109,7 @@ def pick_run(runs: list[Any], which: str | None) -> Any:
             return runs[int(which) - 1]
         names = ", ".join(r.name for r in runs)
         raise InputError(f"no run {which!r} in this file; runs: {names}")
-    return max(runs, key=lambda r: len(r.df))
+    return max(runs, key=lambda r: r.n_points)
 
 
 def _exit_code(findings: list[Any], fail_on: str | None) -> int:
@@ -171,10 +171,12 @@ def show(
     def body() -> int:
         from .options import check_to
         from .parsers import load, require_loss
+        from .progress import working
         from .summary import summarize
 
         check_to(to)
-        runs = load(log, format)
+        with working(log, quiet=json):
+            runs = load(log, format)
         require_loss(runs, log, format)
         doc = summarize(runs, str(log))
         if to is not None:
@@ -262,18 +264,20 @@ def analyze(
 
             shards = load_shard_map(shard_map)
         from .parsers import load, require_loss
+        from .progress import working
         from .report import build_report
 
-        runs = load(log, format)
-        require_loss(runs, log, format)
-        chosen = pick_run(runs, run)
-        checks.check_project_beyond(project, chosen)
-        _attach_config(chosen, config)
-        options = {
-            "project": project, "target": target, "shard_map": shards, "gpu": gpu, "gpus": gpus,
-            "price_per_gpu_hour": price_per_gpu_hour, "schedule": schedule, "vocab": vocab, "series": series,
-        }
-        report, results = build_report(chosen, runs, str(log), **options)
+        with working(log, "analysing", quiet=json):
+            runs = load(log, format)
+            require_loss(runs, log, format)
+            chosen = pick_run(runs, run)
+            checks.check_project_beyond(project, chosen)
+            _attach_config(chosen, config)
+            options = {
+                "project": project, "target": target, "shard_map": shards, "gpu": gpu, "gpus": gpus,
+                "price_per_gpu_hour": price_per_gpu_hour, "schedule": schedule, "vocab": vocab, "series": series,
+            }
+            report, results = build_report(chosen, runs, str(log), **options)
         findings = report.pop("findings_objects")
         from .render.sparkline import run_sparklines
 

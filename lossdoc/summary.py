@@ -19,16 +19,15 @@ def series_summary(run: Run) -> dict[str, dict[str, Any]]:
     import numpy as np
 
     out: dict[str, dict[str, Any]] = {}
-    if not len(run.df):
+    if not run.n_points:
         return out
     for name in run.names():
-        s = run.series(name)
-        values = s.to_numpy(dtype=float)
+        steps, values = run.arrays(name)  # numpy: `show` never needs pandas
         finite = np.isfinite(values)
         out[name] = {
-            "points": int(len(s)),
-            "first_step": int(s.index[0]),
-            "last_step": int(s.index[-1]),
+            "points": int(len(steps)),
+            "first_step": int(steps[0]),
+            "last_step": int(steps[-1]),
             "first": _num(values[finite][0]) if finite.any() else None,
             "last": _num(values[finite][-1]) if finite.any() else None,
             "nan": int(np.isnan(values).sum()),

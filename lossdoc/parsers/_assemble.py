@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..run import Run
+from ..run import Run, run_from_points
 
 # "Near 0" for a new run: a restarted run prints its first record within its first logging interval
 # (nanoGPT, llm.c: step 0 or 1; Megatron with log_interval 10: iteration 10; 100 covers common intervals),
@@ -58,7 +58,6 @@ def assemble(
 ) -> list[Run]:
     """Split points (file order) into runs, record rollbacks, keep the later value of a repeated step."""
     import numpy as np
-    import pandas as pd
 
     steps = np.asarray(steps, dtype=np.int64)
     codes = np.asarray(codes, dtype=np.int64)
@@ -78,27 +77,13 @@ def assemble(
             rollbacks[-1].append((i, int(steps[i - 1]), int(steps[i])))
     run_bounds.append(n)
 
-    # split and metric are categoricals built from the codes: no per-row strings on million-point logs.
-    split_names = sorted({s.partition("/")[0] for s in names})
-    metric_names = sorted({s.partition("/")[2] for s in names})
-    split_code = np.array([split_names.index(s.partition("/")[0]) for s in names] or [0], dtype=np.int64)
-    metric_code = np.array([metric_names.index(s.partition("/")[2]) for s in names] or [0], dtype=np.int64)
     runs: list[Run] = []
     for k in range(len(run_bounds) - 1):
         lo, hi = run_bounds[k], run_bounds[k + 1]
-        df = pd.DataFrame(
-            {
-                "step": steps[lo:hi],
-                "split": pd.Categorical.from_codes(split_code[codes[lo:hi]], categories=split_names or [""]),
-                "metric": pd.Categorical.from_codes(metric_code[codes[lo:hi]], categories=metric_names or [""]),
-                "value": values[lo:hi],
-            }
-        )
         run_meta = dict(meta)
         superseded = np.zeros(hi - lo, dtype=bool)
         if rollbacks[k] or _has_repeats(steps[lo:hi], codes[lo:hi]):
-            key = pd.DataFrame({"c": codes[lo:hi], "s": steps[lo:hi]})
-            superseded = key.duplicated(keep="last").to_numpy()
+            superseded = _superseded(steps[lo:hi], codes[lo:hi])
         records = []
         for i, from_step, to_step in rollbacks[k]:
             j = i - lo
@@ -106,10 +91,12 @@ def assemble(
             records.append({"from_step": from_step, "to_step": to_step, "superseded": count})
         run_meta["rollbacks"] = records
         run_meta["duplicates_superseded"] = int(superseded.sum())
-        if superseded.any():
-            df = df[~superseded].reset_index(drop=True)
         run_name = name if len(run_bounds) == 2 else f"run-{k + 1}"
-        runs.append(Run(name=run_name, df=df, meta=run_meta))
+        part = (steps[lo:hi], codes[lo:hi], values[lo:hi])
+        if superseded.any():  # (no copy of a million points when nothing is superseded)
+            part = tuple(a[~superseded] for a in part)
+        # the frame is built lazily from these arrays (run.py): no pandas while reading
+        runs.append(run_from_points(run_name, *part, names, run_meta))
     return runs
 
 
@@ -128,3 +115,16 @@ def _has_repeats(steps: Any, codes: Any) -> bool:
         if len(s) > 1 and bool((s[1:] == s[:-1]).any()):
             return True
     return False
+
+
+def _superseded(steps: Any, codes: Any) -> Any:
+    """Which points a later point of the same (series, step) replaces (the later value wins), in numpy."""
+    import numpy as np
+
+    order = np.lexsort((np.arange(len(steps)), steps, codes))  # by series, then step, then file position
+    s, c = steps[order], codes[order]
+    later = np.zeros(len(steps), dtype=bool)
+    later[:-1] = (s[1:] == s[:-1]) & (c[1:] == c[:-1])
+    out = np.zeros(len(steps), dtype=bool)
+    out[order] = later
+    return out

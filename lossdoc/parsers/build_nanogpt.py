@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
-from ._assemble import PointBuffer
+from . import _events
+from ._assemble import assemble
+from ._fast import Grammar, Sink, merge, scan
 from ._text import LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "build-nanogpt"
@@ -34,6 +36,12 @@ _STEP = re.compile(r"^step\s+(\d+) \| (.*?)\s*$")
 # The whole standard stdout line in one match (fast path); other field sets go through _step_fields.
 _STEP_FULL = re.compile(
     r"^step\s+(\d+) \| loss: (\S+) \| lr (\S+) \| norm: (\S+) \| dt: (\S+?)ms \| tok/sec: (\S+?)\s*$"
+)
+# The same line for the fast path (_fast.py): every other line goes through the patterns above and below.
+_GRAMMAR = Grammar(
+    "step ",
+    r"step[ \t]+(\d+) \| loss: (\S+) \| lr (\S+) \| norm: (\S+) \| dt: (\S+?)ms \| tok/sec: (\S+?)[ \t\r]*$",
+    ("train/loss", "train/lr", "train/grad_norm", "train/step_time_ms", "train/tokens_per_sec"),
 )
 _FULL_NAMES = ("train/loss", "train/lr", "train/grad_norm", "train/step_time_ms", "train/tokens_per_sec")
 _STEP_FIELD = re.compile(r"^(loss|lr|norm|dt|tok/sec):?\s+(\S+?)(?:ms)?$")
@@ -63,32 +71,42 @@ def sniff(head: str) -> bool:
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
-    points = PointBuffer()
     meta: dict[str, Any] = {"format": NAME, "source": str(path)}
-    lines = log.lines()
+    found = scan(log.text, _GRAMMAR)
+    account.used = found.count
+    sink = Sink()
     params = 0
-    last_step: int | None = None
+    last: dict[str, Any] = {"at": -1, "step": None}  # the last stdout record read here
     in_sample = False  # a generation's text may run over several lines until the next recognised line
-    kinds = {"log.txt": 0, "stdout": 0}
-    for lineno, raw in enumerate(lines, 1):
+    last_at = 0
+    kinds = {"log.txt": 0, "stdout": found.count}
+
+    def last_step(at: int) -> int | None:
+        return int(found.steps[at - 1]) if at > 0 and last["at"] < at else last["step"]
+
+    for lineno, raw, at in found.others:  # every line the fast path did not take, one by one as always
+        if at != last_at:  # stdout records came in between: a generation has ended
+            in_sample, last_at = False, at
         line = visible(raw).rstrip()
         if m := _LOGTXT.match(line):
-            points.add(int(m.group(1)), _LOGTXT_NAMES[m.group(2)], to_float(m.group(3)))
+            sink.add(at, int(m.group(1)), _LOGTXT_NAMES[m.group(2)], to_float(m.group(3)))
             kinds["log.txt"] += 1
         elif m := _STEP_FULL.match(line):
-            last_step = int(m.group(1))
+            step = int(m.group(1))
             for name, text in zip(_FULL_NAMES, m.groups()[1:], strict=True):
-                points.add(last_step, name, to_float(text))
+                sink.add(at, step, name, to_float(text))
+            last.update(at=at, step=step)
             kinds["stdout"] += 1
         elif (m := _STEP.match(line)) and (fields := _step_fields(m.group(2))):
-            last_step = int(m.group(1))
+            step = int(m.group(1))
             for name, value in fields:
-                points.add(last_step, name, value)
+                sink.add(at, step, name, value)
+            last.update(at=at, step=step)
             kinds["stdout"] += 1
         elif m := _VAL.match(line):
-            points.add(_eval_step(last_step), "val/loss", to_float(m.group(1)))
+            sink.add(at, _eval_step(last_step(at)), "val/loss", to_float(m.group(1)))
         elif m := _HELLA.match(line):
-            points.add(_eval_step(last_step), "val/hellaswag", to_float(m.group(3)))
+            sink.add(at, _eval_step(last_step(at)), "val/hellaswag", to_float(m.group(3)))
         else:
             if _SAMPLE.match(line):
                 in_sample = True
@@ -101,6 +119,7 @@ def parse(path: Path) -> list[Run]:
             elif not (in_sample or is_noise(line) or _HEADER.match(line)):
                 account.unknown(lineno, raw)
                 continue
+            _events.line_events(meta, last_step(at), lineno, line)
             account.ignored += 1
             continue
         in_sample = False
@@ -109,7 +128,8 @@ def parse(path: Path) -> list[Run]:
         meta["params"] = params  # decayed + non-decayed parameters, as configure_optimizers prints them
     meta["variant"] = "log.txt" if kinds["log.txt"] > kinds["stdout"] else "stdout"
     account.store(meta, log)
-    return points.to_runs(meta, path.stem)
+    steps, codes, values, names = merge(found, sink)
+    return assemble(steps, codes, values, names, meta, path.stem)
 
 
 def _step_fields(text: str) -> list[tuple[str, float]]:

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
-from ._assemble import PointBuffer
-from ._text import LineAccount, is_noise, read_text, to_float, visible
+from . import _events
+from ._assemble import assemble
+from ._fast import Grammar, Sink, merge, scan
+from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "llmc"
 DESCRIPTION = "llm.c main.log (s:N trl:/tel:/eval:)"
@@ -23,6 +25,13 @@ SAMPLE = "s:250 trl:4.2011 lr:0.000600 norm:0.52"
 
 _SNIFF = re.compile(r"^s:\d+ (?:trl|tel|eval):\S+", re.M)
 _RECORD = re.compile(r"^s:(\d+)((?: [a-z_]+:\S+)+)\s*$")
+# The train line as llm.c writes it, for the fast path (_fast.py); every other line is read by _RECORD.
+# (A val line `s:N tel:X` is the other alternative; the line loop reads every other kind of line.)
+_CURRENT = Grammar(
+    "s:", r"s:(\d+) trl:(\S+) lr:(\S+) norm:(\S+)[ \t\r]*$", ("train/loss", "train/lr", "train/grad_norm"), (" tel:",)
+)
+_OLD = Grammar("s:", r"s:(\d+) trl:(\S+)[ \t\r]*$", ("train/loss",), (" tel:",))
+_FIRST_TRAIN = re.compile(r"^s:\d+ trl:\S+( lr:)?", re.M)
 _FIELDS = {"trl": "train/loss", "tel": "val/loss", "eval": "val/hellaswag", "lr": "train/lr", "norm": "train/grad_norm"}
 
 
@@ -33,23 +42,41 @@ def sniff(head: str) -> bool:
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
-    points = PointBuffer()
-    lines = log.lines()
-    for lineno, raw in enumerate(lines, 1):
-        line = visible(raw)
-        m = _RECORD.match(line)
-        if m:
-            step = int(m.group(1))
-            pairs = [field.split(":", 1) for field in m.group(2).split()]
-            if all(key in _FIELDS for key, _ in pairs):
-                for key, value in pairs:
-                    points.add(step, _FIELDS[key], to_float(value))
-                account.used += 1
-                continue
-        if is_noise(line):
-            account.ignored += 1
-        else:
-            account.unknown(lineno, raw)
+    found = scan(log.text, _grammar(log.text))
+    account.used = found.count
+    sink = Sink()
     meta: dict[str, Any] = {"format": NAME, "source": str(path)}
+    for lineno, raw, at in found.others:  # val / eval lines, banners, odd lines: one by one, as they always were
+        step = int(found.steps[at - 1]) if at > 0 else None  # the train record printed last
+        if _other_line(lineno, raw, at, sink, account):
+            _events.line_events(meta, step, lineno, raw)
+            if lineno == account.total and not log.ends_with_newline and raw.startswith("s:"):
+                _events.add(meta, "truncated", step, lineno, raw)  # a record cut by the end of the file
+    steps, codes, values, series = merge(found, sink)
     account.store(meta, log)
-    return points.to_runs(meta, path.stem)
+    return assemble(steps, codes, values, series, meta, path.stem)
+
+
+def _grammar(text: str) -> Grammar:
+    """The current train line (trl, lr, norm) or the old one (trl only), whichever the log starts with."""
+    first = _FIRST_TRAIN.search(text, 0, HEAD_BYTES)
+    return _OLD if first and first.group(1) is None else _CURRENT
+
+
+def _other_line(lineno: int, raw: str, at: int, sink: Sink, account: LineAccount) -> bool:
+    """Read one line the fast path did not take; True if it is not a record."""
+    line = visible(raw)
+    m = _RECORD.match(line)
+    if m:
+        step = int(m.group(1))
+        pairs = [field.split(":", 1) for field in m.group(2).split()]
+        if all(key in _FIELDS for key, _ in pairs):
+            for key, value in pairs:
+                sink.add(at, step, _FIELDS[key], to_float(value))
+            account.used += 1
+            return False
+    if is_noise(line):
+        account.ignored += 1
+    else:
+        account.unknown(lineno, raw)
+    return True

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
-from ._assemble import PointBuffer
+from . import _events
+from ._assemble import assemble
+from ._fast import Grammar, Sink, merge, scan
 from ._text import LineAccount, is_noise, parse_number, read_text, to_float, visible
 
 NAME = "llmc-stdout"
@@ -32,6 +34,14 @@ _FIELDS = [
     ("train/mfu", re.compile(r"\| (\S+)% (?:\w+ )?MFU")),
     ("train/tokens_per_sec", re.compile(r"\| (\S+) tok/s")),
 ]
+# The whole record as llm.c prints it, for the fast path (_fast.py); other lines go through _STEP and _FIELDS.
+_GRAMMAR = Grammar(
+    "step ",
+    r"step[ \t]+(\d+)/(\d+) \| loss[ \t]+(\S+) \(([^)z\s]*)z\)\| norm[ \t]+(\S+) \(([^)z\s]*)z\)\| lr[ \t]+(\S+) \| "
+    r"(\S+) ms \| (\S+)% (?:\w+ )?MFU \| (\S+) tok/s[ \t\r]*$",
+    ("__total", "train/loss", "train/loss_z", "train/grad_norm", "train/grad_norm_z", "train/lr",
+     "train/step_time_ms", "train/mfu", "train/tokens_per_sec"),
+)
 _VAL = re.compile(r"^val loss\s+(\S+)\s*$")
 _HELLASWAG = re.compile(r"^HellaSwag: (\d+)/(\d+) = (\S+)\s*$")
 _TABLE_ROW = re.compile(r"^\|\s*(.+?)\s*\|\s*(.*?)\s*\|\s*$")
@@ -65,6 +75,19 @@ _TABLE_KEYS = {
 }
 
 
+_ERROR = re.compile(r"(?:Error|ERROR): .*$")  # `Error: Token out of vocabulary …`, even inside a record
+_TRACEBACK = re.compile(r"^(?:Traceback \(most recent call last\)|KeyboardInterrupt\b)")
+
+
+def _line_events(meta: dict[str, Any], step: int, lineno: int, line: str) -> None:
+    """An error printed into the log (llm.c writes `Error: …` to the same console, even into a record) is an
+    ``error`` event at the last step printed; a SLURM cancellation a ``cancelled`` one."""
+    if "CANCELLED AT" in line:
+        _events.add(meta, "cancelled", step, lineno, line[line.find("slurmstepd") if "slurmstepd" in line else 0 :])
+    elif (m := _ERROR.search(line)) and not line.startswith("Error details"):
+        _events.add(meta, "error", step, lineno, m.group(0))
+
+
 def sniff(head: str) -> bool:
     return bool(_SNIFF.search(head))
 
@@ -72,39 +95,58 @@ def sniff(head: str) -> bool:
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
-    points = PointBuffer()
     header: dict[str, str] = {}
     meta: dict[str, Any] = {"format": NAME, "source": str(path)}
-    lines = log.lines()
-    last_step = 0
-    for lineno, raw in enumerate(lines, 1):
+    found = scan(log.text, _GRAMMAR)
+    account.used = found.count
+    sink = Sink()
+    last = {"at": -1, "step": 0, "line": 0}  # the last record read here: its place, step and line
+    cut: tuple[int, int, str, int] | None = None  # (line, step, text, place) of the last record cut short
+
+    def last_step(at: int) -> int:  # the step printed last before a line with `at` common records before it
+        return int(found.steps[at - 1]) if at > 0 and last["at"] < at else last["step"]
+
+    for lineno, raw, at in found.others:  # every line the fast path did not take, one by one as always
         line = visible(raw)
         if m := _STEP.match(line):
-            last_step = int(m.group(1))
+            step = int(m.group(1))
             meta["max_steps"] = int(m.group(2))
-            points.add(last_step, "train/loss", to_float(m.group(3)))
+            sink.add(at, step, "train/loss", to_float(m.group(3)))
             if m.group(4) is not None:
-                points.add(last_step, "train/loss_z", to_float(m.group(4)))
+                sink.add(at, step, "train/loss_z", to_float(m.group(4)))
             for name, pattern in _FIELDS:
                 if f := pattern.search(line, m.end()):
-                    points.add(last_step, name, to_float(f.group(1)))
-            if not _FIELDS[-1][1].search(line):  # cut before its last field (e.g. a cancelled job)
+                    sink.add(at, step, name, to_float(f.group(1)))
+            if not _FIELDS[-1][1].search(line):  # cut before its last field (a cancelled job, an error print)
                 meta["truncated_records"] = meta.get("truncated_records", 0) + 1
-                meta["truncated_last_line"] = raw[:200]
+                cut = (lineno, step, raw, at)
+            last.update(at=at, step=step, line=lineno)
             account.used += 1
         elif m := _VAL.match(line):
-            points.add(last_step, "val/loss", to_float(m.group(1)))
+            sink.add(at, last_step(at), "val/loss", to_float(m.group(1)))
             account.used += 1
         elif m := _HELLASWAG.match(line):
-            points.add(last_step, "val/hellaswag", to_float(m.group(3)))
+            sink.add(at, last_step(at), "val/hellaswag", to_float(m.group(3)))
             account.used += 1
         elif m := _TABLE_ROW.match(line):
             header[m.group(1)] = m.group(2)
             account.ignored += 1
         elif is_noise(line) or _HEADER.match(line):
+            if _TRACEBACK.match(line):
+                _events.add(meta, "traceback", last_step(at), lineno, line)
             account.ignored += 1
         else:
             account.unknown(lineno, raw)
+        if "CANCELLED" in line or "Error" in line:
+            _line_events(meta, last_step(at), lineno, line)
+    if found.count and last["at"] < found.count:  # the last record is a common one
+        meta["max_steps"] = int(found.fields_by_name["__total"][-1])
+    if cut is not None and cut[0] == last["line"] and cut[3] == found.count:  # the last record is the one cut
+        meta["truncated_last_line"] = cut[2][:200]
+        _events.add(meta, "truncated", cut[1], cut[0], cut[2])
+    _events.sort(meta)
+    found.fields = [(n, v) for n, v in found.fields if n != "__total"]
+    steps, codes, values, names = merge(found, sink)
     header.pop("Parameter", None)
     meta["header"] = header
     for key, meta_key in _TABLE_KEYS.items():
@@ -117,4 +159,4 @@ def parse(path: Path) -> list[Run]:
         if isinstance(meta.get(key), float) and meta[key].is_integer() and key != "learning_rate":
             meta[key] = int(meta[key])
     account.store(meta, log)
-    return points.to_runs(meta, path.stem)
+    return assemble(steps, codes, values, names, meta, path.stem)

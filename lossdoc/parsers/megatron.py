@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from ..run import ALIASES, Run
-from ._assemble import PointBuffer
-from ._text import LineAccount, is_noise, read_text, to_float, visible
+from . import _events
+from ._assemble import assemble
+from ._fast import Grammar, Sink, merge, scan
+from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "megatron"
 DESCRIPTION = "Megatron-LM / Megatron-DeepSpeed stdout"
@@ -111,67 +113,180 @@ def sniff(head: str) -> bool:
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
-    points = PointBuffer()
-    config: dict[str, Any] = {}
-    meta: dict[str, Any] = {"format": NAME, "source": str(path)}
-    overflow_by_rank: dict[int, int] = {}
-    skipped_after: list[int] = []
-    rank_params: dict[tuple[int, int], int] = {}
-    lines = log.lines()
-    last_step = 0
-    for lineno, raw in enumerate(lines, 1):
-        line = visible(raw).rstrip()
-        if m := _RECORD.match(line):
-            last_step = int(m.group(1))
-            meta["max_steps"] = int(m.group(2))
-            for key, value in _fields(m.group(3)):
-                points.add(last_step, *_train_point(key, value))
-            account.used += 1
-        elif m := _VALIDATION.match(line):
-            where, fields = m.group(1), _fields(m.group(2))
-            it = _VAL_ITERATION.match(where)
-            split = "test" if re.search(r"\btest\b", where) else "val"  # `... on test set`, `... for test data`
-            step = int(it.group(1)) if it else last_step
-            for key, value in fields:
-                metric = _VAL_FIELDS.get(key.lower()) or _train_name(key)[0].partition("/")[2]
-                points.add(step, f"{split}/{metric}", to_float(value))
-            if fields:
-                account.used += 1
-            else:
-                account.unknown(lineno, raw)
-        elif m := _OVERFLOW.search(line):
-            rank = int(m.group(1))
-            overflow_by_rank[rank] = overflow_by_rank.get(rank, 0) + 1
-            if rank == min(overflow_by_rank):
-                skipped_after.append(last_step)
-            account.ignored += 1
-        elif m := _ARG.match(line):
-            config[m.group(1)] = _literal(m.group(2))
-            account.ignored += 1
-        else:
-            if m := _WORLD.search(line):
-                meta["world_size"] = int(m.group(1))
-                meta["data_parallel_size"] = int(m.group(2))
-                meta["tensor_parallel_size"] = int(m.group(3))
-                meta["pipeline_parallel_size"] = int(m.group(4))
-            elif m := _RANK_PARAMS.search(line):
-                rank_params[(int(m.group(1)), int(m.group(2)))] = int(m.group(3))
-            elif m := _PADDED_VOCAB.search(line):
-                meta["vocab_size"] = int(m.group(1))
-                meta["padded_vocab_size"] = int(m.group(2))
-            if _HEADER.match(line) or is_noise(line):
-                account.ignored += 1
-            else:
-                account.unknown(lineno, raw)
-    if overflow_by_rank:
+    state = _State(meta={"format": NAME, "source": str(path)})
+    grammar = _grammar(log.text)
+    if grammar is not None:
+        found = scan(log.text, grammar[0])
+        account.used = found.count
+        state.fast_steps = found.steps
+        lines: Any = found.others
+    else:
+        found, lines = None, ((lineno, raw, 0) for lineno, raw in enumerate(log.lines(), 1))
+    for lineno, raw, at in lines:  # every line the fast path did not take, one by one as they always were
+        _line(lineno, raw, at, state, account)
+    meta = state.meta
+    if found is not None and grammar is not None and found.count:
+        totals = found.fields_by_name["__total"]
+        if state.last_record_at < found.count:  # the last record in the file is a common one
+            meta["max_steps"] = int(totals[-1])
+        found.fields = [(n, v * scale) for (n, v), scale in zip(found.fields, grammar[1]) if n != "__total"]
+        steps, codes, values, names = merge(found, state.sink)
+    else:
+        sink = state.sink
+        steps, codes, values, names = sink.steps, [], sink.values, sorted(set(sink.names))
+        codes = [names.index(n) for n in sink.names]
+    if state.overflow_by_rank:
         # Each rank may report the same overflow; the lowest rank's count is the number of steps skipped.
-        meta["skipped_steps"] = overflow_by_rank[min(overflow_by_rank)]
-        meta["skipped_after_iteration"] = skipped_after
+        meta["skipped_steps"] = state.overflow_by_rank[min(state.overflow_by_rank)]
+        meta["skipped_after_iteration"] = state.skipped_after
     else:
         meta["skipped_steps"] = 0
-    _config_meta(config, meta, rank_params)
+    _loss_scale_events(steps, codes, values, names, meta, _line_of_step(found, state, account.total))
+    _config_meta(state.config, meta, state.rank_params)
+    if not log.ends_with_newline and log.text:  # a record cut short by the end of the file (records end in `|`)
+        last = visible(log.text.rsplit("\n", 1)[-1]).rstrip()
+        if _RECORD.match(last) and not last.endswith("|"):
+            _events.add(meta, "truncated", state.step_before(found.count if found else 0), account.total, last)
+    _events.sort(meta)
     account.store(meta, log)
-    return points.to_runs(meta, path.stem)
+    return assemble(steps, codes, values, names, meta, path.stem)
+
+
+class _State:
+    """What the line loop carries from line to line."""
+
+    def __init__(self, meta: dict[str, Any]) -> None:
+        self.meta = meta
+        self.config: dict[str, Any] = {}
+        self.overflow_by_rank: dict[int, int] = {}
+        self.skipped_after: list[int] = []
+        self.rank_params: dict[tuple[int, int], int] = {}
+        self.sink = Sink()
+        self.fast_steps: Any = None
+        self.last_record_at = -1  # strict records before the last record read here
+        self.last_record_step = 0
+        self.record_lines: dict[int, int] = {}  # iteration -> line, of the records read here
+
+    def step_before(self, at: int) -> int:
+        """The iteration printed last before a line that has `at` common records before it."""
+        if at > 0 and self.last_record_at < at:
+            return int(self.fast_steps[at - 1])
+        return self.last_record_step
+
+
+def _line(lineno: int, raw: str, at: int, state: _State, account: LineAccount) -> None:
+    meta, sink = state.meta, state.sink
+    line = visible(raw).rstrip()
+    if m := _RECORD.match(line):
+        step = int(m.group(1))
+        meta["max_steps"] = int(m.group(2))
+        for key, value in _fields(m.group(3)):
+            sink.add(at, step, *_train_point(key, value))
+        state.last_record_at, state.last_record_step = at, step
+        state.record_lines.setdefault(step, lineno)
+        account.used += 1
+    elif m := _VALIDATION.match(line):
+        where, fields = m.group(1), _fields(m.group(2))
+        it = _VAL_ITERATION.match(where)
+        split = "test" if re.search(r"\btest\b", where) else "val"  # `... on test set`, `... for test data`
+        step = int(it.group(1)) if it else state.step_before(at)
+        for key, value in fields:
+            metric = _VAL_FIELDS.get(key.lower()) or _train_name(key)[0].partition("/")[2]
+            sink.add(at, step, f"{split}/{metric}", to_float(value))
+        if fields:
+            account.used += 1
+        else:
+            account.unknown(lineno, raw)
+    elif m := _OVERFLOW.search(line):
+        rank = int(m.group(1))
+        state.overflow_by_rank[rank] = state.overflow_by_rank.get(rank, 0) + 1
+        if rank == min(state.overflow_by_rank):
+            step = state.step_before(at)
+            state.skipped_after.append(step)
+            _events.add(meta, "overflow", step, lineno, line)
+        account.ignored += 1
+    elif m := _ARG.match(line):
+        state.config[m.group(1)] = _literal(m.group(2))
+        account.ignored += 1
+    else:
+        if m := _WORLD.search(line):
+            meta["world_size"] = int(m.group(1))
+            meta["data_parallel_size"] = int(m.group(2))
+            meta["tensor_parallel_size"] = int(m.group(3))
+            meta["pipeline_parallel_size"] = int(m.group(4))
+        elif m := _RANK_PARAMS.search(line):
+            state.rank_params[(int(m.group(1)), int(m.group(2)))] = int(m.group(3))
+        elif m := _PADDED_VOCAB.search(line):
+            meta["vocab_size"] = int(m.group(1))
+            meta["padded_vocab_size"] = int(m.group(2))
+        _events.line_events(meta, state.step_before(at), lineno, line)
+        if _HEADER.match(line) or is_noise(line):
+            account.ignored += 1
+        else:
+            account.unknown(lineno, raw)
+
+
+def _grammar(text: str) -> tuple[Grammar, list[float]] | None:
+    """The common record as the log's first record prints it (its prefix, stamp and keys), for the fast path;
+    with the unit factor of each value. None when there is no record or its form is not a plain one."""
+    first = _FIRST_RECORD.search(text, 0, HEAD_BYTES)
+    if not first:
+        return None
+    prefix, rest = first.group(1) + "iteration", first.group(2)
+    fields = _fields(rest)
+    if not fields or any(not _PLAIN_VALUE.fullmatch(v) or ":" in k or "|" in k for k, v in fields):
+        return None
+    body = (
+        re.escape(prefix)
+        + r"[ \t]+(\d+)/[ \t]*(\d+)[ \t]*\|"
+        + "".join(rf"[ \t]*{re.escape(k)}:[ \t]*([^\s|:]+)[ \t]*\|" for k, _ in fields)
+        + r"[ \t\r]*$"
+    )
+    names = [_train_name(k) for k, _ in fields]
+    return Grammar(prefix, body, ("__total",) + tuple(n for n, _ in names)), [1.0] + [f for _, f in names]
+
+
+_FIRST_RECORD = re.compile(r"^((?:\d+:\s?)?(?:\[(?:default|rank)\d+\]:)?[ \t]*)iteration\s+\d+/\s*\d+\s*\|(.*?)\s*$", re.M)
+_PLAIN_VALUE = re.compile(r"[^\s|:]+")
+# The loss scale fell from one record to the next by at least this factor (fp16 dynamic scaling halves it).
+LOSS_SCALE_FALL = 0.5
+
+
+def _line_of_step(found: Any, state: _State, total: int) -> Any:
+    """A function: iteration -> the line number of its (first) record."""
+    import numpy as np
+
+    strict_lines = None
+    if found is not None and found.count:
+        other = np.array([lineno for lineno, _, _ in found.others], dtype=np.int64)
+        strict_lines = np.setdiff1d(np.arange(1, total + 1, dtype=np.int64), other, assume_unique=True)
+
+    def line_of(step: int) -> int:
+        if step in state.record_lines:
+            return state.record_lines[step]
+        if strict_lines is not None:
+            hits = np.flatnonzero(found.steps == step)
+            if len(hits):
+                return int(strict_lines[hits[0]])
+        return 0
+
+    return line_of
+
+
+def _loss_scale_events(
+    steps: Any, codes: Any, values: Any, names: list[str], meta: dict[str, Any], line_of: Any
+) -> None:
+    """One ``loss_scale`` event where the logged loss scale falls (a halving or more) from record to record."""
+    import numpy as np
+
+    if "train/loss_scale" not in names:
+        return
+    mask = np.asarray(codes) == names.index("train/loss_scale")
+    s, v = np.asarray(steps)[mask], np.asarray(values, dtype=np.float64)[mask]
+    with np.errstate(invalid="ignore"):
+        falls = np.flatnonzero(v[1:] <= LOSS_SCALE_FALL * v[:-1]) + 1
+    for i in falls.tolist():
+        _events.add(meta, "loss_scale", int(s[i]), line_of(int(s[i])), f"loss scale {v[i - 1]:g} -> {v[i]:g} at iteration {s[i]}")
 
 
 def _fields(text: str) -> list[tuple[str, str]]:

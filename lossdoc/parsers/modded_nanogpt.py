@@ -28,8 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
-from ._assemble import PointBuffer
-from ._text import LineAccount, is_noise, read_text, to_float, visible
+from . import _events
+from ._assemble import PointBuffer, assemble
+from ._fast import Grammar, Scan, Sink, merge, scan
+from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "modded-nanogpt"
 DESCRIPTION = "modded-nanogpt record log (script source, then step:N/M lines)"
@@ -92,15 +94,51 @@ def sniff(head: str) -> bool:
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
-    lines = log.lines()
     meta: dict[str, Any] = {"format": NAME, "source": str(path), "config": {}}
-    records: list[tuple[int, int, list[tuple[str, str]]]] = []
+    keys = _strict_keys(log.text)
+    found = scan(log.text, _grammar(keys)) if keys else None
+    if found is not None:
+        account.used = found.count
+        others: Any = found.others
+    else:
+        others = ((lineno, raw, 0) for lineno, raw in enumerate(log.lines(), 1))
+    records = _read_lines(others, account, meta)
+    lines_end = log.text.rsplit("\n", 1)[-1] if log.text else ""
+    if not log.ends_with_newline and log.text and not _RECORD.match(lines_end.rstrip("\r")):
+        meta["truncated_last_line"] = lines_end[:200]
+        if lines_end.startswith("step:"):
+            _events.add(meta, "truncated", None, account.total, lines_end)
+    account.store(meta, log)
+    if found is None or not found.count:
+        plain = [(step, total, fields) for step, total, fields, _ in records]
+        runs = _points(plain).to_runs(meta, path.stem)
+        _per_run_meta(runs, plain)
+        return runs
+    assert keys is not None
+    totals = found.fields_by_name["__total"]
+    steps, codes, values, names = _fast_points(found, keys, records)
+    runs = assemble(steps, codes, values, names, meta, path.stem)
+    all_steps, all_totals = _record_order(found.steps, totals, records)
+    run_totals = _run_totals(all_steps, all_totals)
+    if len(run_totals) == len(runs):
+        for run, total in zip(runs, run_totals, strict=True):
+            run.meta["max_steps"] = total
+    return runs
+
+
+def _read_lines(lines: Any, account: LineAccount, meta: dict[str, Any]) -> list[tuple[int, int, list[tuple[str, str]], int]]:
+    """The lines the fast path did not take (or all of them), one by one: records not in the common form
+    (val lines, cut or odd ones) with the number of common records before them, the header, banners."""
+    records: list[tuple[int, int, list[tuple[str, str]], int]] = []
     header: list[str] = []  # lines before the first record: source code, nvidia-smi, banners
     in_header = True
-    for lineno, raw in enumerate(lines, 1):
+    last_at = 0
+    for lineno, raw, at in lines:
+        if at != last_at:  # common records came in between
+            in_header, last_at = False, at
         line = raw.rstrip("\r")
         if m := _RECORD.match(line):
-            records.append((int(m.group(1)), int(m.group(2)), _FIELD.findall(m.group(3))))
+            records.append((int(m.group(1)), int(m.group(2)), _FIELD.findall(m.group(3)), at))
             account.used += 1
             in_header = False
             continue
@@ -116,17 +154,108 @@ def parse(path: Path) -> list[Run]:
             meta["peak_memory_mib"] = int(m.group(1))
             account.ignored += 1
         elif is_noise(line) and not line.startswith("step:"):
+            _events.line_events(meta, None, lineno, line)
             account.ignored += 1
         else:
             account.unknown(lineno, raw)
     _read_header(header, meta)
-    if not log.ends_with_newline and lines and not _RECORD.match(lines[-1].rstrip("\r")):
-        meta["truncated_last_line"] = lines[-1][:200]
-    account.store(meta, log)
-    points = _points(records)
-    runs = points.to_runs(meta, path.stem)
-    _per_run_meta(runs, records)
-    return runs
+    return records
+
+
+# The common train record's fields the fast path reads, and the regex of each value.
+_MS = r"(\S*)ms"  # train_time / step_avg in milliseconds (`nanms` is NaN)
+_STRICT_VALUES = {"train_loss": r"(\S*)", "train_time": _MS, "step_avg": _MS, "tokens_seen": r"(\S*)",
+                  "tokens/sec": r"(\S*)", "vram": r"([\d.]+)/[\d.]+GB"}
+
+
+def _strict_keys(text: str) -> tuple[str, ...] | None:
+    """The keys of the first train record (a record without val_loss), if the fast path can read that form."""
+    for m in re.finditer(r"^step:\d+/\d+((?: +[A-Za-z_/]+:\S*)+)[ \t\r]*$", text[:HEAD_BYTES], re.M):
+        keys = tuple(k for k, _ in _FIELD.findall(m.group(1)))
+        if "val_loss" in keys:
+            continue
+        return keys if keys and all(k in _STRICT_VALUES for k in keys) and len(set(keys)) == len(keys) else None
+    return None
+
+
+def _grammar(keys: tuple[str, ...]) -> Grammar:
+    body = r"step:(\d+)/(\d+)" + "".join(f" +{re.escape(k)}:{_STRICT_VALUES[k]}" for k in keys) + r"[ \t\r]*$"
+    return Grammar("step:", body, ("__total",) + tuple(_TRAIN_FIELDS[k] for k in keys), (" val_loss:",))
+
+
+def _fast_points(found: Scan, keys: tuple[str, ...], records: list[Any]) -> tuple[Any, Any, Any, list[str]]:
+    """Points of the common train records (numpy) and of the other records (one by one), in file order.
+    train/step_time_ms follows train_time on each record, from the previous train record's clock."""
+    import numpy as np
+
+    by_name = found.fields_by_name
+    steps = found.steps
+    has_time = "train_time" in keys
+    time_ms = by_name.get("train/train_time_ms")
+    sink = Sink()
+    last_by_at: dict[int, tuple[int, float]] = {}  # the last other train record's (step, clock) at each place
+    last_any: tuple[int, float] | None = None
+    for step, _total, fields, at in records:
+        is_val = any(k == "val_loss" for k, _ in fields)
+        for key, text in fields:
+            if key == "val_loss":
+                sink.add(at, step, "val/loss", to_float(text))
+                continue
+            if is_val:
+                continue  # timing on a val line repeats the train line's clock (there are train lines)
+            value = _value(key, text)
+            sink.add(at, step, _TRAIN_FIELDS.get(key) or f"train/{re.sub(r'[^0-9a-z_]+', '_', key.lower()).strip('_')}", value)
+            if key == "train_time":
+                prev = last_by_at.get(at)
+                if prev is None:
+                    prev = (int(steps[at - 1]), float(time_ms[at - 1])) if has_time and at > 0 else last_any
+                if prev is not None and step > prev[0]:
+                    sink.add(at, step, "train/step_time_ms", (value - prev[1]) / (step - prev[0]))
+                last_by_at[at] = last_any = (step, value)
+    fields = [(n, v) for n, v in found.fields if n != "__total"]
+    masks: dict[str, Any] = {}
+    if has_time and time_ms is not None:
+        n = found.count
+        step_time = np.full(n, np.nan)
+        present = np.zeros(n, dtype=bool)
+        gap = steps[1:] - steps[:-1]
+        present[1:] = gap > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step_time[1:] = (time_ms[1:] - time_ms[:-1]) / gap
+        for at, (s, v) in last_by_at.items():  # an other train record just before a common one is its clock
+            if at < n:
+                present[at] = steps[at] > s
+                step_time[at] = (time_ms[at] - v) / (steps[at] - s) if present[at] else np.nan
+        j = [n for n, _ in fields].index("train/train_time_ms")
+        fields.insert(j + 1, ("train/step_time_ms", step_time))
+        masks["train/step_time_ms"] = present
+    found.fields = fields
+    return merge(found, sink, masks)
+
+
+def _record_order(steps: Any, totals: Any, records: list[Any]) -> tuple[Any, Any]:
+    """Steps and totals (`/M`) of every record in file order: the common ones and the others between them."""
+    import numpy as np
+
+    totals = totals.astype(np.int64)
+    if not records:
+        return steps, totals
+    at = np.array([r[3] for r in records], dtype=np.int64)
+    return np.insert(steps, at, [r[0] for r in records]), np.insert(totals, at, [r[1] for r in records])
+
+
+def _run_totals(steps: Any, totals: Any) -> list[int]:
+    """The `/M` of each run's first record: _per_run_meta's walk, looking only where the counter goes back."""
+    import numpy as np
+
+    if not len(steps):
+        return []
+    out, first = [int(totals[0])], int(steps[0])
+    for i in (np.flatnonzero(steps[1:] < steps[:-1]) + 1).tolist():
+        if steps[i] <= first:
+            out.append(int(totals[i]))
+            first = int(steps[i])
+    return out
 
 
 def _points(records: list[tuple[int, int, list[tuple[str, str]]]]) -> PointBuffer:

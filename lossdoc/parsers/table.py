@@ -168,6 +168,9 @@ def _fast(
     return runs_from_matrix(steps_col, values, names, account, meta, path.stem)
 
 
+PANDAS_MIN_CHARS = 1_000_000  # below this a table is read by the line loop (issue 12: the fixed cost)
+
+
 def fast_numeric_table(text: str, delimiter: str | None, header: bool, total_lines: int) -> Any:
     """(columns, float matrix) of an all-numeric table whose every line is one row (or header), else None.
 
@@ -175,6 +178,8 @@ def fast_numeric_table(text: str, delimiter: str | None, header: bool, total_lin
     so such a file goes to the exact line loop, which keeps a logged NaN as a point. Floats are parsed
     round-trip exact, as Python's float() does.
     """
+    if len(text) < PANDAS_MIN_CHARS:
+        return None  # the exact line loop: importing pandas (~0.25 s) costs more than it saves on a small file
     import numpy as np
     import pandas as pd
 

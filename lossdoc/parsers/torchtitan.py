@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run, canonical_name
-from ._assemble import PointBuffer
-from ._text import ANSI, LineAccount, is_noise, read_text, to_float
+from . import _events
+from ._assemble import assemble
+from ._fast import Grammar, Sink, merge, scan
+from ._text import ANSI, HEAD_BYTES, LineAccount, is_noise, read_text, to_float
 
 NAME = "torchtitan"
 DESCRIPTION = "torchtitan stdout (step: N  loss: X  ... tps: ... mfu: ...)"
@@ -71,10 +73,16 @@ def sniff(head: str) -> bool:
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
     account = LineAccount(total=log.total_lines())
-    points = PointBuffer()
+    points = Sink()
     meta: dict[str, Any] = {"format": NAME, "source": str(path), "tokens_per_sec_scope": "per_gpu"}
-    lines = log.lines()
-    for lineno, raw in enumerate(lines, 1):
+    grammar = _grammar(log.text)
+    if grammar is not None:
+        found = scan(log.text, grammar)
+        account.used = found.count
+        lines: Any = found.others
+    else:
+        found, lines = None, ((lineno, raw, 0) for lineno, raw in enumerate(log.lines(), 1))
+    for lineno, raw, at in lines:  # every line the fast path did not take, one by one as always
         line = _RANKS.sub("", ANSI.sub("", raw.rstrip("\r")))
         logged = _LOGGING.match(line)
         message = line[logged.end() :] if logged else line
@@ -82,30 +90,69 @@ def parse(path: Path) -> list[Run]:
             split = "val" if m.group(1) == "validate step" else "train"
             step = int(m.group(2))
             for key, value in _FIELD.findall(m.group(3)):
-                _add(points, split, step, key, value)
+                _add(points, at, split, step, key, value)
             account.used += 1
             continue
         if logged:
             _header(message, meta)
             account.ignored += 1
         elif is_noise(line) or line.startswith(("+ ", "NCCL ", "torchrun ")):
+            _events.line_events(meta, None, lineno, line)
             account.ignored += 1
         else:
             account.unknown(lineno, raw)
     if isinstance(meta.get("batch_size"), int) and isinstance(meta.get("block_size"), int):
         meta["tokens_per_step"] = meta["batch_size"] * meta["block_size"]  # global batch includes accumulation
     account.store(meta, log)
-    return points.to_runs(meta, path.stem)
+    if found is None:
+        names = list(dict.fromkeys(points.names))
+        codes = [names.index(n) for n in points.names]
+        return assemble(points.steps, codes, points.values, names, meta, path.stem)
+    steps, codes, values, names = merge(found, points)
+    return assemble(steps, codes, values, names, meta, path.stem)
 
 
-def _add(points: PointBuffer, split: str, step: int, key: str, value: str) -> None:
+_COLOUR = r"(?:\x1b\[[0-9;]*m)?"
+_FIRST = re.compile(r"^((?:\[rank\d+\]:)*(?:\[titan\] )?)\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - [\w.]+ - [A-Z]+ - (.*)$", re.M)
+
+
+def _grammar(text: str) -> Grammar | None:
+    """The train record as the log's first one prints it (prefix, keys, colours), for the fast path."""
+    for m in _FIRST.finditer(text, 0, HEAD_BYTES):
+        message = ANSI.sub("", m.group(2).rstrip("\r"))
+        record = _RECORD.match(message)
+        if not record or record.group(1) != "step":
+            continue
+        fields = _FIELD.findall(record.group(3))
+        if not fields or not m.group(1) or len({k for k, _ in fields}) != len(fields):
+            return None
+        head = re.escape(m.group(1)) + r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - [\w.]+ - [A-Z]+ - " + _COLOUR + "step:"
+        body = head + r" *(\d+)"
+        names: list[str] = []
+        for key, value in fields:
+            body += r"[ \t]+" + _COLOUR + re.escape(key) + ": *"
+            if key == "memory":
+                memory = _MEMORY.match(value)
+                if not memory:
+                    return None
+                body += r"([\d.]+)GiB" + (r"\(([\d.]+)%\)" if memory.group(2) is not None else "")
+                names += ["train/memory_gib"] + (["train/memory_pct"] if memory.group(2) is not None else [])
+            else:
+                body += r"([^\s\x1b%]+)%?"
+                names.append(_series_name("train", key))
+        body += _COLOUR + r"[ \t\r]*$"
+        return Grammar(m.group(1), body, tuple(names), head=head)  # logger lines share the prefix: a head
+    return None
+
+
+def _add(points: Sink, at: int, split: str, step: int, key: str, value: str) -> None:
     if key == "memory":
         if m := _MEMORY.match(value):
-            points.add(step, f"{split}/memory_gib", to_float(m.group(1)))
+            points.add(at, step, f"{split}/memory_gib", to_float(m.group(1)))
             if m.group(2) is not None:
-                points.add(step, f"{split}/memory_pct", to_float(m.group(2)))
+                points.add(at, step, f"{split}/memory_pct", to_float(m.group(2)))
         return
-    points.add(step, _series_name(split, key), to_float(value.rstrip("%")))
+    points.add(at, step, _series_name(split, key), to_float(value.rstrip("%")))
 
 
 @functools.lru_cache(maxsize=1024)
