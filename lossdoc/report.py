@@ -48,11 +48,12 @@ PRACTITIONER_ORDER = (
 class Rank:
     analyzer: str | None  # None: a finding of any analyzer
     pattern: str | None  # regex searched (case-insensitive) in the finding's title; None: any title
-    weight: int  # expected impact on the run's outcome or cost; multiplied by SEVERITY_FACTOR
+    weight: int  # expected impact on the run's outcome or cost (1-100), added to SEVERITY_BASE
     why: str
 
 
-# The ranking of findings (first matching row wins; score = weight x SEVERITY_FACTOR). Rows are ordered by what a
+# The ranking of findings (first matching row wins; score = SEVERITY_BASE + weight: a problem always comes before
+# a warning and a warning before an info, the weight orders findings of one severity). Rows are ordered by what a
 # finding means for the run: a run that produces nothing (NaN, a crash) or is not the model you meant, or that is
 # wasting money, outranks a rise or a plateau, which outranks one bad batch the run recovered from at the next step.
 RANKING: tuple[Rank, ...] = (
@@ -79,7 +80,7 @@ RANKING: tuple[Rank, ...] = (
     Rank("spikes", r"single-step|downward", 10, "one bad batch, back at the next point"),
     Rank(None, None, 15, "any other finding"),
 )
-SEVERITY_FACTOR = {Severity.INFO: 1, Severity.WARNING: 2, Severity.PROBLEM: 3}
+SEVERITY_BASE = {Severity.INFO: 0, Severity.WARNING: 1000, Severity.PROBLEM: 2000}  # above any weight
 
 INTERNAL_ERROR = "internal error"  # the reason given for an analysis that crashed (the rest of the report stands)
 HEADLINE_CLAUSES = (2, 1)  # clauses of the first and second finding's title kept in the headline
@@ -96,7 +97,7 @@ def rank_of(finding: Finding) -> Rank:
 
 
 def score(finding: Finding) -> int:
-    return rank_of(finding).weight * SEVERITY_FACTOR[finding.severity]
+    return SEVERITY_BASE[finding.severity] + rank_of(finding).weight
 
 
 def ranked(findings: list[Finding]) -> list[Finding]:

@@ -51,7 +51,7 @@ def finding(analyzer: str, severity: Severity, title: str, advice: str = "") -> 
 
 
 def test_the_wrong_model_and_wasted_money_outrank_a_one_step_spike() -> None:
-    spike = finding("spikes", Severity.PROBLEM, "3 single-step spike(s), back at the next point")
+    spike = finding("spikes", Severity.WARNING, "3 single-step spike(s), back at the next point")
     params = finding("config-check", Severity.WARNING, "the config builds 40.56M params, the comment claims ~125M")
     mfu = finding("mfu", Severity.WARNING, "MFU 104% printed is 33% of an H100's peak")
     nan = finding("spikes", Severity.PROBLEM, "train/loss is nan from step 1,200")
