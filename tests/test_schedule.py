@@ -183,3 +183,17 @@ def test_modded_nanogpt_cooldown_to_a_floor_where_the_record_states_it() -> None
 
     run = make_run("m", {"val/loss": ([0, 1750], [10.8, 3.28])}, meta)
     assert any("floor" in note for note in run_facts(run).notes)
+
+
+def test_modded_nanogpt_cooldown_to_the_floor_its_get_lr_states() -> None:
+    """2025 records cool down to a floor (`return w * 1.0 + (1 - w) * 0.05`), not to 0 (issue 8)."""
+    run = corpus_run("modded-nanogpt/bosalign-valonly.txt")
+    assert run.meta["lr_floor"] == 0.05
+    n, cooldown = 1750, 0.45  # num_iterations and cooldown_frac of that record's Hyperparameters
+    sched, _ = schedule_for(run, n + 1)
+    assert sched is not None and sched.relative
+    for step in (0, 500, 962, 1200, 1600, 1750):  # the record's own get_lr, written out here
+        w = min((1 - step / n) / cooldown, 1.0)
+        assert sched.lr[step] == pytest.approx(w * 1.0 + (1 - w) * 0.05, abs=2e-3), step
+    soap = corpus_run("modded-nanogpt/soap-6000steps.txt")
+    assert "lr_floor" not in soap.meta  # its warmdown goes to 0

@@ -377,6 +377,8 @@ def _derive(config: dict[str, Any], meta: dict[str, Any]) -> None:
         meta["cooldown_frac"] = config["cooldown_frac"]
         if "max_steps" in meta and "warmdown_steps" not in meta:
             meta["warmdown_steps"] = round(config["cooldown_frac"] * meta["max_steps"])
+    if isinstance(config.get("lr_floor"), float):
+        meta["lr_floor"] = config["lr_floor"]  # a fraction of peak (the schedule is relative)
     seq = next((config[k] for k in _SEQ_KEYS if isinstance(config.get(k), int)), None)
     if "sequence_length" in config and isinstance(config.get("batch_size"), int) and isinstance(seq, int):
         # Older records: batch_size counts sequences across all devices ("batch size, in sequences").
@@ -427,6 +429,10 @@ def _read_source(tree: ast.Module, config: dict[str, Any], model: dict[str, Any]
                 name, value = _assigned(stmt)
                 if name is not None and value is not _NOT_CONSTANT:
                     config[name] = value
+        elif isinstance(node, ast.FunctionDef) and node.name == "get_lr":
+            floor = _lr_floor(node)
+            if floor is not None:
+                config["lr_floor"] = floor
         elif isinstance(node, ast.Call) and _call_name(node) in _MODEL_CALLS:
             for kw in node.keywords:
                 if kw.arg and (value := _constant(kw.value)) is not _NOT_CONSTANT:
@@ -442,6 +448,19 @@ def _read_source(tree: ast.Module, config: dict[str, Any], model: dict[str, Any]
             module[name] = value
     if module:
         config["module_constants"] = module
+
+
+# Newer records cool down to a floor, not to 0: `return w * 1.0 + (1 - w) * 0.05` (2025 records' get_lr).
+_FLOOR_RETURN = re.compile(r"^(\w+) \* 1(?:\.0)? \+ \(1 - \1\) \* ([0-9.]+(?:e-?\d+)?)$")
+
+
+def _lr_floor(func: ast.FunctionDef) -> float | None:
+    """The LR multiplier get_lr() cools down to, when its return is the blend of 1.0 and a constant floor."""
+    for node in ast.walk(func):
+        if isinstance(node, ast.Return) and node.value is not None:
+            if m := _FLOOR_RETURN.match(ast.unparse(node.value)):
+                return float(m.group(2))
+    return None
 
 
 def _assigned(stmt: ast.stmt) -> tuple[str | None, Any]:
