@@ -112,6 +112,22 @@ def pick_run(runs: list[Any], which: str | None) -> Any:
     return max(runs, key=lambda r: r.n_points)
 
 
+def _emit_result(result: Any, run: Any, log: Path, renderer: str, json: bool, fail_on: str | None) -> int:
+    """One analysis' output: its JSON document, or its terminal section and findings; then the exit code."""
+    if json:
+        _emit_json(dict(result.to_json(), run=run.name, source=str(log)))
+    else:
+        import importlib
+
+        from .render.terminal import render_findings
+
+        console = _console()
+        console.print(f"[bold]{log}[/bold]  run {run.name}  ({run.meta.get('format')})\n", highlight=False)
+        importlib.import_module(f"lossdoc.render.{renderer}").render(console, result)
+        render_findings(console, result.findings)
+    return _exit_code(result.findings, fail_on)
+
+
 def _exit_code(findings: list[Any], fail_on: str | None) -> int:
     if not fail_on:
         return 0
@@ -424,17 +440,7 @@ def phases(
             schedule=schedule,
             price_per_hour=job_price(chosen, price_per_hour, gpus, price_per_gpu_hour),
         )
-        if json:
-            _emit_json(result.to_json())
-        else:
-            from .render.phases import render
-            from .render.terminal import render_findings
-
-            console = _console()
-            console.print(f"[bold]{log}[/bold]  run {chosen.name}  ({chosen.meta.get('format')})", highlight=False)
-            render(console, result)
-            render_findings(console, result.findings)
-        return _exit_code(result.findings, fail_on)
+        return _emit_result(result, chosen, log, "phases", json, fail_on)
 
     _guard(body)
 
@@ -474,17 +480,7 @@ def spikes(
         if reason:
             raise InputError(f"{log}: run {chosen.name!r} cannot be analysed for spikes: {reason}")
         result = spikes_analyzer.analyze(chosen, shard_map=shards)
-        if json:
-            _emit_json(dict(result.to_json(), run=chosen.name, source=str(log)))
-        else:
-            from .render.spikes import render
-            from .render.terminal import render_findings
-
-            console = _console()
-            console.print(f"[bold]{log}[/bold]  run {chosen.name}\n")
-            render(console, result)
-            render_findings(console, result.findings)
-        return _exit_code(result.findings, fail_on)
+        return _emit_result(result, chosen, log, "spikes", json, fail_on)
 
     _guard(body)
 
@@ -547,17 +543,7 @@ def mfu(
             chosen, gpu=gpu, peak_tflops=peak_tflops, dtype=dtype, gpus=gpus, convention=convention,
             price_per_gpu_hour=price_per_gpu_hour,
         )  # fmt: skip
-        if json:
-            _emit_json(dict(result.to_json(), run=chosen.name, source=str(log)))
-        else:
-            from .render.mfu import render
-            from .render.terminal import render_findings
-
-            console = _console()
-            console.print(f"[bold]{log}[/bold]  run {chosen.name}\n")
-            render(console, result)
-            render_findings(console, result.findings)
-        return _exit_code(result.findings, fail_on)
+        return _emit_result(result, chosen, log, "mfu", json, fail_on)
 
     _guard(body)
 
@@ -613,18 +599,7 @@ def config_check(
             set_flag(chosen, "vocab_padded", vocab, "--vocab")
         result = analysis.analyze(chosen, config=cfg, at=at)
         result.full = True
-        if json:
-            _emit_json(dict(result.to_json(), run=chosen.name, source=str(log_path)))
-        else:
-            from .render.config_check import render
-            from .render.terminal import render_findings
-
-            console = _console()
-            console.print(f"[bold]{log_path}[/bold]  run {chosen.name}  ({chosen.meta.get('format')})",
-                          highlight=False)
-            render(console, result)
-            render_findings(console, result.findings)
-        return _exit_code(result.findings, fail_on)
+        return _emit_result(result, chosen, log_path, "config_check", json, fail_on)
 
     _guard(body)
 
