@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import InputError
 from .chartdata import Charts, y_range
-from .svg import COLORS
+from .svg import BRIEF_KINDS, COLORS
 
 SIZE_IN = (10.0, 4.2)  # figure size (inches) of the loss chart; a zoom after the knee adds ZOOM_IN below ...
 ZOOM_IN = 3.0
@@ -76,11 +76,12 @@ def draw_loss(ax: Any, charts: Charts, legend: bool = True) -> None:
             ax.plot(clamped, [hi] * len(clamped), ls="none", marker="^", color=color, ms=5, clip_on=False)
     for pl in m.get("plateaus", []):
         ax.fill_between(xs([pl["start"], pl["end"]]), pl["low"], pl["high"], color="#f59e0b", alpha=0.15, lw=0)
-    for kind, color, size in (("single-step", "#f59e0b", 4.5), ("recovered", "#dc2626", 6.5)):
-        spikes = [s for s in m.get("spikes", []) if (s["kind"] == "single-step") == (kind == "single-step")]
-        if spikes:
+    for brief, color, size in ((True, "#f59e0b", 4.5), (False, "#dc2626", 6.5)):
+        spikes = [s for s in m.get("spikes", []) if (s["kind"] in BRIEF_KINDS) == brief]
+        if spikes:  # a peak above the range sits on the top edge, drawn whole (clip_on=False), not cut in half
             ax.plot(xs([s["step"] for s in spikes]), [min(s["peak"], hi) for s in spikes], ls="none", marker="o",
-                    mfc=color, mec="white", ms=size, label="single-step spikes" if kind == "single-step" else "spikes")
+                    mfc=color, mec="white", ms=size, clip_on=False,
+                    label="single-step and short spikes" if brief else "spikes")
     if proj:
         last = proj["step"] - proj.get("remaining_steps", 0)
         ax.fill([last, proj["step"], proj["step"]], [proj["current"], proj["high"], proj["low"]], color="#64748b",

@@ -27,6 +27,9 @@ COLORS = {
     "gap": "#db2777",
 }
 PHASE_FILLS = ("#f1f5f9", "#ffffff")
+SPIKE_R = 4.5  # radius (px) of a spike mark
+SPARSE_POINTS = 60  # a small chart of at most this many points draws each as a dot and keeps every one in range
+BRIEF_KINDS = ("single-step", "short")  # spikes back within 1-3 points: amber (the spikes analysis' info kinds)
 
 
 @dataclass
@@ -248,9 +251,11 @@ def _plateaus(f: Frame, plateaus: list[dict[str, Any]], prefix: str = "") -> lis
 def _spikes(f: Frame, spikes: list[dict[str, Any]], prefix: str = "") -> list[str]:
     out = []
     for s in spikes[:300]:
-        x, y = f.px(s["step"]), f.py(s["peak"])
-        cls = "spike" if s["kind"] != "single-step" else "spike single"
-        out.append(f'<circle id="{prefix}spike-{s["step"]}" cx="{x:.1f}" cy="{y:.1f}" r="4.5" class="{cls}">'
+        # a peak above the y range (a zoom's, or a clamped outlier) is drawn whole just inside the top edge, not
+        # cut in half by it; its title keeps the value
+        x, y = f.px(s["step"]), max(f.py(s["peak"]), f.top + SPIKE_R)
+        cls = "spike single" if s["kind"] in BRIEF_KINDS else "spike"
+        out.append(f'<circle id="{prefix}spike-{s["step"]}" cx="{x:.1f}" cy="{y:.1f}" r="{SPIKE_R}" class="{cls}">'
                    f'<title>{escape(s["kind"])} spike in {escape(s["series"])} at step {s["step"]:,}: '
                    f'{s["peak"]:.4g} ({s["jump_pct"]:+.0f}%)</title></circle>')
     return out
@@ -290,6 +295,11 @@ def _finding_spans(f: Frame, findings: list[dict[str, Any]]) -> list[str]:
 def small_chart(charts: Charts, name: str, label: str, line: Line, extra: list[str] | None = None,
                 clip: float | None = None, zero: bool = False) -> str:
     f = frame(charts, [line], SMALL_HEIGHT, floor=0.0 if zero else None)
+    if len(line.x) <= SPARSE_POINTS:  # a few points (one per eval) are each a measurement: all of them in range
+        finite = [y for y in line.y if math.isfinite(y)]
+        if finite:
+            pad = 0.05 * ((max(finite) - min(finite)) or abs(max(finite)) or 1.0)
+            f.y0, f.y1 = min(f.y0, min(finite) - pad), max(f.y1, max(finite) + pad)
     if clip is not None:
         f.y1 = max(f.y1, clip * 1.1)
     back = _phases(f, charts.marks.get("phases", []))[: len(charts.marks.get("phases", []))]
@@ -298,7 +308,7 @@ def small_chart(charts: Charts, name: str, label: str, line: Line, extra: list[s
     if zero and f.y0 < 0 < f.y1:
         y = f.py(0)
         data.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="zero"/>')
-    data += path(f, line, "line", COLORS.get(name, "#334155"), dots=len(line.x) <= 60)
+    data += path(f, line, "line", COLORS.get(name, "#334155"), dots=len(line.x) <= SPARSE_POINTS)
     if clip is not None:
         y = f.py(clip)
         data.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="target"/>')
@@ -312,8 +322,8 @@ def all_charts(charts: Charts) -> list[tuple[str, str]]:
     out = []
     main = loss_chart(charts)
     if main:
-        out.append(("Train and val loss: phases shaded and numbered, spikes ● (single-step in amber), plateaus ▭, "
-                    "projection ◸, points beyond the range clamped ▲", main))
+        out.append(("Train and val loss: phases shaded and numbered, spikes ● (single-step and short in amber), "
+                    "plateaus ▭, projection ◸, points beyond the range clamped ▲", main))
     if charts.zoom is not None:
         zoomed = loss_chart(charts.zoom, "chart-loss-zoom", spans=False)
         if zoomed:
