@@ -36,3 +36,15 @@ def test_a_spike_above_the_range_is_drawn_whole_inside_the_frame() -> None:
     assert cys[0] == f.top + SPIKE_R  # clamped to just inside the top edge, not centred on it
     assert abs(cys[1] - f.py(4.0)) < 0.06  # a peak in range stays where it is
     assert out.count('class="spike single"') == 1  # the short spike is amber, like a single-step one
+
+
+def test_on_a_log_axis_points_decades_apart_are_not_joined() -> None:
+    from lossdoc.render.svg import path, runs
+
+    # val at step 0 (drawn at step 1), then every 200 steps: 0 -> 200 spans 2.3 decades, 200 -> 400 0.3
+    xs = [0.0, 200.0, 400.0, 600.0]
+    assert runs(xs, log_x=True) == [[0], [1, 2, 3]]
+    assert runs(xs, log_x=False) == [[0, 1, 2, 3]]  # a linear axis joins every point
+    f = Frame(0.0, 3.0, 3.0, 11.0, 300, log_x=True)
+    svg = "".join(path(f, Line(xs, [10.9, 5.6, 4.8, 4.5]), "line", "#000"))
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 1  # the lone first point is a dot

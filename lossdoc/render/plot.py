@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import InputError
 from .chartdata import Charts, y_range
-from .svg import BRIEF_KINDS, COLORS
+from .svg import BRIEF_KINDS, COLORS, runs
 
 SIZE_IN = (10.0, 4.2)  # figure size (inches) of the loss chart; a zoom after the knee adds ZOOM_IN below ...
 ZOOM_IN = 3.0
@@ -70,7 +70,10 @@ def draw_loss(ax: Any, charts: Charts, legend: bool = True) -> None:
         color = COLORS[name]
         if line.lo is not None:
             ax.fill_between(xs(line.x), line.lo, line.hi, color=color, alpha=0.15, lw=0)
-        ax.plot(xs(line.x), line.y, color=color, lw=1.4, label=name, marker="o" if name == "val/loss" else None, ms=3)
+        marker = "o" if name == "val/loss" else None
+        for k, run in enumerate(runs(line.x, charts.log_x, left)):  # points decades apart are not joined (svg.runs)
+            ax.plot(xs([line.x[i] for i in run]), [line.y[i] for i in run], color=color, lw=1.4,
+                    label=name if k == 0 else None, marker=marker or ("o" if len(run) == 1 else None), ms=3)
         clamped = xs([x for x, y in zip(line.x, line.y) if y > hi])  # the line itself, not its envelope
         if clamped:
             ax.plot(clamped, [hi] * len(clamped), ls="none", marker="^", color=color, ms=5, clip_on=False)

@@ -27,6 +27,7 @@ COLORS = {
     "gap": "#db2777",
 }
 PHASE_FILLS = ("#f1f5f9", "#ffffff")
+MAX_LOG_GAP = 1.0  # decades: on a log axis, points further apart are drawn as dots, not joined
 SPIKE_R = 4.5  # radius (px) of a spike mark
 SPARSE_POINTS = 60  # a small chart of at most this many points draws each as a dot and keeps every one in range
 BRIEF_KINDS = ("single-step", "short")  # spikes back within 1-3 points: amber (the spikes analysis' info kinds)
@@ -137,14 +138,31 @@ def path(f: Frame, line: Line, cls: str, color: str, dots: bool = False) -> list
         top = " ".join(f"{f.px(x):.1f},{f.py(h):.1f}" for x, h in zip(line.x, line.hi))
         bottom = " ".join(f"{f.px(x):.1f},{f.py(lo):.1f}" for x, lo in zip(reversed(line.x), reversed(line.lo)))
         out.append(f'<polygon points="{top} {bottom}" fill="{color}" class="envelope"/>')
-    pts = " ".join(f"{f.px(x):.1f},{f.py(y):.1f}" for x, y in zip(line.x, line.y))
-    out.append(f'<polyline points="{pts}" stroke="{color}" class="{cls}"/>')
+    for run in runs(line.x, f.log_x, f.x_left):
+        pts = " ".join(f"{f.px(line.x[i]):.1f},{f.py(line.y[i]):.1f}" for i in run)
+        out.append(f'<polyline points="{pts}" stroke="{color}" class="{cls}"/>')
+        if len(run) == 1 and not dots:  # a point on its own (the first loss at step 0) still shows
+            out.append(f'<circle cx="{f.px(line.x[run[0]]):.1f}" cy="{f.py(line.y[run[0]]):.1f}" r="2.6" '
+                       f'fill="{color}"/>')
     if dots and len(line.x) <= 200:
         out.extend(f'<circle cx="{f.px(x):.1f}" cy="{f.py(y):.1f}" r="2.6" fill="{color}"/>'
                    for x, y in zip(line.x, line.y))
     clamped = [x for x, y in zip(line.x, line.y) if y > f.y1]  # the line itself, not its envelope
     for x in clamped[:200]:
         out.append(f'<path d="M{f.px(x) - 4:.1f},{f.top + 7} l4,-7 l4,7 z" fill="{color}" class="clamp"/>')
+    return out
+
+
+def runs(xs: list[float], log_x: bool, left: float = 1.0) -> list[list[int]]:
+    """Indices of the stretches to join with a line: on a log axis two points more than MAX_LOG_GAP decades apart
+    are not joined (a val at step 0 and the next at step 200: a straight line across two decades would draw a
+    curve nobody measured, far below the train loss)."""
+    out: list[list[int]] = []
+    for i in range(len(xs)):
+        if out and not (log_x and xt(xs[i], True, left) - xt(xs[i - 1], True, left) > MAX_LOG_GAP):
+            out[-1].append(i)
+        else:
+            out.append([i])
     return out
 
 
