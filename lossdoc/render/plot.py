@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import InputError
 from .chartdata import Charts, y_range
-from .svg import COLORS
+from .svg import BRIEF_KINDS, COLORS, runs
 
 SIZE_IN = (10.0, 4.2)  # figure size (inches) of the loss chart; a zoom after the knee adds ZOOM_IN below ...
 ZOOM_IN = 3.0
@@ -70,17 +70,21 @@ def draw_loss(ax: Any, charts: Charts, legend: bool = True) -> None:
         color = COLORS[name]
         if line.lo is not None:
             ax.fill_between(xs(line.x), line.lo, line.hi, color=color, alpha=0.15, lw=0)
-        ax.plot(xs(line.x), line.y, color=color, lw=1.4, label=name, marker="o" if name == "val/loss" else None, ms=3)
+        marker = "o" if name == "val/loss" else None
+        for k, run in enumerate(runs(line.x, charts.log_x, left)):  # points decades apart are not joined (svg.runs)
+            ax.plot(xs([line.x[i] for i in run]), [line.y[i] for i in run], color=color, lw=1.4,
+                    label=name if k == 0 else None, marker=marker or ("o" if len(run) == 1 else None), ms=3)
         clamped = xs([x for x, y in zip(line.x, line.y) if y > hi])  # the line itself, not its envelope
         if clamped:
             ax.plot(clamped, [hi] * len(clamped), ls="none", marker="^", color=color, ms=5, clip_on=False)
     for pl in m.get("plateaus", []):
         ax.fill_between(xs([pl["start"], pl["end"]]), pl["low"], pl["high"], color="#f59e0b", alpha=0.15, lw=0)
-    for kind, color, size in (("single-step", "#f59e0b", 4.5), ("recovered", "#dc2626", 6.5)):
-        spikes = [s for s in m.get("spikes", []) if (s["kind"] == "single-step") == (kind == "single-step")]
-        if spikes:
+    for brief, color, size in ((True, "#f59e0b", 4.5), (False, "#dc2626", 6.5)):
+        spikes = [s for s in m.get("spikes", []) if (s["kind"] in BRIEF_KINDS) == brief]
+        if spikes:  # a peak above the range sits on the top edge, drawn whole (clip_on=False), not cut in half
             ax.plot(xs([s["step"] for s in spikes]), [min(s["peak"], hi) for s in spikes], ls="none", marker="o",
-                    mfc=color, mec="white", ms=size, label="single-step spikes" if kind == "single-step" else "spikes")
+                    mfc=color, mec="white", ms=size, clip_on=False,
+                    label="single-step and short spikes" if brief else "spikes")
     if proj:
         last = proj["step"] - proj.get("remaining_steps", 0)
         ax.fill([last, proj["step"], proj["step"]], [proj["current"], proj["high"], proj["low"]], color="#64748b",

@@ -27,6 +27,10 @@ COLORS = {
     "gap": "#db2777",
 }
 PHASE_FILLS = ("#f1f5f9", "#ffffff")
+MAX_LOG_GAP = 1.0  # decades: on a log axis, points further apart are drawn as dots, not joined
+SPIKE_R = 4.5  # radius (px) of a spike mark
+SPARSE_POINTS = 60  # a small chart of at most this many points draws each as a dot and keeps every one in range
+BRIEF_KINDS = ("single-step", "short")  # spikes back within 1-3 points: amber (the spikes analysis' info kinds)
 
 
 @dataclass
@@ -134,14 +138,31 @@ def path(f: Frame, line: Line, cls: str, color: str, dots: bool = False) -> list
         top = " ".join(f"{f.px(x):.1f},{f.py(h):.1f}" for x, h in zip(line.x, line.hi))
         bottom = " ".join(f"{f.px(x):.1f},{f.py(lo):.1f}" for x, lo in zip(reversed(line.x), reversed(line.lo)))
         out.append(f'<polygon points="{top} {bottom}" fill="{color}" class="envelope"/>')
-    pts = " ".join(f"{f.px(x):.1f},{f.py(y):.1f}" for x, y in zip(line.x, line.y))
-    out.append(f'<polyline points="{pts}" stroke="{color}" class="{cls}"/>')
+    for run in runs(line.x, f.log_x, f.x_left):
+        pts = " ".join(f"{f.px(line.x[i]):.1f},{f.py(line.y[i]):.1f}" for i in run)
+        out.append(f'<polyline points="{pts}" stroke="{color}" class="{cls}"/>')
+        if len(run) == 1 and not dots:  # a point on its own (the first loss at step 0) still shows
+            out.append(f'<circle cx="{f.px(line.x[run[0]]):.1f}" cy="{f.py(line.y[run[0]]):.1f}" r="2.6" '
+                       f'fill="{color}"/>')
     if dots and len(line.x) <= 200:
         out.extend(f'<circle cx="{f.px(x):.1f}" cy="{f.py(y):.1f}" r="2.6" fill="{color}"/>'
                    for x, y in zip(line.x, line.y))
     clamped = [x for x, y in zip(line.x, line.y) if y > f.y1]  # the line itself, not its envelope
     for x in clamped[:200]:
         out.append(f'<path d="M{f.px(x) - 4:.1f},{f.top + 7} l4,-7 l4,7 z" fill="{color}" class="clamp"/>')
+    return out
+
+
+def runs(xs: list[float], log_x: bool, left: float = 1.0) -> list[list[int]]:
+    """Indices of the stretches to join with a line: on a log axis two points more than MAX_LOG_GAP decades apart
+    are not joined (a val at step 0 and the next at step 200: a straight line across two decades would draw a
+    curve nobody measured, far below the train loss)."""
+    out: list[list[int]] = []
+    for i in range(len(xs)):
+        if out and not (log_x and xt(xs[i], True, left) - xt(xs[i - 1], True, left) > MAX_LOG_GAP):
+            out[-1].append(i)
+        else:
+            out.append([i])
     return out
 
 
@@ -248,9 +269,11 @@ def _plateaus(f: Frame, plateaus: list[dict[str, Any]], prefix: str = "") -> lis
 def _spikes(f: Frame, spikes: list[dict[str, Any]], prefix: str = "") -> list[str]:
     out = []
     for s in spikes[:300]:
-        x, y = f.px(s["step"]), f.py(s["peak"])
-        cls = "spike" if s["kind"] != "single-step" else "spike single"
-        out.append(f'<circle id="{prefix}spike-{s["step"]}" cx="{x:.1f}" cy="{y:.1f}" r="4.5" class="{cls}">'
+        # a peak above the y range (a zoom's, or a clamped outlier) is drawn whole just inside the top edge, not
+        # cut in half by it; its title keeps the value
+        x, y = f.px(s["step"]), max(f.py(s["peak"]), f.top + SPIKE_R)
+        cls = "spike single" if s["kind"] in BRIEF_KINDS else "spike"
+        out.append(f'<circle id="{prefix}spike-{s["step"]}" cx="{x:.1f}" cy="{y:.1f}" r="{SPIKE_R}" class="{cls}">'
                    f'<title>{escape(s["kind"])} spike in {escape(s["series"])} at step {s["step"]:,}: '
                    f'{s["peak"]:.4g} ({s["jump_pct"]:+.0f}%)</title></circle>')
     return out
@@ -290,6 +313,11 @@ def _finding_spans(f: Frame, findings: list[dict[str, Any]]) -> list[str]:
 def small_chart(charts: Charts, name: str, label: str, line: Line, extra: list[str] | None = None,
                 clip: float | None = None, zero: bool = False) -> str:
     f = frame(charts, [line], SMALL_HEIGHT, floor=0.0 if zero else None)
+    if len(line.x) <= SPARSE_POINTS:  # a few points (one per eval) are each a measurement: all of them in range
+        finite = [y for y in line.y if math.isfinite(y)]
+        if finite:
+            pad = 0.05 * ((max(finite) - min(finite)) or abs(max(finite)) or 1.0)
+            f.y0, f.y1 = min(f.y0, min(finite) - pad), max(f.y1, max(finite) + pad)
     if clip is not None:
         f.y1 = max(f.y1, clip * 1.1)
     back = _phases(f, charts.marks.get("phases", []))[: len(charts.marks.get("phases", []))]
@@ -298,7 +326,7 @@ def small_chart(charts: Charts, name: str, label: str, line: Line, extra: list[s
     if zero and f.y0 < 0 < f.y1:
         y = f.py(0)
         data.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="zero"/>')
-    data += path(f, line, "line", COLORS.get(name, "#334155"), dots=len(line.x) <= 60)
+    data += path(f, line, "line", COLORS.get(name, "#334155"), dots=len(line.x) <= SPARSE_POINTS)
     if clip is not None:
         y = f.py(clip)
         data.append(f'<line x1="{f.left}" x2="{f.right}" y1="{y:.1f}" y2="{y:.1f}" class="target"/>')
@@ -312,8 +340,8 @@ def all_charts(charts: Charts) -> list[tuple[str, str]]:
     out = []
     main = loss_chart(charts)
     if main:
-        out.append(("Train and val loss: phases shaded and numbered, spikes ● (single-step in amber), plateaus ▭, "
-                    "projection ◸, points beyond the range clamped ▲", main))
+        out.append(("Train and val loss: phases shaded and numbered, spikes ● (single-step and short in amber), "
+                    "plateaus ▭, projection ◸, points beyond the range clamped ▲", main))
     if charts.zoom is not None:
         zoomed = loss_chart(charts.zoom, "chart-loss-zoom", spans=False)
         if zoomed:
