@@ -153,12 +153,19 @@ def findings(r: Any) -> list[Finding]:
     return out
 
 
+def plateau_band(pl: dict[str, Any], spec: str) -> str:
+    """"train/loss 4.014–4.127, val 4.042" (one eval in the stretch is a value, not a range)."""
+    band = f"{pl['series']} {pl['low']:{spec}}–{pl['high']:{spec}}"
+    if pl.get("val_low") is not None:
+        low, high = f"{pl['val_low']:{spec}}", f"{pl['val_high']:{spec}}"
+        band += f", val {low}" + ("" if low == high else f"–{high}")
+    return band
+
+
 def _plateau_finding(pl: dict[str, Any]) -> Finding:
     label = pl["label"]
     warn = pl.get("warn", label == "flat")
-    band = f"{pl['series']} {pl['low']:.4g}–{pl['high']:.4g}"
-    if pl.get("val_low") is not None:
-        band += f", val {pl['val_low']:.4g}–{pl['val_high']:.4g}"
+    band = plateau_band(pl, ".4g")
     title = (
         f"Plateau ({label}): {band} from step {pl['start_step']:,} to {pl['end_step']:,} "
         f"(slope {pl['slope_per_1k']:+.3g} per 1K steps)"

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..analyzers.spike_findings import grad_phrase, lr_phrase, recovery_words, val_words
+from ..analyzers.spike_findings import grad_phrase, lr_phrase, plateau_band, recovery_words, val_words
 from ..numbers import abbreviate
 from .terminal import fmt
 
@@ -111,9 +111,7 @@ def render(console: Console, result: Any) -> None:
             f"one of {s['boundaries']} boundaries (chance {s['expected_by_chance']:.1f}, p = {s['p_value']:.2g})"
         )
     for pl in result.plateaus:
-        band = f"{pl['series']} {pl['low']:.4f}–{pl['high']:.4f}"
-        if pl.get("val_low") is not None:
-            band += f", val {pl['val_low']:.4f}–{pl['val_high']:.4f}"
+        band = plateau_band(pl, ".4f")
         console.print(
             f"Plateau ({pl['label']}): {band} from step {fmt(pl['start_step'])} to {fmt(pl['end_step'])}, "
             f"slope {pl['slope_per_1k']:+.4f} per 1K steps"
