@@ -260,7 +260,8 @@ def _end(sections: dict[str, Any]) -> str | None:
     pr = ph.get("projection") if isinstance(ph, dict) else None
     if not pr or pr.get("loss") is None:
         return None
-    return f"{ph.get('series')} {pr['loss']:.3f} ({pr['low']:.3f}–{pr['high']:.3f}) at step {abbreviate(pr['step'])}"
+    end = f"{ph.get('series')} {pr['loss']:.3f} ({pr['low']:.3f}–{pr['high']:.3f}) at step {abbreviate(pr['step'])}"
+    return end if pr.get("determined", True) else end + ", not determined by the data"
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -298,3 +298,11 @@ def terminal(report: dict[str, Any], results: dict[str, Any]) -> str:
     buf = io.StringIO()
     render_report(Console(file=buf, width=100, color_system=None), dict(report), results)
     return buf.getvalue()
+
+
+def test_the_run_line_says_when_the_projection_is_not_determined() -> None:
+    pr = {"loss": 3.5318, "low": 2.6458, "high": 4.2166, "step": 4000}
+    sections = {"phases": {"series": "val/loss", "projection": dict(pr, determined=True)}}
+    assert report_mod._end(sections) == "val/loss 3.532 (2.646–4.217) at step 4K"
+    sections["phases"]["projection"]["determined"] = False  # a fit that ran to its bounds
+    assert report_mod._end(sections).endswith(", not determined by the data")
