@@ -339,3 +339,14 @@ def test_gpt2_xl_like_config_and_its_claim(tmp_path: Path) -> None:
     claim = next(f for f in check(str(path), "--vocab", "50257")["findings"] if "claims ~1.5B" in f["title"])
     # the head size is GPT-2's 64, so the depth is what is off: 12 layers where the claim needs ~46
     assert "n_layer = 12, not 46" in claim["title"] and claim["advice"].startswith("To reach ~1.5B keep n_embd = 1600")
+
+
+def test_the_lr_at_the_last_step_is_the_logged_one_when_the_schedule_is_off_the_log() -> None:
+    # the header states the peak only: llm.c's defaults (warmup 0, final 0) do not match the LR this log prints,
+    # whose last line says `lr 6.00e-05`; the report must not quote the rebuilt 2.6e-10 as the run's LR
+    out = CliRunner().invoke(app, ["config-check", "--json", str(EXAMPLES / "llmc-stdout-spikes.log")])
+    schedule = json.loads(out.stdout)["schedule"]
+    assert schedule["check_against_log"]["matches"] is False
+    assert schedule["lr_last"] == pytest.approx(6.0e-05) and schedule["lr_last_source"] == "logged"
+    titles = [f["title"] for f in json.loads(out.stdout)["findings"]]
+    assert any(t.startswith("The schedule from the stated settings and defaults") for t in titles)

@@ -222,12 +222,17 @@ def _schedule(result: ConfigCheckResult, run: Run, facts: RunFacts, last: int | 
         "sources": {n: facts.source(n) for n in ("lr_schedule", "lr_peak", "warmup_steps", "decay_steps", "lr_min",
                                                  "max_steps") if facts.source(n)},
     }
-    if last is not None:
+    check = check_logged(run, spec)
+    off = check is not None and not check["matches"] and logged is not None
+    if last is not None and off:  # the log's own LR, not a schedule the log contradicts
+        lr_last, peak = logged["last"], logged["highest"]
+        doc.update(last_step=logged["last_step"], lr_last=lr_last, lr_last_source="logged",
+                   share_of_peak_last=lr_last / peak if peak else None)
+    elif last is not None:
         lr_last = float(spec.lr_at(last))
         doc.update(last_step=last, lr_last=lr_last, share_of_peak_last=lr_last / spec.peak if spec.peak else None)
     if at is not None:
         doc.update(at_step=at, lr_at=float(spec.lr_at(at)))
-    check = check_logged(run, spec)
     doc["check_against_log"] = check
     doc["logged"] = logged
     result.schedule = doc
@@ -255,7 +260,8 @@ def _schedule_findings(result: ConfigCheckResult, facts: RunFacts, spec: Any, ch
         stated = all(facts.fact(n) is not None and facts.fact(n).kind in ("log", "config", "flag")
                      for n in ("lr_peak", "warmup_steps", "max_steps", "lr_min"))
         add(Finding(NAME, Severity.WARNING if stated else Severity.INFO,
-                    f"The stated schedule ({spec.describe()}) is off the logged LR: {check['rebuilt']:.3g} vs "
+                    f"The {'stated schedule' if stated else 'schedule from the stated settings and defaults'} "
+                    f"({spec.describe()}) is off the logged LR: {check['rebuilt']:.3g} vs "
                     f"{check['logged']:.3g} at step {check['worst_step']:,}",
                     {k: v for k, v in check.items() if k != "matches"},
                     "A setting differs from what the run used (min LR, warmup, planned steps): the logged LR is "

@@ -111,8 +111,9 @@ def _schedule(console: Console, s: dict[str, Any]) -> None:
         line += f"; warmup {abbreviate(s['warmup_tokens'])} tokens"
     console.print(line, highlight=False)
     if s.get("share_of_peak_last") is not None:
+        peak = "of the highest LR in this log, as logged" if s.get("lr_last_source") == "logged" else "of peak"
         console.print(f"  at the last logged step {s['last_step']:,}: LR {s['lr_last']:.3g} = "
-                      f"{s['share_of_peak_last']:.0%} of peak", highlight=False)
+                      f"{s['share_of_peak_last']:.0%} {peak}", highlight=False)
     if s.get("at_step") is not None:
         console.print(f"  at step {s['at_step']:,}: LR {s['lr_at']:.4g}", highlight=False)
     check = s.get("check_against_log")
