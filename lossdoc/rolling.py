@@ -5,13 +5,13 @@ Each function returns what ``pandas.Series(a).rolling(window, min_periods=..., c
 need not import pandas (~0.25 s of a 0.5 s budget, issue 12). Medians are exactly pandas' (same order statistics,
 the mean of the two middle values on an even count; tests/test_rolling.py compares them). The numpy median
 partitions a copy of every window, O(n x window): from PANDAS_FROM points on, pandas' skiplist (O(n log window))
-does it instead. Means are a numpy sum per window below PANDAS_FROM (pandas' running Kahan sum can differ in the
-last bit) and pandas' above.
+does it instead. The trailing mean replays pandas' running (Kahan) sum point by point, so it is pandas' to the bit.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,20 +50,53 @@ def rolling_median(a: np.ndarray, window: int, min_periods: int, center: bool = 
     return _windows(a, window, min_periods, center, lambda rows: np.median(rows, axis=1), np.median)
 
 
-def rolling_mean(a: np.ndarray, window: int, min_periods: int, center: bool = False) -> np.ndarray:
-    """``pd.Series(a).rolling(window, min_periods=min_periods, center=center).mean().to_numpy()``
-    (to the last bit or so below PANDAS_FROM points: a sum per window instead of pandas' running sum)."""
+def rolling_mean(a: np.ndarray, window: int, min_periods: int) -> np.ndarray:
+    """``pd.Series(a).rolling(window, min_periods=min_periods).mean().to_numpy()``, to the bit: pandas' own running
+    sum (Kahan-compensated adds and removes, aggregations.pyx ``roll_mean``) replayed in Python below PANDAS_FROM
+    points (~0.5 us a point; a sum per window differs from it in the last bit a third of the time)."""
     import numpy as np
 
     a = np.asarray(a, dtype=np.float64)
-    if len(a) >= PANDAS_FROM:
+    n = len(a)
+    if n >= PANDAS_FROM:
         import pandas as pd
 
-        return pd.Series(a).rolling(window, min_periods=min_periods, center=center).mean().to_numpy()
-    return _windows(a, window, min_periods, center, lambda rows: rows.mean(axis=1), np.mean)
+        return pd.Series(a).rolling(window, min_periods=min_periods).mean().to_numpy()
+    values = np.where(np.isinf(a), np.nan, a).tolist()  # pandas reads +-inf as missing
+    out = [math.nan] * n
+    nobs = neg = same = 0
+    total = add_comp = remove_comp = 0.0
+    prev = values[0] if n else 0.0
+    for i, v in enumerate(values):
+        if i >= window:  # the point leaving the window
+            old = values[i - window]
+            if old == old:
+                nobs -= 1
+                y = -old - remove_comp
+                t = total + y
+                remove_comp = t - total - y
+                total = t
+                neg -= old < 0
+        if v == v:  # not NaN
+            nobs += 1
+            y = v - add_comp
+            t = total + y
+            add_comp = t - total - y
+            total = t
+            neg += v < 0
+            same = same + 1 if v == prev else 1
+            prev = v
+        if nobs >= min_periods and nobs > 0:
+            mean = total / nobs
+            if same >= nobs:  # a constant window is its value exactly
+                mean = prev
+            elif (neg == 0 and mean < 0) or (neg == nobs and mean > 0):
+                mean = 0.0
+            out[i] = mean
+    return np.array(out, dtype=np.float64)
 
 
-def _windows(a: np.ndarray, window: int, min_periods: int, center: bool, rows_fn, one_fn) -> np.ndarray:
+def _windows(a: np.ndarray, window: int, min_periods: int, center: bool, rows_fn: Any, one_fn: Any) -> np.ndarray:
     """Full windows without NaN in one vectorised call; windows cut by an edge or holding NaN one by one."""
     import numpy as np
     from numpy.lib.stride_tricks import sliding_window_view
