@@ -5,7 +5,8 @@ Each function returns what ``pandas.Series(a).rolling(window, min_periods=..., c
 need not import pandas (~0.25 s of a 0.5 s budget, issue 12). Medians are exactly pandas' (same order statistics,
 the mean of the two middle values on an even count; tests/test_rolling.py compares them). The numpy median
 partitions a copy of every window, O(n x window): from PANDAS_FROM points on, pandas' skiplist (O(n log window))
-does it instead. The trailing mean replays pandas' running (Kahan) sum point by point, so it is pandas' to the bit.
+does it instead (the same numbers). The trailing mean replays pandas' running (Kahan) sum point by point, so it
+is pandas' to the bit.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-# From this many points a median window wider than SMALL_WINDOW goes to pandas: numpy's per-window partition
-# costs ~2-3 us a point at 64-128 points a window against ~0.35 us for pandas' skiplist, so importing pandas
-# (~0.25 s) pays for itself past ~60,000 points (measured on this 2-core machine, 1M points, windows 64 and 128).
-PANDAS_FROM = 60_000
+# From this many points pandas does the windows: its skiplist median costs ~0.22 us a point against 0.32-0.57 us for
+# numpy's partition (windows 64-128), and the mean's Python loop ~0.5 us; 1M points, this 2-core machine. Past
+# ~250,000 points that pays for importing pandas (~0.25 s), which the readers import on logs this long anyway.
+PANDAS_FROM = 200_000
 SMALL_WINDOW = 8  # numpy is faster than pandas at any length for windows this small (1M points, window 3: 2x)
 CHUNK_ELEMENTS = 1 << 22  # window elements partitioned at a time (32 MB of float64): bounded memory on 1M points
 
@@ -47,7 +48,7 @@ def rolling_median(a: np.ndarray, window: int, min_periods: int, center: bool = 
         import pandas as pd
 
         return pd.Series(a).rolling(window, min_periods=min_periods, center=center).median().to_numpy()
-    return _windows(a, window, min_periods, center, lambda rows: np.median(rows, axis=1), np.median)
+    return _windows(a, window, min_periods, center, _row_medians, np.median)
 
 
 def rolling_mean(a: np.ndarray, window: int, min_periods: int) -> np.ndarray:
@@ -94,6 +95,18 @@ def rolling_mean(a: np.ndarray, window: int, min_periods: int) -> np.ndarray:
                 mean = 0.0
             out[i] = mean
     return np.array(out, dtype=np.float64)
+
+
+def _row_medians(rows: np.ndarray) -> np.ndarray:
+    """np.median(rows, axis=1) of NaN-free rows, with one partition (np.median partitions at both middle ranks
+    and checks for NaN: 4-5x slower). The lower middle value is the largest of the lower half."""
+    import numpy as np
+
+    k = rows.shape[1] // 2
+    part = np.partition(rows, k, axis=1)
+    if rows.shape[1] % 2:
+        return part[:, k].copy()
+    return (part[:, :k].max(axis=1) + part[:, k]) / 2
 
 
 def _windows(a: np.ndarray, window: int, min_periods: int, center: bool, rows_fn: Any, one_fn: Any) -> np.ndarray:
