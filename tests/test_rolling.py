@@ -52,3 +52,11 @@ def test_large_input_same_either_way(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rolling, "PANDAS_FROM", 10**9)
     monkeypatch.setattr(rolling, "CHUNK_ELEMENTS", 1000)  # many chunks
     assert np.array_equal(rolling.rolling_median(a, 64, 32), via_pandas, equal_nan=True)
+
+
+def test_median_of_is_numpys() -> None:
+    rng = np.random.default_rng(11)
+    for n in range(1, 60):
+        values = rng.normal(size=n) * 10 ** rng.uniform(-3, 3)
+        assert rolling.median_of(values) == float(np.median(values))
+    assert rolling.median_of(np.array([1.0, 2.0, 2.0, 7.0])) == 2.0

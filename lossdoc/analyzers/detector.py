@@ -68,7 +68,7 @@ def robust_scores(y: np.ndarray, steps: np.ndarray | None = None) -> Scores:
     """
     import numpy as np
 
-    from ..rolling import rolling_mean, rolling_median
+    from ..rolling import median_of, rolling_mean, rolling_median
 
     n = len(y)
     w = window_for(n)
@@ -99,13 +99,13 @@ def robust_scores(y: np.ndarray, steps: np.ndarray | None = None) -> Scores:
         scale[idx] = MAD_TO_SIGMA * mad[idx - 1]
     # Too little history for a trend (the first 2h points): expanding median and MAD, upward test only.
     for i in range(MIN_HISTORY, min(n, 2 * h)):
-        med = float(np.median(y[:i]))
+        med = median_of(y[:i])
         level[i] = base_up[i] = med
-        scale[i] = MAD_TO_SIGMA * float(np.median(np.abs(y[:i] - med)))
+        scale[i] = MAD_TO_SIGMA * median_of(np.abs(y[:i] - med))
     missing = np.isnan(scale) & ~np.isnan(base_up)
     for i in np.flatnonzero(missing).tolist():  # scale window still filling up after the first 2h points
         past = y[max(0, i - w) : i]
-        scale[i] = MAD_TO_SIGMA * float(np.median(np.abs(past - np.median(past))))
+        scale[i] = MAD_TO_SIGMA * median_of(np.abs(past - median_of(past)))
     with np.errstate(invalid="ignore"):
         scale = np.maximum(scale, REL_NOISE_FLOOR * np.abs(level))
     return Scores(level=level, base_up=base_up, base_down=base_down, scale=scale, window=w)
