@@ -66,9 +66,10 @@ def check_project(value: float | None) -> None:
 
 def check_project_beyond(value: float | None, run: Any) -> None:
     """--project STEP, once the run is read: a projection is of a step after the last one logged."""
-    if value is None or run.df.empty:
+    steps = run.all_steps() if value is not None else []
+    if not len(steps):
         return
-    last = int(run.df["step"].max())
+    last = int(steps.max())
     if value <= last:
         raise InputError(
             f"--project {value:g}: the log already reaches step {last:,}; project a step beyond it "

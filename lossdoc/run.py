@@ -145,6 +145,14 @@ class Run:
         """How many points the run holds (all series), without building the frame."""
         return len(self._points) if self._points is not None else len(self.df)
 
+    def all_steps(self) -> np.ndarray:
+        """The step of every point (all series), in file order, as int64: `run.df["step"]` without pandas."""
+        import numpy as np
+
+        if self._points is not None:
+            return self._points.steps
+        return self.df["step"].to_numpy(dtype=np.int64)
+
     def names(self) -> list[str]:
         """Series names present, canonical ones first in their fixed order, then the rest sorted."""
         if self._points is not None:

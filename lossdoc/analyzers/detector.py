@@ -67,7 +67,8 @@ def robust_scores(y: np.ndarray, steps: np.ndarray | None = None) -> Scores:
     straighter there (a sparse eval series moves a lot within its window early in a run).
     """
     import numpy as np
-    import pandas as pd
+
+    from ..rolling import median_of, rolling_mean, rolling_median
 
     n = len(y)
     w = window_for(n)
@@ -79,8 +80,8 @@ def robust_scores(y: np.ndarray, steps: np.ndarray | None = None) -> Scores:
     resid = np.full(n, np.nan)  # residual from the trend-extrapolated baseline: what the scale is made of
     scale = np.full(n, np.nan)
 
-    half_median = pd.Series(y).rolling(h, min_periods=h).median().to_numpy()
-    half_x = pd.Series(x).rolling(h, min_periods=h).mean().to_numpy()
+    half_median = rolling_median(y, h, min_periods=h)
+    half_x = rolling_mean(x, h, min_periods=h)
     if n > 2 * h:
         idx = np.arange(2 * h, n)
         m2 = half_median[idx - 1]  # median of the h points just before i
@@ -94,17 +95,17 @@ def robust_scores(y: np.ndarray, steps: np.ndarray | None = None) -> Scores:
         base_up[idx] = np.maximum(plain, extrap)
         base_down[idx] = np.minimum(plain, extrap)
         resid[idx] = y[idx] - extrap
-        mad = pd.Series(np.abs(resid)).rolling(w, min_periods=max(MIN_SCALE_POINTS, h // 2)).median().to_numpy()
+        mad = rolling_median(np.abs(resid), w, min_periods=max(MIN_SCALE_POINTS, h // 2))
         scale[idx] = MAD_TO_SIGMA * mad[idx - 1]
     # Too little history for a trend (the first 2h points): expanding median and MAD, upward test only.
     for i in range(MIN_HISTORY, min(n, 2 * h)):
-        med = float(np.median(y[:i]))
+        med = median_of(y[:i])
         level[i] = base_up[i] = med
-        scale[i] = MAD_TO_SIGMA * float(np.median(np.abs(y[:i] - med)))
+        scale[i] = MAD_TO_SIGMA * median_of(np.abs(y[:i] - med))
     missing = np.isnan(scale) & ~np.isnan(base_up)
     for i in np.flatnonzero(missing).tolist():  # scale window still filling up after the first 2h points
         past = y[max(0, i - w) : i]
-        scale[i] = MAD_TO_SIGMA * float(np.median(np.abs(past - np.median(past))))
+        scale[i] = MAD_TO_SIGMA * median_of(np.abs(past - median_of(past)))
     with np.errstate(invalid="ignore"):
         scale = np.maximum(scale, REL_NOISE_FLOOR * np.abs(level))
     return Scores(level=level, base_up=base_up, base_down=base_down, scale=scale, window=w)
@@ -125,7 +126,8 @@ class Event:
 def detect(y: np.ndarray, scores: Scores | None = None, steps: np.ndarray | None = None) -> list[Event]:
     """Spike and downward-outlier events of one finite series, in index space, by onset."""
     import numpy as np
-    import pandas as pd
+
+    from ..rolling import rolling_median
 
     n = len(y)
     if n <= MIN_HISTORY:
@@ -137,7 +139,7 @@ def detect(y: np.ndarray, scores: Scores | None = None, steps: np.ndarray | None
     m = min(CONFIRM_POINTS, n)
     # forward median of this and the next m-1 points (fewer at the very end), so that recovery is not one lucky
     # point; the point itself must be inside the band too (a median can be low while the point is still high)
-    forward = pd.Series(y[::-1]).rolling(m, min_periods=1).median().to_numpy()[::-1]
+    forward = rolling_median(y[::-1], m, min_periods=1)[::-1]
     settled = np.maximum(forward, y)  # <= the band's top exactly when both the point and the median are
 
     events: list[Event] = []

@@ -153,9 +153,8 @@ def _step_in(text: str) -> int | None:
 
 
 def _last_step(run: Run) -> int | None:
-    if not len(run.df):
-        return None
-    return int(run.df["step"].max())
+    steps = run.all_steps()
+    return int(steps.max()) if len(steps) else None
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -226,7 +225,9 @@ def _traceback(e: dict[str, Any], last: int | None, finished: bool) -> Finding:
 
 
 def _overflow(run: Run, skips: list[dict[str, Any]], falls: list[dict[str, Any]], skipped: int = 0) -> Finding:
-    logged = int(run.df["step"].nunique()) if len(run.df) else 0
+    import numpy as np
+
+    logged = len(np.unique(run.all_steps()))
     steps = sorted(int(e["step"]) for e in skips if e.get("step") is not None)
     n_skipped = skipped or len(skips)  # a multi-rank log prints each OVERFLOW once per rank
     parts = []

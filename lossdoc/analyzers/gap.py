@@ -239,13 +239,14 @@ def _one(run: Run, name: str) -> GapSeries:
 def _running_median(values: np.ndarray) -> np.ndarray:
     """Centred running median over SMOOTH_SHARE of the points (odd, 1 to SMOOTH_MAX): identity on short logs."""
     import numpy as np
-    import pandas as pd
+
+    from ..rolling import rolling_median
 
     w = int(min(SMOOTH_MAX, max(1, len(values) * SMOOTH_SHARE)))
     w += 1 - w % 2
     if w == 1:
         return np.asarray(values, dtype=float)
-    return pd.Series(values).rolling(w, center=True, min_periods=1).median().to_numpy()
+    return rolling_median(values, w, min_periods=1, center=True)
 
 
 def _noise(values: np.ndarray) -> float:

@@ -115,10 +115,11 @@ def analyze(run: Run, grad_clip: float | None = None, **_options: Any) -> GradRe
 def _settle_index(norm: np.ndarray, late_median: float) -> int | None:
     """First index where the rolling median of the norm is within SETTLE_RATIO of the late median."""
     import numpy as np
-    import pandas as pd
+
+    from ..rolling import rolling_median
 
     window = max(1, min(SETTLE_WINDOW, len(norm) // SETTLE_SHARE))  # a 30-point HF log: no smoothing
-    rolling = pd.Series(norm).rolling(window, min_periods=1).median().to_numpy()
+    rolling = rolling_median(norm, window, min_periods=1)
     hit = np.flatnonzero(rolling <= SETTLE_RATIO * late_median)
     return int(hit[0]) if len(hit) else None
 

@@ -169,9 +169,7 @@ def analyze(
     import numpy as np
 
     name, reason = choose_series(run, series)
-    raw = run.series(name)
-    steps_all = raw.index.to_numpy(dtype=np.int64)
-    values_all = raw.to_numpy(dtype=float)
+    steps_all, values_all = run.arrays(name)
     finite = np.isfinite(values_all)
     steps, values = steps_all[finite], values_all[finite]
     if len(steps) < MIN_POINTS:
@@ -274,7 +272,7 @@ def choose_series(run: Run, override: str | None = None) -> tuple[str, str]:
     def finite_points(name: str) -> int:
         if not run.has(name):
             return 0
-        return int(np.isfinite(run.series(name).to_numpy(dtype=float)).sum())
+        return int(np.isfinite(run.arrays(name)[1]).sum())
 
     if override:
         if not run.has(override):
@@ -497,9 +495,10 @@ def _tokens_at(step: float, meta: dict[str, Any], run: Run) -> float | None:
     import numpy as np
 
     if run.has("train/tokens"):
-        tok = run.series("train/tokens").dropna()
-        if len(tok) >= 2:
-            return float(np.interp(step, tok.index.to_numpy(dtype=float), tok.to_numpy(dtype=float)))
+        tok_steps, tok = run.arrays("train/tokens")
+        kept = ~np.isnan(tok)  # what pandas' dropna() dropped: NaN only
+        if int(kept.sum()) >= 2:
+            return float(np.interp(step, tok_steps[kept].astype(float), tok[kept]))
     from ..facts import run_facts
 
     per_step = run_facts(run).get("tokens_per_step")

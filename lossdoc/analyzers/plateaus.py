@@ -83,17 +83,15 @@ def find(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Plateaus of the main loss series (train, else val) with the val band beside them; val upticks.
 
-    ``lr`` (a Series by step) and ``lr_peak`` tell a flat stretch at a high LR (worth a warning) from the
+    ``lr`` (a StepSeries: the LR by step) and ``lr_peak`` tell a flat stretch at a high LR (worth a warning) from the
     flat tail of a decay to ~0 (expected); each plateau says whether it is worth a warning (``warn``) and why
     not (``expected``)."""
-    import numpy as np
 
     main = "train/loss" if "train/loss" in series else ("val/loss" if "val/loss" in series else None)
     plateaus: list[dict[str, Any]] = []
     if main is not None:
-        s = series[main]
-        ok = np.isfinite(s.to_numpy(dtype=float))
-        steps, values = s.index.to_numpy()[ok], s.to_numpy(dtype=float)[ok]
+        s = series[main].finite()
+        steps, values = s.steps, s.values
         if len(values) >= PLATEAU_MIN_POINTS:
             plateaus = _plateaus(main, steps, values, series.get("val/loss") if main == "train/loss" else None)
             for item in plateaus:
@@ -145,7 +143,7 @@ def _judge(item: dict[str, Any], run_steps: float, lr: Any, lr_peak: float | Non
 
     item["lr_frac_of_peak"] = None
     if lr is not None and lr_peak:
-        inside = lr[(lr.index >= item["start_step"]) & (lr.index <= item["end_step"])].to_numpy(dtype=float)
+        inside = lr.within(item["start_step"], item["end_step"])
         if len(inside):
             item["lr_frac_of_peak"] = float(np.median(inside)) / lr_peak
     item["expected"] = None
@@ -208,7 +206,7 @@ def _describe(name: str, xs: Any, ys: Any, steps: Any, values: Any, val: Any, i:
         "val_high": None,
     }
     if val is not None:
-        v = val[(val.index >= a) & (val.index <= b)].to_numpy(dtype=float)
+        v = val.within(a, b)
         v = v[np.isfinite(v)]
         if len(v):
             item["val_low"], item["val_high"] = float(v.min()), float(v.max())
@@ -220,8 +218,8 @@ def _upticks(val: Any) -> list[dict[str, Any]]:
 
     if val is None:
         return []
-    v = val[np.isfinite(val.to_numpy(dtype=float))]
-    steps, values = v.index.to_numpy(), v.to_numpy(dtype=float)
+    v = val.finite()
+    steps, values = v.steps, v.values
     out = []
     for k in np.flatnonzero(np.diff(values) > UPTICK_MIN_REL * np.abs(values[:-1])).tolist():
         out.append(

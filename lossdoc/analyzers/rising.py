@@ -34,8 +34,7 @@ def _eval_change(series: Any, start: int, end: int) -> tuple[float, float] | Non
     """The eval at (or last before) ``start`` and the last one up to ``end``; None with fewer than two."""
     import numpy as np
 
-    values = series.to_numpy(dtype=float)
-    steps = series.index.to_numpy()
+    values, steps = series.values, series.steps
     ok = np.isfinite(values) & (steps <= end)
     steps, values = steps[ok], values[ok]
     first = int(np.searchsorted(steps, start, side="right")) - 1
@@ -47,8 +46,8 @@ def _eval_change(series: Any, start: int, end: int) -> tuple[float, float] | Non
 def rising_end(train: Any, spikes: list[Any], evals: dict[str, Any] | None = None) -> dict[str, Any] | None:
     import numpy as np
 
-    ok = np.isfinite(train.to_numpy(dtype=float))
-    steps, values = train.index.to_numpy()[ok], train.to_numpy(dtype=float)[ok]
+    kept = train.finite()
+    steps, values = kept.steps, kept.values
     if len(values) < SMOOTH_MIN_POINTS * (RISING_END_POINTS + 1):
         return None
     xs, ys = _bins(steps, values)

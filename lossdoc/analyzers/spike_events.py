@@ -79,15 +79,15 @@ def value_at(series: Any, step: int) -> float | None:
         return None
     import numpy as np
 
-    idx = int(np.searchsorted(series.index.to_numpy(), step, side="right")) - 1
-    return float(series.iloc[idx]) if idx >= 0 else None
+    idx = int(np.searchsorted(series.steps, step, side="right")) - 1
+    return float(series.values[idx]) if idx >= 0 else None
 
 
 @dataclass
 class LrContext:
     """The LR of a run as the spike facts need it: the series, and what "of peak" is measured against."""
 
-    series: Any  # pandas Series indexed by step (logged, or computed from the stated schedule)
+    series: Any  # a StepSeries (logged, or computed from the stated schedule)
     source: str  # "train/lr" (logged) or the schedule it was computed from (lossdoc.schedule)
     relative: bool  # only multipliers of an unstated peak are known (modded-nanogpt), not the LR itself
     peak: float | None  # the reference the fraction is of ...
@@ -193,8 +193,7 @@ def _grad_facts(spike: Spike, grad: Any, step: int) -> None:
     A grad norm that is 0 everywhere here was not measured (Megatron prints 0.000 when it is not computed)."""
     import numpy as np
 
-    gsteps = grad.index.to_numpy()
-    values = grad.to_numpy(dtype=float)
+    gsteps, values = grad.steps, grad.values
     k = int(np.searchsorted(gsteps, step, side="right"))  # points with step <= onset
     if k == 0:
         return

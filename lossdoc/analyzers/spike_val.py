@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..run import Run
 from .detector import MAD_TO_SIGMA
 from .spike_events import LrContext, Spike, value_at
+from .step_series import step_series
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,8 +48,8 @@ def val_effect(spikes: list[Spike], val: Any) -> None:
     """
     import numpy as np
 
-    ok = np.isfinite(val.to_numpy(dtype=float))
-    steps, values = val.index.to_numpy()[ok], val.to_numpy(dtype=float)[ok]
+    ok = np.isfinite(val.values)
+    steps, values = val.steps[ok], val.values[ok]
     noise = _val_noise(values)
     for sp in spikes:
         if sp.series != "train/loss":
@@ -90,16 +91,15 @@ def best_val(run: Run, lr: LrContext | None) -> dict[str, Any] | None:
 
     if not run.has("val/loss"):
         return None
-    val = run.series("val/loss")
-    val = val[np.isfinite(val.to_numpy(dtype=float))]
+    val = step_series(run, "val/loss").finite()
     if not len(val):
         return None
-    k = int(np.argmin(val.to_numpy()))
-    best_step, best_loss = int(val.index[k]), float(val.iloc[k])
-    latest_step, latest = int(val.index[-1]), float(val.iloc[-1])
-    noise = _val_noise(val.to_numpy(dtype=float))
+    k = int(np.argmin(val.values))
+    best_step, best_loss = int(val.steps[k]), float(val.values[k])
+    latest_step, latest = int(val.steps[-1]), float(val.values[-1])
+    noise = _val_noise(val.values)
     margin = _margin(noise, best_loss)
-    interval, source = _checkpoint_interval(run, val.index.to_numpy())
+    interval, source = _checkpoint_interval(run, val.steps)
     checkpoint = (best_step // interval) * interval if interval else best_step
     out: dict[str, Any] = {
         "series": "val/loss",

@@ -21,6 +21,7 @@ from .rising import EVAL_SERIES, rising_end
 from .spike_events import LrContext, Spike, spike_facts, window_rows
 from .spike_findings import findings, lr_phrase
 from .spike_val import best_val, val_effect
+from .step_series import StepSeries, step_series
 
 if TYPE_CHECKING:
     import numpy as np
@@ -81,16 +82,15 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
     names = [n for n in ("train/loss", "val/loss") if run.has(n)]
     tokens_per_step = _tokens_per_step(run)
     lr = _lr_context(run)
-    grad = run.series("train/grad_norm").dropna() if run.has("train/grad_norm") else None
-    tokens = run.series("train/tokens").dropna() if run.has("train/tokens") else None
-    series = {name: run.series(name) for name in names}
+    grad = step_series(run, "train/grad_norm", dropna=True) if run.has("train/grad_norm") else None
+    tokens = step_series(run, "train/tokens", dropna=True) if run.has("train/tokens") else None
+    series = {name: step_series(run, name) for name in names}
 
     spikes: list[Spike] = []
     nonfinite: list[dict[str, Any]] = []
     eligible: dict[str, np.ndarray] = {}  # steps where a spike could have been detected (for chance tests)
     for name, s in series.items():
-        values = s.to_numpy(dtype=float)
-        steps = s.index.to_numpy()
+        values, steps = s.values, s.steps
         finite = np.isfinite(values)
         if not finite.all():
             nonfinite.append(_nonfinite_facts(name, steps, values, finite))
@@ -102,7 +102,7 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
         for ev in detect(y, sc, st):
             spikes.append(spike_facts(name, ev, y, st, sc, tokens_per_step, lr, grad, tokens))
     spikes.sort(key=lambda s: (s.step, s.series))
-    arrays = {n: (s.index.to_numpy(), s.to_numpy(dtype=float)) for n, s in series.items()}
+    arrays = {n: (s.steps, s.values) for n, s in series.items()}
     for sp in spikes:
         sp.window = window_rows(sp, arrays)
     if "val/loss" in series:
@@ -110,19 +110,19 @@ def analyze(run: Run, shard_map: Any = None, **_options: Any) -> SpikesResult:
 
     main = "train/loss" if "train/loss" in eligible else ("val/loss" if "val/loss" in eligible else None)
     main_steps = [sp.step for sp in spikes if sp.series == main and sp.jump > 0]
-    spacing = _median_spacing(series[main].index.to_numpy()) if main else 1.0
+    spacing = _median_spacing(series[main].steps) if main else 1.0
     periodicity = _shards.periodicity(main_steps, eligible.get(main, np.array([])), spacing)
     periodicity["series"] = main
 
     shard_info = None
     if shard_map is not None and main is not None:
-        boundaries = _shards.boundaries(shard_map, tokens_per_step, int(series[main].index.max()))
+        boundaries = _shards.boundaries(shard_map, tokens_per_step, int(series[main].steps.max()))
         shard_info = _shards.associate(boundaries, spikes, main, eligible[main], spacing)
 
     best = best_val(run, lr)
     plateaus, upticks = _plateaus.find(series, lr.series if lr else None, lr.peak if lr else None)
 
-    evals = {name: run.series(name) for name in EVAL_SERIES if run.has(name)}
+    evals = {name: step_series(run, name) for name in EVAL_SERIES if run.has(name)}
     rising = rising_end(series["train/loss"], spikes, evals) if "train/loss" in series else None
     result = SpikesResult(
         series=names,
@@ -150,11 +150,11 @@ def _lr_context(run: Run) -> LrContext | None:
 
     planned = run_facts(run).get("lr_peak")
     planned = float(planned) if isinstance(planned, (int, float)) and planned > 0 else None
-    lr = run.series("train/lr").dropna() if run.has("train/lr") else None
+    lr = step_series(run, "train/lr", dropna=True) if run.has("train/lr") else None
     if lr is not None and len(lr):
         if planned is not None:
             return LrContext(lr, "train/lr", False, planned, "peak")
-        return LrContext(lr, "train/lr", False, float(lr.max()) or None, "the highest LR in this log")
+        return LrContext(lr, "train/lr", False, float(lr.values.max()) or None, "the highest LR in this log")
     schedule = _schedule(run)
     if schedule is None:
         return None
@@ -164,20 +164,21 @@ def _lr_context(run: Run) -> LrContext | None:
 
 def _schedule(run: Run) -> tuple[Any, str, bool, float] | None:
     """The LR at every logged step from the schedule the log states (nanoGPT config, llm.c header, modded-nanogpt
-    warmup/warmdown): (Series indexed by step, where it came from, whether the values are only multipliers of an
+    warmup/warmdown): (the LR by step, where it came from, whether the values are only multipliers of an
     unstated peak, the schedule's peak), or None."""
     import numpy as np
-    import pandas as pd
 
     from ..schedule import schedule_for
 
-    if not len(run.df) or run.df["step"].min() < 0:
+    all_steps = run.all_steps()
+    if not len(all_steps) or all_steps.min() < 0:
         return None
-    schedule, _ = schedule_for(run, int(run.df["step"].max()) + 1)
+    schedule, _ = schedule_for(run, int(all_steps.max()) + 1)
     if schedule is None or not len(schedule.lr):
         return None
-    steps = np.unique(run.df["step"].to_numpy())  # only now: on million-point logs this costs a sort
-    return pd.Series(schedule.lr[steps], index=steps), schedule.source, schedule.relative, float(schedule.lr.max())
+    steps = np.unique(all_steps)  # only now: on million-point logs this costs a sort
+    lr = StepSeries(steps, np.asarray(schedule.lr[steps], dtype=np.float64))
+    return lr, schedule.source, schedule.relative, float(schedule.lr.max())
 
 
 def _tokens_per_step(run: Run) -> float | None:

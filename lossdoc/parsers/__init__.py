@@ -144,10 +144,10 @@ def load(path: str | Path, format: str | None = None) -> list[Run]:
 
 def require_loss(runs: list[Run], path: Path | str, format: str | None = None) -> None:
     """InputError unless some run has a loss series with a point: say what the lines were read as instead."""
-    if any(len(run.df) and any("loss" in name.rpartition("/")[2] for name in run.names()) for run in runs):
+    if any(run.n_points and any("loss" in name.rpartition("/")[2] for name in run.names()) for run in runs):
         return
     read = f" read as {format} (--format)" if format else ""
-    found = sorted({name for run in runs for name in run.names()}) if any(len(r.df) for r in runs) else []
+    found = sorted({name for run in runs for name in run.names()}) if any(r.n_points for r in runs) else []
     meta = runs[0].meta if runs else {}
     lines = meta.get("lines", {})
     unit = meta.get("lines_unit", "lines")

@@ -1,0 +1,62 @@
+"""lossdoc.rolling gives what pandas' rolling windows give (the analyzers used pandas before issue 12)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lossdoc import rolling
+
+
+def _series(n: int, kind: str, rng: np.random.Generator) -> np.ndarray:
+    a = rng.normal(3.0, 1.0, size=n)
+    if kind == "nan" and n:
+        a[rng.random(n) < 0.3] = np.nan
+        a[: min(n, 5)] = np.nan  # a missing prefix, as the detector's residuals have
+    if kind == "inf" and n:
+        a[rng.integers(0, n)] = np.inf  # pandas reads inf as missing
+    return a
+
+
+@pytest.mark.parametrize("center", [False, True])
+@pytest.mark.parametrize("kind", ["clean", "nan", "inf"])
+def test_same_as_pandas(center: bool, kind: str) -> None:
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 5, 37, 300):
+        for w in (1, 2, 3, 4, 9, 64, 128, 400):
+            for mp in sorted({1, min(w, 3), w}):
+                a = _series(n, kind, rng)
+                frame = pd.Series(a).rolling(w, min_periods=mp, center=center)
+                median = rolling.rolling_median(a, w, mp, center)
+                assert np.array_equal(median, frame.median().to_numpy(), equal_nan=True), (n, w, mp)
+                if not center:  # the detector's trailing mean: pandas' running sum, to the bit
+                    mean = rolling.rolling_mean(a, w, mp)
+                    assert np.array_equal(mean, frame.mean().to_numpy(), equal_nan=True), (n, w, mp)
+
+
+def test_mean_of_constant_and_log_steps_to_the_bit() -> None:
+    """The detector's x: log1p of the steps (a sum per window differs from pandas' in the last bit 1 time in 3)."""
+    x = np.log1p(np.arange(20_000, dtype=float))
+    x[100:300] = 1.5  # a constant stretch: pandas returns the value itself
+    assert np.array_equal(
+        rolling.rolling_mean(x, 64, 64), pd.Series(x).rolling(64, min_periods=64).mean().to_numpy(), equal_nan=True
+    )
+
+
+def test_large_input_same_either_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above PANDAS_FROM points pandas' skiplist does the median; the numpy path gives the same numbers."""
+    a = np.random.default_rng(3).normal(size=5000)
+    monkeypatch.setattr(rolling, "PANDAS_FROM", 1000)
+    via_pandas = rolling.rolling_median(a, 64, 32)
+    monkeypatch.setattr(rolling, "PANDAS_FROM", 10**9)
+    monkeypatch.setattr(rolling, "CHUNK_ELEMENTS", 1000)  # many chunks
+    assert np.array_equal(rolling.rolling_median(a, 64, 32), via_pandas, equal_nan=True)
+
+
+def test_median_of_is_numpys() -> None:
+    rng = np.random.default_rng(11)
+    for n in range(1, 60):
+        values = rng.normal(size=n) * 10 ** rng.uniform(-3, 3)
+        assert rolling.median_of(values) == float(np.median(values))
+    assert rolling.median_of(np.array([1.0, 2.0, 2.0, 7.0])) == 2.0
