@@ -191,3 +191,15 @@ def test_cli_gap_without_evals_still_reports_grad_health() -> None:
     # 10 grad-norm points and no eval: nothing for the command to say
     none = runner.invoke(app, ["gap", str(corpus_file("torchtitan/qwen3-14b-autoresearch-run399-10steps.log"))])
     assert none.exit_code == 2 and "no eval loss series" in none.stderr
+
+
+def test_train_at_the_first_eval_is_read_right_when_its_window_holds_the_steep_drop() -> None:
+    # a window over steps 0-200 of 2 + 8(1 + s/30)^-0.5: a line in steps through it undershoots its end by ~0.6,
+    # which put val far above train at the first eval (the example report's +0.67 gap)
+    steps = np.arange(0, 201)
+    train = 2.0 + 8.0 * (1 + steps / 30.0) ** -0.5
+    truth = 2.0 + 8.0 * (1 + 200 / 30.0) ** -0.5
+    got = gap.train_at(steps, train, np.array([200]))[0]
+    assert abs(got - truth) < 0.1
+    plain_line = np.polyval(np.polyfit(steps, train, 1), 200)  # what the window line in steps reads
+    assert truth - plain_line > 0.3

@@ -148,15 +148,28 @@ def train_at(train_steps: np.ndarray, train: np.ndarray, at: np.ndarray) -> np.n
         lo = int(np.searchsorted(ts, prev, side="right"))
         hi = int(np.searchsorted(ts, s, side="right"))
         if hi - lo >= LINE_MIN_POINTS and np.ptp(ts[lo:hi]) > 0:
-            x, y = ts[lo:hi], tv[lo:hi]
-            slope, intercept = np.polyfit(x - x.mean(), y, 1)
-            out[i] = intercept + slope * (s - x.mean())
+            out[i] = _line_at(ts[lo:hi], tv[lo:hi], s)
         elif hi > lo:
             out[i] = float(np.mean(tv[lo:hi]))
         elif hi > 0:
             out[i] = tv[hi - 1]
         prev = s
     return out
+
+
+def _line_at(x: np.ndarray, y: np.ndarray, at: float) -> float:
+    """A straight line through the window's points read at ``at``: in steps, or in log(step) where that fits
+    better. A window that holds the first steep drop is convex in steps (a line in steps undershoots its end, so
+    val would look far above train at the first eval); a loss curve is near straight in log(step) there."""
+    import numpy as np
+
+    best, best_rss = float("nan"), np.inf
+    for u, u_at in ((x, at), (np.log1p(x), np.log1p(at))):
+        coef, rss, *_ = np.polyfit(u - u.mean(), y, 1, full=True)
+        err = float(rss[0]) if len(rss) else 0.0
+        if err < best_rss:
+            best, best_rss = float(coef[1] + coef[0] * (u_at - u.mean())), err
+    return best
 
 
 def _pairs(run: Run, name: str) -> tuple[list[dict[str, float]], str]:
