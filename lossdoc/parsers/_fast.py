@@ -125,21 +125,22 @@ def _others(text: str, grammar: Grammar, count: int) -> list[tuple[int, str, int
     """Every line that is not a strict record, with its line number and the strict records before it."""
     prefixed = text.count("\n" + grammar.prefix) + text.startswith(grammar.prefix)
     if prefixed == count:  # every prefixed line matched: the others are the lines without the prefix
-        return _with_places(_other_lines(text, grammar._others))
+        return _with_places(other_lines(text, grammar._others))
     if grammar.head is not None:
         # the lines that do not start like a record (a short match each); if all the others are records, done
-        candidates = _other_lines(text, grammar._not_head)
+        candidates = other_lines(text, grammar._not_head)
         total = text.count("\n") + (0 if text.endswith("\n") else 1) if text else 0
         if total - len(candidates) == count:
             return _with_places(candidates)
     marked = _marked_lines(text, grammar) if grammar.markers else None
     if marked is not None and prefixed == count + len(marked):
-        return _with_places(sorted(_other_lines(text, grammar._others) + marked))
-    return _with_places(_other_lines(text, grammar._unmatched))  # exact, at the cost of a second regex pass
+        return _with_places(sorted(other_lines(text, grammar._others) + marked))
+    return _with_places(other_lines(text, grammar._unmatched))  # exact, at the cost of a second regex pass
 
 
-def _with_places(lines: list[tuple[int, str]]) -> list[tuple[int, str, int]]:
-    return [(lineno, line, lineno - 1 - i) for i, (lineno, line) in enumerate(lines)]
+def _with_places(lines: list[tuple[int, ...]]) -> list[tuple[int, str, int]]:
+    """(line number, line, strict records before it) from (line number, line[, offset]) in file order."""
+    return [(lineno, line, lineno - 1 - i) for i, (lineno, line, *_) in enumerate(lines)]
 
 
 def _marked_lines(text: str, grammar: Grammar) -> list[tuple[int, str]]:
@@ -225,8 +226,10 @@ def floats(column: Sequence[str]) -> Any:
         return np.array([to_float(x) if x else np.nan for x in column], dtype=np.float64)
 
 
-def _other_lines(text: str, finder: re.Pattern[str]) -> list[tuple[int, str]]:
-    """(line number, line) of every line the finder stops at."""
+def other_lines(text: str, finder: re.Pattern[str]) -> list[tuple[int, str, int]]:
+    """(line number, line, offset of the line in text) of every line the finder stops at: a regex over
+    ``"\n" + text`` that matches a newline and captures the line after it as ``line`` (used by the nanoGPT reader
+    too), so no Python loop runs over the lines it skips."""
     if not text:
         return []  # an empty file has no lines, not one empty line
     shifted = "\n" + text
@@ -237,7 +240,7 @@ def _other_lines(text: str, finder: re.Pattern[str]) -> list[tuple[int, str]]:
             break  # the empty "line" after the final newline
         lineno += shifted.count("\n", pos, m.start() + 1)
         pos = m.start() + 1
-        out.append((lineno, m.group("line")))
+        out.append((lineno, m.group("line"), m.start()))
     return out
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..run import Run, canonical_name
 from ._assemble import PointBuffer, assemble
+from ._fast import other_lines
 from ._text import EventScan, LineAccount, LogText, is_noise, parse_number, read_text, to_float, visible
 
 NAME = "nanogpt"
@@ -40,7 +41,7 @@ _ITER = re.compile(r"^iter (\d+): loss ([^,\s]+), time ([^m\s]+)ms(?:, mfu ([^%\
 _EVAL = re.compile(r"^step (\d+): train loss ([^,\s]+), val loss ([^,\s]+)[ \t\r]*$", re.M)
 _RECORD_PREFIX = ("iter ", "step ")
 # Used on "\n" + text: a literal first character lets the regex engine jump from newline to newline.
-_OTHER_LINE = re.compile(r"\n(?!iter |step )([^\n]*)")
+_OTHER_LINE = re.compile(r"\n(?!iter |step )(?P<line>[^\n]*)")
 
 _TOKENS_PER_ITER = re.compile(r"^tokens per iteration will be: ([\d,]+)")
 _NUM_PARAMS = re.compile(r"^number of parameters: ([\d.]+)([KMB]?)")
@@ -159,22 +160,6 @@ def _floats(column: tuple[str, ...]) -> Any:
         return np.array([to_float(x) for x in column], dtype=np.float64)
 
 
-def _other_lines(text: str) -> list[tuple[int, str, int]]:
-    """(line number, line, offset) of every line not starting like a record, without a per-line Python loop."""
-    if not text:
-        return []  # an empty file has no lines, not one empty line
-    shifted = "\n" + text
-    out = []
-    lineno, pos = 0, 0
-    for m in _OTHER_LINE.finditer(shifted):
-        if m.end() == len(shifted) and not m.group(1) and text.endswith("\n"):
-            break  # the empty "line" after the final newline
-        lineno += shifted.count("\n", pos, m.start() + 1)
-        pos = m.start() + 1
-        out.append((lineno, m.group(1), m.start()))
-    return out
-
-
 def _run_name(path: Path, meta: dict[str, Any]) -> str:
     name = meta.get("config", {}).get("wandb_run_name")
     return str(name) if name else path.stem
@@ -186,7 +171,7 @@ def _read_other_lines(text: str, account: LineAccount, meta: dict[str, Any]) -> 
     False when one of them is a record once cleaned (key echoes, escapes): the line loop must read the file.
     """
     scan = EventScan()
-    for i, raw, offset in _other_lines(text):
+    for i, raw, offset in other_lines(text, _OTHER_LINE):
         line = visible(raw)
         if line is not raw and line.startswith(_RECORD_PREFIX) and _record(line.rstrip()) is not None:
             return False
