@@ -162,6 +162,25 @@ def plateau_band(pl: dict[str, Any], spec: str) -> str:
     return band
 
 
+def context_clauses(sp: Any, spec: str) -> list[str]:
+    """What surrounds a spike, for its finding and its report alike: the rise before it, the LR, the grad norm,
+    a shard boundary, the evals around it."""
+    out = []
+    if rb := sp.rising_before:
+        out.append(
+            f"loss was rising before it: {rb['from']:{spec}} → {rb['to']:{spec}} "
+            f"from step {rb['from_step']:,} (+{rb['pct']:.0f}%)"
+        )
+    for clause in (lr_phrase(sp), grad_phrase(sp)):
+        if clause:
+            out.append(clause)
+    if sp.shard_boundary:
+        out.append(f"just after shard boundary {sp.shard_boundary}")
+    if words := val_words(sp):
+        out.append(words)
+    return out
+
+
 def _plateau_finding(pl: dict[str, Any]) -> Finding:
     label = pl["label"]
     warn = pl.get("warn", label == "flat")
@@ -322,21 +341,7 @@ def _spike_finding(sp: Spike) -> Finding:
             advice = (
                 "Divergence: restart from a checkpoint before the spike with a lower LR (or skip the batches there)."
             )
-    extra = []
-    if sp.rising_before:
-        rb = sp.rising_before
-        extra.append(
-            f"loss was rising before it: {rb['from']:.4g} → {rb['to']:.4g} "
-            f"from step {rb['from_step']:,} (+{rb['pct']:.0f}%)"
-        )
-    if lr := lr_phrase(sp):
-        extra.append(lr)
-    if grad := grad_phrase(sp):
-        extra.append(grad)
-    if sp.shard_boundary:
-        extra.append(f"just after shard boundary {sp.shard_boundary}")
-    if words := val_words(sp):
-        extra.append(words)
+    extra = context_clauses(sp, ".4g")
     title = "".join(parts) + ("; " + "; ".join(extra) if extra else "")
     end = sp.recovery_step if sp.recovery_step is not None else sp.peak_step
     return Finding(

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..analyzers.spike_findings import grad_phrase, lr_phrase, plateau_band, recovery_words, val_words
+from ..analyzers.spike_findings import context_clauses, plateau_band, recovery_words
 from ..numbers import abbreviate
 from .terminal import fmt
 
@@ -158,19 +158,7 @@ def _context_table(console: Console, sp: Any) -> None:
         lines.append(cost)
     elif sp.kind == "divergence":
         lines.append(recovery_words(sp))
-    if sp.rising_before:
-        rb = sp.rising_before
-        lines.append(
-            f"rising before: {rb['from']:.4f} → {rb['to']:.4f} from step {rb['from_step']:,} (+{rb['pct']:.0f}%)"
-        )
-    if lr := lr_phrase(sp):
-        lines.append(lr)
-    if grad := grad_phrase(sp):
-        lines.append(grad)
-    if sp.shard_boundary:
-        lines.append(f"after shard boundary: {sp.shard_boundary}")
-    if words := val_words(sp):
-        lines.append(words)
+    lines += context_clauses(sp, ".4f")
     console.print("  " + "; ".join(lines), highlight=False)
 
 
