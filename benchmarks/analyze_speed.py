@@ -8,26 +8,13 @@ Both read the log the same way; the ratio is what the analyses and the charts ad
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from big_log import write_big_nanogpt_log  # noqa: E402
-from timing import best_of_command  # noqa: E402
-
-
-def best_cpu(cmd: list[str], repeat: int) -> float:
-    """Fewest CPU seconds (user + sys of the child) over `repeat` runs: steadier than wall time on a busy machine."""
-    best = float("inf")
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        best = min(best, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return best
+from timing import best_of_command, measure  # noqa: E402
 
 
 def main() -> None:
@@ -46,7 +33,7 @@ def main() -> None:
                                               "--plot", str(png)],
         }
         wall = {name: best_of_command(cmd, args.repeat)[0] for name, cmd in commands.items()}
-        cpu = {name: best_cpu(cmd, args.repeat) for name, cmd in commands.items()}
+        cpu = {name: measure(cmd, args.repeat)[1] for name, cmd in commands.items()}
         size = html.stat().st_size
     print(f"log: {args.lines:,} lines (generated); best of {args.repeat}")
     print(f"{'command':<32} {'wall s':>7} {'ratio':>6} {'CPU s':>7} {'ratio':>6}")

@@ -14,8 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from big_log import write_big_nanogpt_log  # noqa: E402
-from text_readers_speed import measure  # noqa: E402
-from timing import ROOT  # noqa: E402
+from timing import ROOT, measure  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 SMALL = ROOT / "examples" / "logs" / "table-losses.txt"

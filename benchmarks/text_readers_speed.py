@@ -15,17 +15,16 @@ peak memory (the child's max RSS) are printed with their ratios to the baseline 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import measure  # noqa: E402
+
 ESC = "\x1b"
 EVAL_EVERY = 250  # a val record every 250 steps, as llm.c and modded-nanogpt print them
 
@@ -137,22 +136,6 @@ points = [tuple(float(x.replace(",", "")) for x in row) for row in rows]
 print(len(points))
 """
 READER = "import sys; from pathlib import Path; import lossdoc.parsers.{m} as r; r.parse(Path(sys.argv[1]))"
-
-
-def measure(cmd: list[str], repeat: int) -> tuple[float, float, float]:
-    """Best (wall s, CPU s, peak RSS MB) over `repeat` runs of a command, each its own process."""
-    walls, cpus, rss = [], [], []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.perf_counter() - start)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode:
-            raise SystemExit(f"failed: {' '.join(cmd)}")
-        cpus.append(usage.ru_utime + usage.ru_stime)
-        rss.append(usage.ru_maxrss / 1024)
-    return min(walls), min(cpus), min(rss)
 
 
 def main() -> None:
