@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ._bytes import decode, decompress, looks_binary, read_input
 
 HEAD_BYTES = 256 * 1024  # sniffing looks this far: modded-nanogpt logs start with ~1800 lines of source
@@ -235,3 +236,15 @@ def parse_number(text: str) -> float:
         except ValueError:
             pass
     return float(t)
+
+
+def parse_json(text: str, path: Any) -> Any:
+    """A JSON document, or one clear InputError (where it broke; too deeply nested) for the user."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply to read") from None

@@ -30,7 +30,7 @@ from typing import Any
 from ..errors import InputError
 from ..run import Run, canonical_name
 from ._assemble import PointBuffer
-from ._text import read_text
+from ._text import parse_json, read_text
 
 NAME = "hf-trainer"
 DESCRIPTION = "Hugging Face Trainer trainer_state.json (file or checkpoint directory)"
@@ -162,12 +162,7 @@ def _add_entry(points: PointBuffer, step: int, entry: dict[str, Any], skipped: s
 
 def _load_json(path: Path) -> dict[str, Any]:
     log = read_text(path)
-    try:
-        state = json.loads(log.text.lstrip("\ufeff"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply to read") from None
+    state = parse_json(log.text.lstrip("\ufeff"), path)
     if not isinstance(state, dict):
         raise InputError(f"{path}: JSON {type(state).__name__}, not the object a trainer_state.json holds")
     return state

@@ -34,7 +34,7 @@ from typing import Any
 from ..errors import InputError
 from ..run import Run, canonical_name
 from ._assemble import PointBuffer
-from ._text import LineAccount, read_text
+from ._text import LineAccount, parse_json, read_text
 
 NAME = "table"
 DESCRIPTION = "Generic table: CSV/TSV with a step column, JSON Lines with a step key, or `step value` pairs"
@@ -409,12 +409,7 @@ def _parse_jsonl(
 
 def _parse_json_list(text: str, path: Path, meta: dict[str, Any]) -> list[Run]:
     """A JSON list of step records: each record is one unit of the accounting, read as a JSON Lines row."""
-    try:
-        records = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply to read") from None
+    records = parse_json(text, path)
     if not isinstance(records, list):
         raise InputError(f"{path}: JSON {type(records).__name__}, not a list of step records")
     meta.update(table_kind="json-list", lines_unit=JSON_LIST_UNIT)
