@@ -15,7 +15,7 @@ Each curve is projected with the schedule known (logged/stated LR, or the LR ser
 LR and no meta: the power law). Reported per schedule family and prefix: mean absolute error of the projected
 final loss, coverage of the stated interval (nominal 80%), and the median half-width.
 
-    python benchmarks/projection.py [--seeds 3] [--prior] [--markdown] [--loo]
+    python benchmarks/projection.py [--seeds 8] [--prior] [--markdown] [--loo] [--calibrate]
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ CORPUS_RUNS = [
     ("modded-nanogpt/tyler-romero-6312steps-tokps-vram.txt", None),
 ]
 MIN_PREFIX_EVALS = 8  # a cut with fewer evals is not a curve to fit
+EVAL_SEEDS = 8  # synthetic curves per family and length in the reported table (seeds 0-7)
+CALIBRATION_SEEDS = range(100, 108)  # other curves of the same laws set the interval factors (--calibrate)
 
 
 # --- synthetic truth: the multi-power law, implemented here (not lossdoc's schedule or area code) ------------
@@ -94,12 +96,12 @@ def mpl_loss(lr: np.ndarray, at: np.ndarray, p: dict[str, float]) -> np.ndarray:
     return np.array(out)
 
 
-def synthetic_runs(seeds: int) -> list[tuple[str, int, Run, float, np.ndarray]]:
+def synthetic_runs(seeds: range) -> list[tuple[str, int, Run, float, np.ndarray]]:
     """(family, length, run with val/loss and train/lr, true final loss, lr)"""
     out = []
     for kind in ("constant", "cosine", "wsd", "wsd40", "cyclic"):
         for total in (5_000, 20_000):
-            for seed in range(seeds):
+            for seed in seeds:
                 rng = np.random.default_rng(1000 * seed + total + len(kind))
                 alpha = rng.uniform(0.3, 0.6)
                 l0 = rng.uniform(2.0, 3.2)
@@ -146,23 +148,40 @@ def family_of(kind: str, cut: int, lr: np.ndarray | None) -> str:
 
 
 def backtest_one(rows: list, source: str, kind: str, run: Run, final_step: int, truth: float,
-                 lr: np.ndarray | None, spec: str | None) -> None:
+                 lr: np.ndarray | None, spec: str | None, corpus: bool) -> None:
+    """One row per prefix and schedule state: the error, the stated interval, and what it was made of."""
     val_steps = run.arrays("val/loss")[0]
     for frac in PREFIXES:
         cut = int(final_step * frac)
         if int(np.sum(val_steps <= cut)) < MIN_PREFIX_EVALS:
             continue
         for blind in (False, True):
-            part = cut_run(run, cut, blind)
+            row = {"source": source, "family": family_of(kind, cut, lr), "frac": frac, "blind": blind,
+                   "corpus": corpus}
             try:
-                r = phases.analyze(part, series="val/loss", project=final_step, schedule=None if blind else spec)
+                r = phases.analyze(cut_run(run, cut, blind), series="val/loss", project=final_step,
+                                   schedule=None if blind else spec)
             except Exception as exc:  # a failure is a result: count it
-                rows.append((source, family_of(kind, cut, lr), frac, blind, math.nan, False, math.nan, str(exc)))
+                rows.append(dict(row, err=math.nan, covered=False, half=math.nan, form=str(exc), score=math.inf))
                 continue
             pr = r.projection
             assert 0 < pr["low"] <= pr["loss"] <= pr["high"], (source, frac, pr)
-            rows.append((source, family_of(kind, cut, lr), frac, blind, pr["loss"] - truth,
-                         pr["low"] <= truth <= pr["high"], (pr["high"] - pr["low"]) / 2, r.fit["form"]))
+            rows.append(dict(row, err=pr["loss"] - truth, covered=pr["low"] <= truth <= pr["high"],
+                             half=(pr["high"] - pr["low"]) / 2, form=r.fit["form"],
+                             score=needed_factor(pr, truth), cell=(pr["calibration"]["situation"],
+                                                                   pr["calibration"]["reach"])))
+
+
+def needed_factor(pr: dict, truth: float) -> float:
+    """The calibration factor that would just have held the truth: the conformity score of split conformal
+    prediction (Lei et al. 2018, "Distribution-free predictive inference for regression", JASA), the error in
+    units of Z_80 x the uncalibrated sd, the low end's allowance for an unseen decay (no schedule) counted."""
+    from lossdoc.curvefit import Z_80
+
+    unit = Z_80 * pr["calibration"]["sd"]
+    above = (truth - pr["loss"]) / unit
+    below = (pr["loss"] - truth - pr["unknown_decay"]) / unit
+    return max(above, below, 0.0)
 
 
 def corpus_cases() -> list[tuple[str, str, Run, int, float, np.ndarray | None, str | None]]:
@@ -185,32 +204,36 @@ def corpus_cases() -> list[tuple[str, str, Run, int, float, np.ndarray | None, s
     return out
 
 
+def mae(rows: list) -> float:
+    return float(np.nanmean([abs(r["err"]) for r in rows]))
+
+
+def coverage(rows: list) -> float:
+    return float(np.mean([r["covered"] for r in rows]))
+
+
 def table(rows: list, title: str) -> None:
     groups: dict[tuple, list] = defaultdict(list)
     for row in rows:
-        groups[(row[1], row[2], row[3])].append(row)
+        groups[(row["family"], row["frac"], row["blind"])].append(row)
     print(f"\n{title}")
     print(f"{'family':<12}{'prefix':>7}  {'schedule':<9}{'n':>4}{'MAE':>9}{'max|err|':>10}{'cover80':>9}{'±half':>8}")
     for (fam, frac, blind), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1])):
-        errs = np.array([abs(r[4]) for r in rs])
-        cover = np.mean([r[5] for r in rs])
-        half = np.nanmedian([r[6] for r in rs])
-        print(f"{fam:<12}{frac:>7.0%}  {'no' if blind else 'known':<9}{len(rs):>4}{np.nanmean(errs):>9.4f}"
-              f"{np.nanmax(errs):>10.4f}{cover:>9.0%}{half:>8.4f}")
+        worst = np.nanmax([abs(r["err"]) for r in rs])
+        print(f"{fam:<12}{frac:>7.0%}  {'no' if blind else 'known':<9}{len(rs):>4}{mae(rs):>9.4f}"
+              f"{worst:>10.4f}{coverage(rs):>9.0%}{np.nanmedian([r['half'] for r in rs]):>8.4f}")
     for blind in (False, True):
-        rs = [r for r in rows if r[3] == blind]
+        rs = [r for r in rows if r["blind"] == blind]
         if rs:
-            print(f"all, schedule {'not given' if blind else 'known'}: n={len(rs)} MAE "
-                  f"{np.nanmean([abs(r[4]) for r in rs]):.4f}, coverage {np.mean([r[5] for r in rs]):.0%}")
+            print(f"all, schedule {'not given' if blind else 'known'}: n={len(rs)} MAE {mae(rs):.4f}, "
+                  f"coverage {coverage(rs):.0%}")
 
 
 def markdown(corpus: list, synthetic: list) -> None:
     """One README table: per family and prefix, MAE and 80% coverage, corpus and synthetic, schedule known or not."""
     def cell(rows: list, fam: str, frac: float, blind: bool) -> str:
-        rs = [r for r in rows if r[1] == fam and r[2] == frac and r[3] == blind]
-        if not rs:
-            return "–"
-        return f"{np.nanmean([abs(r[4]) for r in rs]):.3f} / {np.mean([r[5] for r in rs]):.0%} ({len(rs)})"
+        rs = [r for r in rows if r["family"] == fam and r["frac"] == frac and r["blind"] == blind]
+        return f"{mae(rs):.3f} / {coverage(rs):.0%} ({len(rs)})" if rs else "–"
 
     print("\n| family | prefix | corpus, schedule known | corpus, no schedule | synthetic, known | synthetic, none |")
     print("|---|---|---|---|---|---|")
@@ -247,41 +270,60 @@ def prior_report() -> None:
         print(f"geometric mean {math.exp(np.mean(logs)):.4f}, log-sd {np.std(logs, ddof=1):.3f} over {len(logs)} runs")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", type=int, default=3, help="synthetic curves per schedule family and length")
-    parser.add_argument("--prior", action="store_true", help="print the corpus runs' annealing drop (the prior)")
-    parser.add_argument("--markdown", action="store_true", help="also print the README table")
-    parser.add_argument("--loo", action="store_true", help="corpus: the prior from the other runs (leave-one-out)")
-    args = parser.parse_args()
-    if args.prior:
-        prior_report()
-        return
-    start = time.perf_counter()
+def corpus_rows(loo_prior: bool) -> list:
     rows: list = []
     cases = corpus_cases()
     if not cases:
         print("corpus absent: corpus backtest skipped")
-    own = full_run_log_rho(cases) if args.loo else {}
+    own = full_run_log_rho(cases) if loo_prior else {}
     for name, kind, run, final_step, truth, lr, spec in cases:
-        if args.loo:  # the prior from the other runs only: the run being projected did not help set it
+        if loo_prior:  # the prior from the other runs only: the run being projected did not help set it
             from lossdoc import curvefit
 
             others = [v for k, v in own.items() if k != name]
             saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD
             curvefit.ANNEAL_PRIOR_RHO = math.exp(float(np.mean(others)))
             curvefit.ANNEAL_PRIOR_LOG_SD = float(np.std(others, ddof=1))
-        backtest_one(rows, name, kind, run, final_step, truth, lr, spec)
-        if args.loo:
+        backtest_one(rows, name, kind, run, final_step, truth, lr, spec, corpus=True)
+        if loo_prior:
             curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = saved
+    return rows
+
+
+def synthetic_rows(seeds: range) -> list:
+    rows: list = []
+    for kind, total, run, truth, lr in synthetic_runs(seeds):
+        backtest_one(rows, f"{kind}-{total}", kind, run, total, truth, lr, None, corpus=False)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=EVAL_SEEDS, help="synthetic curves per schedule family and length")
+    parser.add_argument("--prior", action="store_true", help="print the corpus runs' annealing drop (the prior)")
+    parser.add_argument("--markdown", action="store_true", help="also print the README table")
+    parser.add_argument("--loo", action="store_true", help="corpus: the prior from the other runs (leave-one-out)")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="set the interval factors (lossdoc/calibration.py) on the calibration curves and corpus")
+    args = parser.parse_args()
+    if args.prior:
+        prior_report()
+        return
+    start = time.perf_counter()
+    if args.calibrate:
+        from projection_calibration import calibrate
+
+        calibrate(corpus_rows(False), synthetic_rows(CALIBRATION_SEEDS), CALIBRATION_SEEDS)
+        print(f"\n{time.perf_counter() - start:.0f} s")
+        return
+    rows = corpus_rows(args.loo)
     table(rows, "Corpus runs (val loss; truth = the last logged eval)" + (", prior leave-one-out" if args.loo else ""))
-    syn: list = []
-    for kind, total, run, truth, lr in synthetic_runs(args.seeds):
-        backtest_one(syn, f"{kind}-{total}", kind, run, total, truth, lr, None)
-    table(syn, f"Synthetic multi-power-law curves ({args.seeds} seeds x 2 lengths per family)")
+    syn = synthetic_rows(range(args.seeds))
+    table(syn, f"Synthetic multi-power-law curves ({args.seeds} seeds x 2 lengths per family, not the "
+               "calibration curves)")
     if args.markdown:
         markdown(rows, syn)
-    failures = [r for r in rows + syn if isinstance(r[7], str) and r[7] not in ("lr_annealing", "power_law")]
+    failures = [r for r in rows + syn if r["form"] not in ("lr_annealing", "power_law")]
     print(f"\nfailures: {len(failures)}; {time.perf_counter() - start:.0f} s")
     for f in failures[:5]:
         print("  ", f)

@@ -32,8 +32,9 @@ back when the LR does.
 Interval (a prediction interval for the value an eval will show at that step): the parameter covariance of
 the least-squares fit including the prior (delta method), the scatter of points around the fit, and a
 hold-out check (refit on the first HOLDOUT_FRAC of the window, error at the window's end, scaled by how much
-further the projection reaches), times a calibration factor per form set by benchmarks/projection.py so that
-the nominal PROJECTION_COVERAGE holds on its backtests.
+further the projection reaches), times a calibration factor per situation and reach (lossdoc/calibration.py),
+split-conformal factors set by benchmarks/projection.py on backtests so that the nominal PROJECTION_COVERAGE
+holds.
 """
 
 from __future__ import annotations
@@ -72,10 +73,11 @@ ANNEAL_PRIOR_LOG_SD = 0.31
 RHO_BOUNDS = (1e-3, 0.5)  # a full decay buys between 0.1% and 50% of the loss
 PRIOR_DOMINATED = 0.5  # posterior sd of log ρ above half the prior's: the data cannot tell ρ, the prior does
 
-# Calibration of the interval half-width (multiplies the combined standard error), per form: set by
-# benchmarks/projection.py so the nominal 80% intervals hold 70-90% of the corpus final losses with the prior
-# set leave-one-out (`--loo`: 78%; 87% in-sample). Without a schedule the low end also allows for a decay.
-CALIBRATION = {"lr_annealing": 1.0, "power_law": 1.0}
+# The interval half-width is Z_80 x the combined standard error x a calibration factor per situation (what the
+# schedule says lies between the last step and the projection) and reach (how far past the log it projects):
+# split-conformal factors (lossdoc/calibration.py, written by `python benchmarks/projection.py --calibrate`).
+FLAT_SHARE = 0.05  # less than 5% of a full decay between the last step and the projection: no decay ahead
+REACH_EDGES = (0.5, 1.5)  # remaining steps / steps seen: a 75% prefix reaches 0.33, 50% 1, 25% 3
 ROBUST_SCALE = 3.0  # residuals beyond 3 noise sd count linearly, not squared (soft-L1): spikes pull little
 REL_SD = 0.08  # sd of the further drop from the form's own error, as a share of it (benchmarks/projection.py)
 BOUND_TOL = 1e-3  # a parameter within 0.1% of the bound range of a bound has run to it
@@ -128,6 +130,7 @@ class Fit:
     window: tuple[int, int]
     at_bounds: list[str] = field(default_factory=list)  # parameters that ran to a bound
     prior: dict[str, float] | None = None  # the ρ prior, and how much the data moved it
+    share: np.ndarray | None = None  # D(t) of the schedule at every step (None without a schedule)
 
 
 def bin_window(steps: np.ndarray, values: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
@@ -291,6 +294,7 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
         window=(int(steps[0]), int(steps[-1])),
         at_bounds=at_bounds,
         prior=prior,
+        share=d_all if schedule is not None else None,
     )
 
 
@@ -307,8 +311,27 @@ def holdout_error(steps: np.ndarray, values: np.ndarray, schedule: Schedule | No
     return float(np.median(np.abs(early.predict(steps[tail]) - values[tail])))
 
 
-def interval(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int) -> tuple[float, float]:
-    """(projected loss, half-width of its PROJECTION_COVERAGE interval)."""
+def situation(fit: Fit, last: float, step: int) -> str:
+    """What lies between the last step and the projection: ``no_schedule``; ``flat`` (no decay ahead);
+    ``decay_ahead`` (a decay whose drop the data cannot measure: the prior decides, as before a WSD warmdown or
+    early in a cosine); ``decaying`` (a decay ahead whose drop the fit has measured on the part already seen)."""
+    if fit.share is None:
+        return "no_schedule"
+    top = len(fit.share) - 1
+    ahead = float(fit.share[min(max(int(step), 0), top)]) - float(fit.share[min(int(last), top)])
+    if ahead < FLAT_SHARE:
+        return "flat"
+    return "decay_ahead" if fit.prior and fit.prior["prior_dominated"] else "decaying"
+
+
+def reach(last: float, step: int) -> str:
+    """How far the projection reaches past the log, as steps ahead over steps seen: near, mid or far."""
+    ratio = max(step - last, 0.0) / max(last, 1.0)
+    return "near" if ratio <= REACH_EDGES[0] else "mid" if ratio <= REACH_EDGES[1] else "far"
+
+
+def standard_error(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int) -> float:
+    """The combined sd of the projected loss before calibration: parameters, hold-out, scatter, form."""
     import numpy as np
 
     last = float(s[-1])
@@ -316,14 +339,29 @@ def interval(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, 
     at_last = float(fit.predict(np.array([last]))[0])
     se = float(fit.stderr(np.array([step]))[0])
     hold = holdout_error(s, v, schedule)
-    reach = max(1.0, (step - last) / max(last - (s[0] + HOLDOUT_FRAC * (last - s[0])), 1.0))
-    model_term = 0.0 if math.isnan(hold) else hold * math.sqrt(reach)
+    ahead = max(1.0, (step - last) / max(last - (s[0] + HOLDOUT_FRAC * (last - s[0])), 1.0))
+    model_term = 0.0 if math.isnan(hold) else hold * math.sqrt(ahead)
     # the form is an approximation: its extrapolated further drop is uncertain by a share of itself
-    sd = math.sqrt(se**2 + model_term**2 + fit.rmse**2 + (REL_SD * (at_last - loss)) ** 2)
-    half = CALIBRATION[fit.form] * Z_80 * sd
+    return math.sqrt(se**2 + model_term**2 + fit.rmse**2 + (REL_SD * (at_last - loss)) ** 2)
+
+
+def interval(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int) -> tuple[
+        float, float, dict[str, Any]]:
+    """(projected loss, half-width of its PROJECTION_COVERAGE interval, how the width was made)."""
+    import numpy as np
+
+    from .calibration import CALIBRATION, DEFAULT_FACTOR
+
+    last = float(s[-1])
+    loss = float(fit.predict(np.array([step]))[0])
+    at_last = float(fit.predict(np.array([last]))[0])
+    sd = standard_error(fit, s, v, schedule, step)
+    cell = (situation(fit, last, step), reach(last, step))
+    factor = CALIBRATION.get(cell, DEFAULT_FACTOR)
+    half = factor * Z_80 * sd
     if fit.at_bounds:  # a fit at its bounds is not determined: its further drop is uncertain by all of itself
         half = max(half, REL_LOOSE * abs(at_last - loss))
-    return loss, half
+    return loss, half, {"sd": sd, "situation": cell[0], "reach": cell[1], "factor": factor}
 
 
 def project(
@@ -355,7 +393,7 @@ def project(
     if project_step is None:
         return fit_doc, None, fit
     current = float(v[-1])  # the loss now: the last eval, or the median of the last bin of a binned series
-    loss, half = interval(fit, s, v, schedule, project_step)
+    loss, half, calibration = interval(fit, s, v, schedule, project_step)
     at_last = float(fit.predict(np.array([float(s[-1])]))[0])
     floor = MIN_LOSS_FRAC * current
     loss = max(loss, floor)
@@ -381,6 +419,7 @@ def project(
         "determined": determined,
         "prior_used": bool(fit.prior and fit.prior["prior_dominated"]),
         "unknown_decay": unknown_decay,  # how far the low end was lowered for a decay no schedule tells of
+        "calibration": calibration,  # the sd before calibration, the cell of lossdoc/calibration.py, its factor
     }
     return fit_doc, projection, fit
 

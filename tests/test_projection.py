@@ -269,3 +269,68 @@ def test_cli_wsd_table_cut_before_decay_with_a_schedule_file(tmp_path, cut: floa
     pr = json.loads(res.stdout)["projection"]
     assert 0 < pr["low"] <= pr["loss"] <= pr["high"] and pr["prior_used"]
     assert abs(pr["loss"] - loss[-1]) < 0.06 and pr["low"] <= loss[-1] <= pr["high"]
+
+
+# --- the calibrated interval (lossdoc/calibration.py, set by benchmarks/projection.py --calibrate) ----------
+
+
+def cosine_run(total: int, cut_frac: float) -> tuple[Run, str]:
+    at = np.arange(0, total + 1, total // 80)
+    lr = 0.5 * (1 + np.cos(np.pi * np.arange(total + 1) / total))
+    loss = multi_power_law(np.maximum(lr, 1e-3), at, 2.8, 40.0, 0.45, 0.18)
+    keep = at <= total * cut_frac
+    run = make_run("cos", {"val/loss": (at[keep], loss[keep] + np.random.default_rng(1).normal(0, 0.004, keep.sum()))},
+                   {})
+    return run, f"cosine:peak=1,warmup=0,total={total},min_lr=0"
+
+
+@pytest.mark.parametrize(
+    ("case", "situation", "reach"),
+    [
+        ("wsd 25%", "decay_ahead", "far"),  # 6,000 steps ahead of 2,000 seen, the warmdown unseen
+        ("wsd 50%", "decay_ahead", "mid"),
+        ("cosine 75%", "decaying", "near"),  # most of the decay seen: its drop is measured
+        ("constant 50%", "flat", "mid"),
+        ("no schedule", "no_schedule", "mid"),
+    ],
+)
+def test_each_projection_names_its_calibration_cell_and_uses_its_factor(case: str, situation: str, reach: str
+                                                                       ) -> None:
+    from lossdoc.calibration import CALIBRATION
+    from lossdoc.curvefit import Z_80
+
+    if case.startswith("wsd"):
+        run, _, spec = wsd_run(cut_frac=int(case[-3:-1]) / 100)
+    elif case.startswith("cosine"):
+        run, spec = cosine_run(8_000, 0.75)
+    else:
+        run, _, _ = wsd_run(cut_frac=0.5)
+        spec = "constant:peak=1,warmup=100" if case.startswith("constant") else None
+    pr = ph.analyze(run, project=8_000, schedule=spec).projection
+    cal = pr["calibration"]
+    assert (cal["situation"], cal["reach"]) == (situation, reach)
+    assert cal["factor"] == CALIBRATION[(situation, reach)]
+    if pr["high"] > pr["loss"] and pr["determined"]:  # the high end is not clamped: it is factor x Z x sd away
+        assert pr["high"] - pr["loss"] == pytest.approx(cal["factor"] * Z_80 * cal["sd"], rel=1e-9)
+
+
+def test_conformal_factor_is_the_corrected_quantile_and_lifts_a_family_left_behind() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from projection_calibration import conformal_factor
+
+    def rows(scores: list[float], family: str, corpus: bool = False) -> list[dict]:
+        return [{"score": s, "family": family, "corpus": corpus} for s in scores]
+
+    # 9 cases: the level 0.8 x (1 + 1/9) = 0.889 of the sorted scores 0.1..0.9 is the 8th, 0.8
+    scores = [round(0.1 * k, 1) for k in range(1, 10)]
+    assert conformal_factor(rows(scores, "cosine")) == 0.8
+    # 20 constant-LR cases covered by anything, and 5 WSD cases that need 1-5: the pool's 80% quantile (0.0)
+    # would leave the WSD family at 0%; the family floor (70% of 5 x 1.2 = 84%: the 5th) lifts it to 5.0
+    pool = rows([0.0] * 20, "constant") + rows([1.0, 2.0, 3.0, 4.0, 5.0], "wsd_before")
+    assert conformal_factor(pool) == 5.0
+    # corpus cases weigh as much together as the synthetic ones: 2 corpus cases at 9 against 8 synthetic at 1
+    mixed = rows([1.0] * 8, "cosine") + rows([9.0, 9.0], "cosine", corpus=True)
+    assert conformal_factor(mixed) == 9.0
