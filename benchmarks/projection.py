@@ -15,7 +15,7 @@ Each curve is projected with the schedule known (logged/stated LR, or the LR ser
 LR and no meta: the power law). Reported per schedule family and prefix: mean absolute error of the projected
 final loss, coverage of the stated interval (nominal 80%), and the median half-width.
 
-    python benchmarks/projection.py [--seeds 8] [--prior] [--markdown] [--loo] [--calibrate]
+    python benchmarks/projection.py [--seeds 8] [--prior] [--markdown] [--loo | --oracle] [--calibrate]
 """
 
 from __future__ import annotations
@@ -124,12 +124,15 @@ def synthetic_runs(seeds: range) -> list[tuple[str, int, Run, float, np.ndarray]
 # --- backtest -----------------------------------------------------------------------------------------------
 
 
-def cut_run(run: Run, cut: int, blind: bool) -> Run:
+def cut_run(run: Run, cut: int, mode: str) -> Run:
+    """The run as of step ``cut``. ``known``: the LR of every step stays (the schedule known, as --schedule
+    gives it); ``log``: every series ends at the cut, the log's own statements (meta: header, embedded code)
+    stay, as a user's partial log is; ``none``: no LR and no meta at all."""
     df = run.df
     metric = df["metric"].astype(str)
-    part = df[~metric.str.endswith("loss") | (df["step"] <= cut)]
+    part = df[~metric.str.endswith("loss") | (df["step"] <= cut)] if mode == "known" else df[df["step"] <= cut]
     meta = dict(run.meta)
-    if blind:  # no LR information at all
+    if mode == "none":
         part = part[part["metric"].astype(str) != "lr"]
         meta = {"format": "test"}
     return Run(run.name, part.reset_index(drop=True), meta)
@@ -149,18 +152,19 @@ def family_of(kind: str, cut: int, lr: np.ndarray | None) -> str:
 
 def backtest_one(rows: list, source: str, kind: str, run: Run, final_step: int, truth: float,
                  lr: np.ndarray | None, spec: str | None, corpus: bool) -> None:
-    """One row per prefix and schedule state: the error, the stated interval, and what it was made of."""
+    """One row per prefix and schedule state (cut_run's modes; ``log`` for corpus runs only): the error, the
+    stated interval, and what it was made of."""
     val_steps = run.arrays("val/loss")[0]
     for frac in PREFIXES:
         cut = int(final_step * frac)
         if int(np.sum(val_steps <= cut)) < MIN_PREFIX_EVALS:
             continue
-        for blind in (False, True):
-            row = {"source": source, "family": family_of(kind, cut, lr), "frac": frac, "blind": blind,
+        for mode in ("known", "log", "none") if corpus else ("known", "none"):
+            row = {"source": source, "family": family_of(kind, cut, lr), "frac": frac, "mode": mode,
                    "corpus": corpus}
             try:
-                r = phases.analyze(cut_run(run, cut, blind), series="val/loss", project=final_step,
-                                   schedule=None if blind else spec)
+                r = phases.analyze(cut_run(run, cut, mode), series="val/loss", project=final_step,
+                                   schedule=spec if mode == "known" else None)
             except Exception as exc:  # a failure is a result: count it
                 rows.append(dict(row, err=math.nan, covered=False, half=math.nan, form=str(exc), score=math.inf))
                 continue
@@ -212,35 +216,39 @@ def coverage(rows: list) -> float:
     return float(np.mean([r["covered"] for r in rows]))
 
 
+MODES = {"known": "schedule known", "log": "the log alone", "none": "nothing known"}
+
+
 def table(rows: list, title: str) -> None:
     groups: dict[tuple, list] = defaultdict(list)
     for row in rows:
-        groups[(row["family"], row["frac"], row["blind"])].append(row)
+        groups[(row["family"], row["frac"], row["mode"])].append(row)
     print(f"\n{title}")
     print(f"{'family':<12}{'prefix':>7}  {'schedule':<9}{'n':>4}{'MAE':>9}{'max|err|':>10}{'cover80':>9}{'±half':>8}")
-    for (fam, frac, blind), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1])):
+    order = list(MODES)
+    for (fam, frac, mode), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], order.index(kv[0][2]), kv[0][1])):
         worst = np.nanmax([abs(r["err"]) for r in rs])
-        print(f"{fam:<12}{frac:>7.0%}  {'no' if blind else 'known':<9}{len(rs):>4}{mae(rs):>9.4f}"
+        print(f"{fam:<12}{frac:>7.0%}  {mode:<9}{len(rs):>4}{mae(rs):>9.4f}"
               f"{worst:>10.4f}{coverage(rs):>9.0%}{np.nanmedian([r['half'] for r in rs]):>8.4f}")
-    for blind in (False, True):
-        rs = [r for r in rows if r["blind"] == blind]
+    for mode, label in MODES.items():
+        rs = [r for r in rows if r["mode"] == mode]
         if rs:
-            print(f"all, schedule {'not given' if blind else 'known'}: n={len(rs)} MAE {mae(rs):.4f}, "
-                  f"coverage {coverage(rs):.0%}")
+            print(f"all, {label}: n={len(rs)} MAE {mae(rs):.4f}, coverage {coverage(rs):.0%}")
 
 
 def markdown(corpus: list, synthetic: list) -> None:
-    """One README table: per family and prefix, MAE and 80% coverage, corpus and synthetic, schedule known or not."""
-    def cell(rows: list, fam: str, frac: float, blind: bool) -> str:
-        rs = [r for r in rows if r["family"] == fam and r["frac"] == frac and r["blind"] == blind]
+    """One README table: per family and prefix, MAE and 80% coverage, corpus and synthetic, per schedule state."""
+    def cell(rows: list, fam: str, frac: float, mode: str) -> str:
+        rs = [r for r in rows if r["family"] == fam and r["frac"] == frac and r["mode"] == mode]
         return f"{mae(rs):.3f} / {coverage(rs):.0%} ({len(rs)})" if rs else "–"
 
-    print("\n| family | prefix | corpus, schedule known | corpus, no schedule | synthetic, known | synthetic, none |")
-    print("|---|---|---|---|---|---|")
+    print("\n| family | prefix | corpus, schedule known | corpus, the log alone | corpus, nothing known "
+          "| synthetic, known | synthetic, nothing |")
+    print("|---|---|---|---|---|---|---|")
     for fam in ("constant", "cosine", "cyclic", "wsd_before", "wsd_after"):
         for frac in PREFIXES:
-            cells = [cell(corpus, fam, frac, False), cell(corpus, fam, frac, True),
-                     cell(synthetic, fam, frac, False), cell(synthetic, fam, frac, True)]
+            cells = [cell(corpus, fam, frac, m) for m in MODES] + [cell(synthetic, fam, frac, m) for m in ("known",
+                                                                                                          "none")]
             if any(c != "–" for c in cells):
                 print(f"| {fam} | {frac:.0%} | " + " | ".join(cells) + " |")
 
@@ -270,23 +278,26 @@ def prior_report() -> None:
         print(f"geometric mean {math.exp(np.mean(logs)):.4f}, log-sd {np.std(logs, ddof=1):.3f} over {len(logs)} runs")
 
 
-def corpus_rows(loo_prior: bool) -> list:
+def corpus_rows(prior: str | None) -> list:
+    """prior ``loo``: each run's prior from the other runs' own drops; ``oracle``: from the run's own whole
+    curve (what the fits would reach if the drop were known: the limit of a prior); None: the shipped prior."""
+    from lossdoc import curvefit
+
     rows: list = []
     cases = corpus_cases()
     if not cases:
         print("corpus absent: corpus backtest skipped")
-    own = full_run_log_rho(cases) if loo_prior else {}
+    own = full_run_log_rho(cases) if prior else {}
     for name, kind, run, final_step, truth, lr, spec in cases:
-        if loo_prior:  # the prior from the other runs only: the run being projected did not help set it
-            from lossdoc import curvefit
-
+        saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD
+        if prior == "loo":  # the prior from the other runs only: the run being projected did not help set it
             others = [v for k, v in own.items() if k != name]
-            saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD
             curvefit.ANNEAL_PRIOR_RHO = math.exp(float(np.mean(others)))
             curvefit.ANNEAL_PRIOR_LOG_SD = float(np.std(others, ddof=1))
+        elif prior == "oracle":
+            curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = math.exp(own[name]), 0.02
         backtest_one(rows, name, kind, run, final_step, truth, lr, spec, corpus=True)
-        if loo_prior:
-            curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = saved
+        curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = saved
     return rows
 
 
@@ -303,6 +314,7 @@ def main() -> None:
     parser.add_argument("--prior", action="store_true", help="print the corpus runs' annealing drop (the prior)")
     parser.add_argument("--markdown", action="store_true", help="also print the README table")
     parser.add_argument("--loo", action="store_true", help="corpus: the prior from the other runs (leave-one-out)")
+    parser.add_argument("--oracle", action="store_true", help="corpus: each run's own annealing drop as the prior")
     parser.add_argument("--calibrate", action="store_true",
                         help="set the interval factors (lossdoc/calibration.py) on the calibration curves and corpus")
     args = parser.parse_args()
@@ -313,11 +325,14 @@ def main() -> None:
     if args.calibrate:
         from projection_calibration import calibrate
 
-        calibrate(corpus_rows(False), synthetic_rows(CALIBRATION_SEEDS), CALIBRATION_SEEDS)
+        corpus = [r for r in corpus_rows(None) if r["mode"] != "log"]  # "log" repeats known or none cases
+        calibrate(corpus, synthetic_rows(CALIBRATION_SEEDS), CALIBRATION_SEEDS)
         print(f"\n{time.perf_counter() - start:.0f} s")
         return
-    rows = corpus_rows(args.loo)
-    table(rows, "Corpus runs (val loss; truth = the last logged eval)" + (", prior leave-one-out" if args.loo else ""))
+    prior = "loo" if args.loo else "oracle" if args.oracle else None
+    rows = corpus_rows(prior)
+    table(rows, "Corpus runs (val loss; truth = the last logged eval)" + {
+        "loo": ", prior leave-one-out", "oracle": ", each run's own drop as the prior", None: ""}[prior])
     syn = synthetic_rows(range(args.seeds))
     table(syn, f"Synthetic multi-power-law curves ({args.seeds} seeds x 2 lengths per family, not the "
                "calibration curves)")

@@ -112,8 +112,8 @@ def calibrate(corpus: list, synthetic: list, seeds: range) -> None:
     if loo:
         by_family: dict[tuple, list] = defaultdict(list)
         for r in loo:
-            by_family[(r["family"], r["blind"])].append(r["covered"])
+            by_family[(r["family"], r["mode"])].append(r["covered"])
         print("corpus coverage with the factors set without the run itself (leave one run out):")
-        for (family, blind), covered in sorted(by_family.items()):
-            print(f"  {family:<11} schedule {'none ' if blind else 'known'} {np.mean(covered):>4.0%} of {len(covered)}")
+        for (family, mode), covered in sorted(by_family.items()):
+            print(f"  {family:<11} schedule {mode:<6} {np.mean(covered):>4.0%} of {len(covered)}")
         print(f"  all {np.mean([r['covered'] for r in loo]):.0%} of {len(loo)}")
