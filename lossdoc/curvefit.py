@@ -345,8 +345,9 @@ def standard_error(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | 
     return math.sqrt(se**2 + model_term**2 + fit.rmse**2 + (REL_SD * (at_last - loss)) ** 2)
 
 
-def interval(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int) -> tuple[
-        float, float, dict[str, Any]]:
+def interval(
+    fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int
+) -> tuple[float, float, dict[str, Any]]:
     """(projected loss, half-width of its PROJECTION_COVERAGE interval, how the width was made)."""
     import numpy as np
 
