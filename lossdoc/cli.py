@@ -37,8 +37,25 @@ class _Argument(click.Argument):
         return self.metavar if self.required else f"[{self.metavar}]"
 
 
+class _BadValue(click.ClickException):
+    """An option value click cannot convert (`--project abc`): one line and exit 2, like every bad value."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"lossdoc: error: {self.format_message()}", err=True)
+
+
 class _Command(click.Command):
     """A command whose --help lists its arguments with their help before the options."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.MissingParameter:
+            raise  # a missing LOG keeps click's usage lines: they say what to give
+        except click.BadParameter as exc:
+            raise _BadValue(exc.format_message()) from None
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [

@@ -87,6 +87,9 @@ def test_a_good_schedule_still_works() -> None:
         (["spikes", LOG, "--fail-on", "sometimes"], "--fail-on must be one of"),
         (["show", LOG, "--to", "/no/such/folder/points.csv"], "does not exist"),
         (["show", LOG, "--to", "points.xlsx"], "unknown extension"),
+        (["phases", LOG, "--project", "abc"], "--project': 'abc' is not a valid integer"),  # click's conversion
+        (["analyze", LOG, "--target", "low"], "--target': 'low' is not a valid float"),
+        (["mfu", LOG, "--gpus", "2.5"], "--gpus"),
     ],
 )
 def test_bad_values_are_one_line_and_exit_2(args: list[str], needle: str) -> None:
