@@ -176,8 +176,8 @@ def test_click_cli_runner_keeps_stderr_apart() -> None:
 
 
 def test_installed_versions_meet_the_declared_bounds() -> None:
-    """The bounds were found in throwaway venvs (click 8.1.8: the CliRunner mixed stderr into stdout and 78 CLI
-    tests failed; 8.2.0: the suite passes); this checks that the environment honours them."""
+    """The bounds were found in throwaway venvs (click 8.1.8: 97 CLI tests fail with "stderr not separately
+    captured"; click 8.2.0: the suite passes); this checks that the environment honours them."""
 
     from importlib.metadata import version
 
