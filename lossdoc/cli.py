@@ -4,7 +4,7 @@ Heavy libraries (pandas, scipy, matplotlib, rich) are imported inside the comman
 `lossdoc --help` stays fast. Errors in the input are one line on stderr and exit code 2.
 
 Built on click directly: typer (0.29) built one pydantic TypeAdapter per option on every call and imported
-pydantic (~0.2 s of the 0.5 s budget of issue 12 for `analyze`); click converts the few types used here itself.
+pydantic: ~0.1 s of `show` and ~0.14 s of `analyze` (issue 12). click converts the few types used here itself.
 """
 
 from __future__ import annotations
