@@ -1,68 +1,123 @@
 """The command line: one function per command, each options -> library -> renderer -> exit code.
 
-Heavy libraries (pandas, scipy, matplotlib) are imported inside the library functions, so that
+Heavy libraries (pandas, scipy, matplotlib, rich) are imported inside the command bodies, so that
 `lossdoc --help` stays fast. Errors in the input are one line on stderr and exit code 2.
+
+Built on click directly: typer (0.29) built one pydantic TypeAdapter per option on every call and imported
+pydantic: ~0.1 s of `show` and ~0.14 s of `analyze` (issue 12). click converts the few types used here itself.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
+import click
 
 from .errors import InputError
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    rich_markup_mode=None,
-    help="Diagnose a language-model training run from its log.",
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+PATH = click.Path(path_type=Path)  # a plain path, not checked here: the library says what is wrong with it
+# The value's placeholder in --help, per type (as typer printed them).
+METAVARS = {str: "<str>", int: "<int>", float: "<float>", Path: "<path>"}
+
+
+class _Argument(click.Argument):
+    """A path argument with a help line (click has none for arguments), shown [LOG] in the usage when optional."""
+
+    def __init__(self, decls: Any, help: str = "", **attrs: Any) -> None:
+        super().__init__(decls, type=PATH, **attrs)
+        self.help = help
+
+    def make_metavar(self, *_: Any) -> str:  # click >= 8.2 passes the context
+        return self.metavar if self.required else f"[{self.metavar}]"
+
+
+class _BadValue(click.ClickException):
+    """An option value click cannot convert (`--project abc`): one line and exit 2, like every bad value."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"lossdoc: error: {self.format_message()}", err=True)
+
+
+class _Command(click.Command):
+    """A command whose --help lists its arguments with their help before the options."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.MissingParameter:
+            raise  # a missing LOG keeps click's usage lines: they say what to give
+        except click.BadParameter as exc:
+            raise _BadValue(exc.format_message()) from None
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (f"{p.metavar} {METAVARS[Path]}", p.help + ("  [required]" if p.required else ""))
+            for p in self.get_params(ctx)
+            if isinstance(p, _Argument)
+        ]
+        if rows:
+            with formatter.section("Arguments"):
+                formatter.write_dl(rows)
+        super().format_options(ctx, formatter)
+
+
+class _Group(click.Group):
+    """The commands in the order they are defined (formats, show, analyze, ...), not sorted by name."""
+
+    command_class = _Command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+def _option(*decls: str, kind: type = str, help: str, **attrs: Any) -> Callable[[Any], Any]:
+    """An option taking a value of `kind` (str, int, float or Path), None when not given unless a default is."""
+    return click.option(*decls, type=PATH if kind is Path else kind, metavar=METAVARS[kind], help=help, **attrs)
+
+
+def _log_argument(name: str = "log", metavar: str = "LOG", help: str = "", required: bool = True) -> Any:
+    return click.argument(name, cls=_Argument, metavar=metavar, help=help, required=required)
+
+
+json_option = click.option("--json", is_flag=True, help="Print one JSON document on stdout instead of a report.")
+format_option = _option("--format", "-f", help="Force a reader (see `lossdoc formats`).")
+run_option = _option("--run", help="Which run of a multi-run file (name or 1-based index).")
+fail_on_option = _option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
+config_option = _option(
+    "--config", kind=Path, help="The run's config file (.py read with ast, never run; config.json; hparams.yaml)."
+)
+log_argument = _log_argument(
+    help="The training log: a file (also .gz/.bz2/.xz/.zst), a directory, or - for standard input."
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout instead of a report.")]
-FormatOpt = Annotated[str | None, typer.Option("--format", "-f", help="Force a reader (see `lossdoc formats`).")]
-RunOpt = Annotated[str | None, typer.Option("--run", help="Which run of a multi-run file (name or 1-based index).")]
-FailOnOpt = Annotated[
-    str | None, typer.Option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", help="The run's config file (.py read with ast, never run; config.json; hparams.yaml)."),
-]
-LogArg = Annotated[
-    Path,
-    typer.Argument(
-        help="The training log: a file (also .gz/.bz2/.xz/.zst), a directory, or - for standard input.",
-        show_default=False,
-        metavar="LOG",
-    ),
-]
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from . import __version__
+
+        click.echo(f"lossdoc {__version__}")
+        ctx.exit(0)
+
+
+@click.group(cls=_Group, name="lossdoc", no_args_is_help=True,
+             help="Diagnose a language-model training run from its log.")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Print the version and exit.")
+def app() -> None:
+    pass
 
 
 def main() -> None:
     """Entry point of the `lossdoc` script and `python -m lossdoc`."""
     app()
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        from . import __version__
-
-        typer.echo(f"lossdoc {__version__}")
-        raise typer.Exit(0)
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
-    pass
 
 
 PIPE_WIDTH = 140  # columns of a report written to a file or pipe (rich would assume 80 and squeeze tables)
@@ -81,16 +136,16 @@ def _guard(body: Callable[[], int]) -> None:
     try:
         code = body()
     except InputError as exc:
-        typer.echo(f"lossdoc: error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except (typer.Exit, typer.Abort):
+        click.echo(f"lossdoc: error: {exc}", err=True)
+        raise click.exceptions.Exit(2) from None
+    except (click.exceptions.Exit, click.exceptions.Abort):
         raise
     except Exception as exc:  # noqa: BLE001 - a bug must not show the user a traceback either
         if os.environ.get("LOSSDOC_DEBUG"):
             raise
-        typer.echo(f"lossdoc: internal error: {type(exc).__name__}: {exc} (LOSSDOC_DEBUG=1 shows where)", err=True)
-        raise typer.Exit(2) from None
-    raise typer.Exit(code)
+        click.echo(f"lossdoc: internal error: {type(exc).__name__}: {exc} (LOSSDOC_DEBUG=1 shows where)", err=True)
+        raise click.exceptions.Exit(2) from None
+    raise click.exceptions.Exit(code)
 
 
 def _emit_json(doc: Any) -> None:
@@ -149,7 +204,8 @@ def _attach_config(run: Any, config: Path | None, dataset_tokens: int | None = N
 
 
 @app.command()
-def formats(json: JsonOpt = False) -> None:
+@json_option
+def formats(json: bool) -> None:
     """List the log formats lossdoc reads, with a sample line of each."""
 
     def body() -> int:
@@ -173,15 +229,12 @@ def formats(json: JsonOpt = False) -> None:
 
 
 @app.command()
-def show(
-    log: LogArg,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
-    to: Annotated[
-        Path | None, typer.Option("--to", help="Also write the tidy points to FILE (.csv, .jsonl or .parquet).")
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show the first lines not understood.")] = False,
-) -> None:
+@log_argument
+@json_option
+@format_option
+@_option("--to", kind=Path, help="Also write the tidy points to FILE (.csv, .jsonl or .parquet).")
+@click.option("--verbose", "-v", is_flag=True, help="Show the first lines not understood.")
+def show(log: Path, json: bool, format: str | None, to: Path | None, verbose: bool) -> None:
     """What was read: runs, series (points, steps, first, last, NaN) and what every line became."""
 
     def body() -> int:
@@ -211,43 +264,29 @@ def show(
 
 
 @app.command()
+@log_argument
+@json_option
+@format_option
+@run_option
+@fail_on_option
+@config_option
+@_option("--project", kind=int, help="Project the loss to STEP (default: the planned last step).")
+@_option("--target", kind=float, help="Target loss: when it is (or will be) reached.")
+@_option("--shard-map", kind=Path, help="JSON of data shard boundaries (see `lossdoc spikes --help`).")
+@_option("--gpu", help="GPU model, e.g. H100-SXM, 'RTX 4090' (for MFU).")
+@_option("--gpus", kind=int, help="Number of GPUs of the job.")
+@_option("--price-per-gpu-hour", kind=float, help="USD per GPU-hour, for what the rest of the run costs.")
+@_option("--schedule", help="LR schedule when the log lacks it (see `lossdoc phases --help`).")
+@_option("--vocab", kind=int, help="Vocabulary size for the initial-loss check.")
+@_option("--series", help="Loss series for the phases (default: val/loss).")
+@_option("--markdown", help="Also write the report as GitHub Markdown to FILE ('-': stdout).")
+@_option("--html", kind=Path, help="Also write a self-contained HTML report with its charts to FILE.")
+@_option("--plot", kind=Path, help="Also write the loss chart as a PNG to FILE (needs lossdoc[plot]).")
 def analyze(
-    log: LogArg,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
-    run: RunOpt = None,
-    fail_on: FailOnOpt = None,
-    config: ConfigOpt = None,
-    project: Annotated[
-        int | None, typer.Option("--project", help="Project the loss to STEP (default: the planned last step).")
-    ] = None,
-    target: Annotated[
-        float | None, typer.Option("--target", help="Target loss: when it is (or will be) reached.")
-    ] = None,
-    shard_map: Annotated[
-        Path | None, typer.Option("--shard-map", help="JSON of data shard boundaries (see `lossdoc spikes --help`).")
-    ] = None,
-    gpu: Annotated[str | None, typer.Option("--gpu", help="GPU model, e.g. H100-SXM, 'RTX 4090' (for MFU).")] = None,
-    gpus: Annotated[int | None, typer.Option("--gpus", help="Number of GPUs of the job.")] = None,
-    price_per_gpu_hour: Annotated[
-        float | None, typer.Option("--price-per-gpu-hour", help="USD per GPU-hour, for what the rest of the run costs.")
-    ] = None,
-    schedule: Annotated[
-        str | None, typer.Option("--schedule", help="LR schedule when the log lacks it (see `lossdoc phases --help`).")
-    ] = None,
-    vocab: Annotated[int | None, typer.Option("--vocab", help="Vocabulary size for the initial-loss check.")] = None,
-    series: Annotated[
-        str | None, typer.Option("--series", help="Loss series for the phases (default: val/loss).")
-    ] = None,
-    markdown: Annotated[
-        str | None, typer.Option("--markdown", help="Also write the report as GitHub Markdown to FILE ('-': stdout).")
-    ] = None,
-    html: Annotated[
-        Path | None, typer.Option("--html", help="Also write a self-contained HTML report with its charts to FILE.")
-    ] = None,
-    plot: Annotated[
-        Path | None, typer.Option("--plot", help="Also write the loss chart as a PNG to FILE (needs lossdoc[plot]).")
-    ] = None,
+    log: Path, json: bool, format: str | None, run: str | None, fail_on: str | None, config: Path | None,
+    project: int | None, target: float | None, shard_map: Path | None, gpu: str | None, gpus: int | None,
+    price_per_gpu_hour: float | None, schedule: str | None, vocab: int | None, series: str | None,
+    markdown: str | None, html: Path | None, plot: Path | None,
 ) -> None:
     """The diagnosis: the most important finding first, the run in one line, every analysis the log allows,
     what to do ranked by impact; also as Markdown, HTML with charts, or a PNG."""
@@ -371,44 +410,28 @@ def _write_text(path: Path, text: str) -> None:
 
 
 @app.command()
+@log_argument
+@json_option
+@format_option
+@run_option
+@fail_on_option
+@_option("--series", help="Loss series to analyse (default: val/loss if >= 8 points).")
+@_option("--vocab", kind=int, help="Vocabulary size for the initial-loss check (ln V).")
+@_option("--target", kind=float, help="Target loss: the first step that reaches it.")
+@_option("--project", kind=int, help="Fit the curve and project the loss at STEP, with an interval.")
+@_option(
+    "--schedule",
+    help="LR schedule for the fit when the log lacks it: cosine:peak=6e-4,warmup=700,total=19560[,final=0], "
+    "wsd:...,decay=N, constant:peak=X, or a step/lr file.",
+)
+@_option("--price-per-hour", kind=float, help="USD per hour of the whole job, for the projection's cost.")
+@_option("--gpus", kind=int, help="GPUs the job uses (with --price-per-gpu-hour).")
+@_option("--price-per-gpu-hour", kind=float, help="USD per GPU-hour; cost = GPUs (--gpus or the log) x this.")
+@config_option
 def phases(
-    log: LogArg,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
-    run: RunOpt = None,
-    fail_on: FailOnOpt = None,
-    series: Annotated[
-        str | None, typer.Option("--series", help="Loss series to analyse (default: val/loss if >= 8 points).")
-    ] = None,
-    vocab: Annotated[
-        int | None, typer.Option("--vocab", help="Vocabulary size for the initial-loss check (ln V).")
-    ] = None,
-    target: Annotated[
-        float | None, typer.Option("--target", help="Target loss: the first step that reaches it.")
-    ] = None,
-    project: Annotated[
-        int | None, typer.Option("--project", help="Fit the curve and project the loss at STEP, with an interval.")
-    ] = None,
-    schedule: Annotated[
-        str | None,
-        typer.Option(
-            "--schedule",
-            help="LR schedule for the fit when the log lacks it: cosine:peak=6e-4,warmup=700,total=19560[,final=0], "
-            "wsd:...,decay=N, constant:peak=X, or a step/lr file.",
-        ),
-    ] = None,
-    price_per_hour: Annotated[
-        float | None,
-        typer.Option("--price-per-hour", help="USD per hour of the whole job, for the projection's cost."),
-    ] = None,
-    gpus: Annotated[
-        int | None, typer.Option("--gpus", help="GPUs the job uses (with --price-per-gpu-hour).")
-    ] = None,
-    price_per_gpu_hour: Annotated[
-        float | None,
-        typer.Option("--price-per-gpu-hour", help="USD per GPU-hour; cost = GPUs (--gpus or the log) x this."),
-    ] = None,
-    config: ConfigOpt = None,
+    log: Path, json: bool, format: str | None, run: str | None, fail_on: str | None, series: str | None,
+    vocab: int | None, target: float | None, project: int | None, schedule: str | None,
+    price_per_hour: float | None, gpus: int | None, price_per_gpu_hour: float | None, config: Path | None,
 ) -> None:
     """Where the run is on its loss curve: init loss vs ln(vocab), phases, diminishing returns, target, projection."""
 
@@ -446,21 +469,21 @@ def phases(
 
 
 @app.command()
+@log_argument
+@json_option
+@format_option
+@run_option
+@fail_on_option
+@_option(
+    "--shard-map",
+    kind=Path,
+    help='JSON: [{"shard": NAME, "start_step": N} or {"shard": NAME, "start_token": N}, …] '
+    'or {"steps_per_shard": N}; tests whether spikes follow shard boundaries.',
+)
+@config_option
 def spikes(
-    log: LogArg,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
-    run: RunOpt = None,
-    fail_on: FailOnOpt = None,
-    shard_map: Annotated[
-        Path | None,
-        typer.Option(
-            "--shard-map",
-            help='JSON: [{"shard": NAME, "start_step": N} or {"shard": NAME, "start_token": N}, …] '
-            'or {"steps_per_shard": N}; tests whether spikes follow shard boundaries.',
-        ),
-    ] = None,
-    config: ConfigOpt = None,
+    log: Path, json: bool, format: str | None, run: str | None, fail_on: str | None, shard_map: Path | None,
+    config: Path | None,
 ) -> None:
     """Loss spikes (kind, recovery cost, LR, grad norm), NaN onset, best val, periodicity, shards, plateaus."""
 
@@ -486,36 +509,27 @@ def spikes(
 
 
 @app.command()
+@log_argument
+@json_option
+@format_option
+@run_option
+@fail_on_option
+@_option("--gpu", help="GPU name (case-insensitive; nvidia-smi names and aliases).")
+@_option("--peak-tflops", kind=float, help="Dense peak TFLOPS of one GPU, for a GPU not in the table.")
+@_option("--dtype", help="Training precision: bf16, fp16, fp8, tf32, fp32 (default: the log's).")
+@_option("--gpus", kind=int, help="GPUs used (default: the world size the log states).")
+@_option(
+    "--convention",
+    help="FLOPs per token: nanogpt (6N + 12*L*d*T, PaLM App. B), torchtitan (6(N - V*d) + 12*L*d*T), "
+    "llmc (6N + 6*L*d*T).",
+    default="nanogpt",
+    show_default=True,
+)
+@_option("--price-per-gpu-hour", kind=float, help="USD per GPU-hour, for the cost per 1B tokens.")
 def mfu(
-    log: LogArg,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
-    run: RunOpt = None,
-    fail_on: FailOnOpt = None,
-    gpu: Annotated[
-        str | None, typer.Option("--gpu", help="GPU name (case-insensitive; nvidia-smi names and aliases).")
-    ] = None,
-    peak_tflops: Annotated[
-        float | None, typer.Option("--peak-tflops", help="Dense peak TFLOPS of one GPU, for a GPU not in the table.")
-    ] = None,
-    dtype: Annotated[
-        str | None,
-        typer.Option("--dtype", help="Training precision: bf16, fp16, fp8, tf32, fp32 (default: the log's)."),
-    ] = None,
-    gpus: Annotated[
-        int | None, typer.Option("--gpus", help="GPUs used (default: the world size the log states).")
-    ] = None,
-    convention: Annotated[
-        str,
-        typer.Option(
-            "--convention",
-            help="FLOPs per token: nanogpt (6N + 12*L*d*T, PaLM App. B), torchtitan (6(N - V*d) + 12*L*d*T), "
-            "llmc (6N + 6*L*d*T).",
-        ),
-    ] = "nanogpt",
-    price_per_gpu_hour: Annotated[
-        float | None, typer.Option("--price-per-gpu-hour", help="USD per GPU-hour, for the cost per 1B tokens.")
-    ] = None,
+    log: Path, json: bool, format: str | None, run: str | None, fail_on: str | None, gpu: str | None,
+    peak_tflops: float | None, dtype: str | None, gpus: int | None, convention: str,
+    price_per_gpu_hour: float | None,
 ) -> None:
     """MFU on the real GPU: peak with its source, FLOPs/token, per-step MFU, printed vs real, throughput, cost."""
 
@@ -553,24 +567,20 @@ def _is_config(path: Path) -> bool:
 
 
 @app.command("config-check")
+@_log_argument(
+    "config", "CONFIG", help="The run's config (.py, config.json, hparams.yaml); given alone, a LOG or a config."
+)
+@_log_argument(help="The training log (file or directory).", required=False)
+@json_option
+@format_option
+@run_option
+@fail_on_option
+@_option("--dataset-tokens", kind=int, help="Tokens in the training data (else data/<dataset>/train.bin).")
+@_option("--at", kind=int, help="Also give the LR at STEP.")
+@_option("--vocab", kind=int, help="Vocabulary size the model is built with.")
 def config_check(
-    config: Annotated[
-        Path, typer.Argument(help="The run's config (.py, config.json, hparams.yaml); given alone, a LOG or a config.",
-                             show_default=False, metavar="CONFIG")
-    ],
-    log: Annotated[
-        Path | None, typer.Argument(help="The training log (file or directory).", show_default=False, metavar="LOG")
-    ] = None,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
-    run: RunOpt = None,
-    fail_on: FailOnOpt = None,
-    dataset_tokens: Annotated[
-        int | None,
-        typer.Option("--dataset-tokens", help="Tokens in the training data (else data/<dataset>/train.bin)."),
-    ] = None,
-    at: Annotated[int | None, typer.Option("--at", help="Also give the LR at STEP.")] = None,
-    vocab: Annotated[int | None, typer.Option("--vocab", help="Vocabulary size the model is built with.")] = None,
+    config: Path, log: Path | None, json: bool, format: str | None, run: str | None, fail_on: str | None,
+    dataset_tokens: int | None, at: int | None, vocab: int | None,
 ) -> None:
     """The run's facts with their sources; parameters vs claims, tokens, Chinchilla, epochs, LR schedule, dropout.
     `config-check CONFIG LOG`; `config-check LOG` for what the log alone states; `config-check CONFIG` for the
@@ -605,16 +615,14 @@ def config_check(
 
 
 @app.command()
+@log_argument
+@json_option
+@format_option
+@run_option
+@fail_on_option
+@_option("--grad-clip", kind=float, help="Clip threshold for the grad-norm report (default: the log's, else 1.0).")
 def gap(
-    log: LogArg,
-    json: JsonOpt = False,
-    format: FormatOpt = None,
-    run: RunOpt = None,
-    fail_on: FailOnOpt = None,
-    grad_clip: Annotated[
-        float | None,
-        typer.Option("--grad-clip", help="Clip threshold for the grad-norm report (default: the log's, else 1.0)."),
-    ] = None,
+    log: Path, json: bool, format: str | None, run: str | None, fail_on: str | None, grad_clip: float | None,
 ) -> None:
     """Train/val gap per eval series (learning, overfitting, val below train...), and grad-norm health."""
 

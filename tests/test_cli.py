@@ -1,4 +1,4 @@
-"""The command line through typer's CliRunner: JSON contract keys, exports, errors as one line and exit 2."""
+"""The command line through click's CliRunner: JSON contract keys, exports, errors as one line and exit 2."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from lossdoc.cli import app
 from lossdoc.parsers import PARSERS

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from lossdoc.cli import app
 from lossdoc.compare import compare_report, compare_runs

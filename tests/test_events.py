@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from lossdoc.analyzers import ANALYZERS
 from lossdoc.analyzers import events as ev

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from lossdoc.analyzers import ANALYZERS
 from lossdoc.cli import app
@@ -55,12 +55,9 @@ COMMAND_ALSO_RUNS = {"gap": ("gradients",)}
 
 def log_commands() -> list[str]:
     """The CLI commands named after an analyzer that need nothing but a LOG (phases, spikes, mfu, gap ...)."""
-    import typer.main
-
-    group = typer.main.get_command(app)
     names = []
     for analyzer in ANALYZERS:
-        cmd = group.commands.get(analyzer.NAME)  # type: ignore[attr-defined]
+        cmd = app.commands.get(analyzer.NAME)
         if cmd is None:
             continue
         required = [p for p in cmd.params if p.required]

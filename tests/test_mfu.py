@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from lossdoc.analyzers import ANALYZERS, gap, gradients, mfu
 from lossdoc.analyzers.steptime import analyze_step_times

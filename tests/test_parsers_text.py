@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from lossdoc.cli import app
 from lossdoc.parsers import PARSERS, build_nanogpt, detect, load, megatron, modded_nanogpt, torchtitan

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from lossdoc.analyzers import ANALYZERS
 from lossdoc.analyzers import phases as ph

@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from lossdoc.analyzers import phases as ph
 from lossdoc.analyzers import projection as proj

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from rich.console import Console
-from typer.testing import CliRunner
 
 from lossdoc import report as report_mod
 from lossdoc.cli import app

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ("analyze", "phases", "spikes", "gap", "mfu", "config-check")
 PROBE = """
 import sys
-from typer.testing import CliRunner
+from click.testing import CliRunner
 from lossdoc.cli import app
 runner, codes = CliRunner(), []
 for command in sys.argv[2:]:

@@ -6,7 +6,7 @@ import io
 import time
 from pathlib import Path
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from lossdoc import progress
 from lossdoc.cli import app

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 import lossdoc
 from lossdoc.analyzers import ANALYZERS, detector, shards, spikes
