@@ -3,7 +3,8 @@
 Curves:
 - corpus runs with enough evals (../shared/corpus): the llm.c, build-nanogpt and TinyStories runs are
   warmup + cosine; the modded-nanogpt runs (and the llm.c AdamW baseline, schedule from its README) are WSD
-  (warmup, stable, linear warmdown), cut before or inside their warmdown;
+  (warmup, stable, linear warmdown), cut before or inside their warmdown; the stable phase of each WSD run is
+  also a real constant-LR curve (family ``constant``: cut at 25/50/75% of it, projected to its last eval);
 - synthetic curves from the multi-power law of Luo et al. 2025 (arXiv 2503.12811, eq. 4), a different law from
   the one lossdoc fits, written here independently: ``L(t) = L0 + A·S1(t)^(−α) − B·Σ_k (η_(k−1) − η_k)·G(η_k^(−γ)
   ·S_k(t))``, ``G(x) = 1 − (C·x + 1)^(−β)``, ``S_k(t) = Σ_(τ=k..t) η_τ``, with parameters drawn per curve
@@ -310,8 +311,17 @@ def corpus_rows(prior: str | None) -> list:
         elif prior == "oracle":
             curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = math.exp(own[name]), 0.02
         backtest_one(rows, name, kind, run, final_step, truth, lr, spec, corpus=True)
+        if kind == "wsd" and lr is not None:  # its stable phase is a real constant-LR curve: project to its end
+            end, value = last_eval_before(run, decay_start(lr))
+            backtest_one(rows, name, "constant", run, end, value, lr, spec, corpus=True)
         curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = saved
     return rows
+
+
+def last_eval_before(run: Run, step: int) -> tuple[int, float]:
+    steps, vals = run.arrays("val/loss")
+    ok = np.isfinite(vals) & (steps < step)
+    return int(steps[ok][-1]), float(vals[ok][-1])
 
 
 def synthetic_rows(seeds: range) -> list:
