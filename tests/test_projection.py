@@ -306,9 +306,10 @@ def test_each_projection_names_its_calibration_cell_and_uses_its_factor(case: st
     else:
         run, _, _ = wsd_run(cut_frac=0.5)
         spec = "constant:peak=1,warmup=100" if case.startswith("constant") else None
-    pr = ph.analyze(run, project=8_000, schedule=spec).projection
-    cal = pr["calibration"]
+    result = ph.analyze(run, project=8_000, schedule=spec)
+    pr, cal = result.projection, result.projection["calibration"]
     assert (cal["situation"], cal["reach"]) == (situation, reach)
+    assert any(f"interval is {cal['factor']:.2f} x 1.28 sd" in n for n in result.notes)  # the report says so
     assert cal["factor"] == CALIBRATION[(situation, reach)]
     if pr["high"] > pr["loss"] and pr["determined"]:  # the high end is not clamped: it is factor x Z x sd away
         assert pr["high"] - pr["loss"] == pytest.approx(cal["factor"] * Z_80 * cal["sd"], rel=1e-9)

@@ -260,6 +260,26 @@ def project_notes(
         result.notes.append(
             f"--project {project:,} is inside the log (last step {last:,}): a fit check, not a forecast"
         )
+    else:
+        result.notes.append(calibration_note(projection["calibration"]))
+
+
+SITUATION_WORDS = {
+    "flat": "no LR decay ahead",
+    "decay_ahead": "an LR decay ahead whose drop the prior sizes",
+    "decaying": "an LR decay ahead whose drop the fit has measured",
+    "no_schedule": "no schedule known",
+}
+REACH_WORDS = {"near": "up to half", "mid": "half to 1.5 times", "far": "over 1.5 times"}
+
+
+def calibration_note(cal: dict[str, Any]) -> str:
+    """Where the interval's width comes from: the cell of lossdoc/calibration.py and its factor."""
+    return (
+        f"the 80% interval is {cal['factor']:.2f} x 1.28 sd (sd {cal['sd']:.4f}): the factor that held 80% of the "
+        f"backtests with {SITUATION_WORDS[cal['situation']]}, projecting {REACH_WORDS[cal['reach']]} the steps seen "
+        "(benchmarks/projection.py --calibrate)"
+    )
 
 
 def report_options(run: Run, project: int | None) -> dict[str, Any]:
