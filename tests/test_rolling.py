@@ -60,3 +60,15 @@ def test_median_of_is_numpys() -> None:
         values = rng.normal(size=n) * 10 ** rng.uniform(-3, 3)
         assert rolling.median_of(values) == float(np.median(values))
     assert rolling.median_of(np.array([1.0, 2.0, 2.0, 7.0])) == 2.0
+
+
+@pytest.mark.parametrize("center", [False, True])
+def test_windows_with_gaps_in_many_chunks_same_as_pandas(center: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows holding NaN or cut by an edge are sorted a chunk at a time: the same numbers in every chunk."""
+    rng = np.random.default_rng(5)
+    a = _series(5000, "nan", rng)
+    a[2000:2400] = rng.normal(size=400)  # a clean stretch between gappy ones: both kinds of window, interleaved
+    monkeypatch.setattr(rolling, "CHUNK_ELEMENTS", 1000)
+    for w, mp in ((64, 64), (128, 32), (7, 1)):
+        expected = pd.Series(a).rolling(w, min_periods=mp, center=center).median().to_numpy()
+        assert np.array_equal(rolling.rolling_median(a, w, mp, center), expected, equal_nan=True), (w, mp)
