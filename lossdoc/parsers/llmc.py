@@ -17,13 +17,13 @@ from ..run import Run
 from . import _events
 from ._assemble import assemble
 from ._fast import Grammar, Sink, merge, scan
-from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
+from ._text import HEAD_BYTES, LineAccount, is_noise, line_starts, read_text, sniff_lines, to_float, visible
 
 NAME = "llmc"
 DESCRIPTION = "llm.c main.log (s:N trl:/tel:/eval:)"
 SAMPLE = "s:250 trl:4.2011 lr:0.000600 norm:0.52"
 
-_SNIFF = re.compile(r"^s:\d+ (?:trl|tel|eval):\S+", re.M)
+_SNIFF = line_starts(r"s:\d+ (?:trl|tel|eval):\S+")
 _RECORD = re.compile(r"^s:(\d+)((?: [a-z_]+:\S+)+)\s*$")
 # The train line as llm.c writes it, for the fast path (_fast.py); every other line is read by _RECORD.
 # (A val line `s:N tel:X` is the other alternative; the line loop reads every other kind of line.)
@@ -36,7 +36,7 @@ _FIELDS = {"trl": "train/loss", "tel": "val/loss", "eval": "val/hellaswag", "lr"
 
 
 def sniff(head: str) -> bool:
-    return bool(_SNIFF.search(head))
+    return sniff_lines(_SNIFF, head)
 
 
 def parse(path: Path) -> list[Run]:

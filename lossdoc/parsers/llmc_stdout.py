@@ -17,13 +17,13 @@ from ..run import Run
 from . import _events
 from ._assemble import assemble
 from ._fast import Grammar, Sink, merge, scan
-from ._text import LineAccount, is_noise, parse_number, read_text, to_float, visible
+from ._text import LineAccount, is_noise, line_starts, parse_number, read_text, sniff_lines, to_float, visible
 
 NAME = "llmc-stdout"
 DESCRIPTION = "llm.c train_gpt2cu console output"
 SAMPLE = "step  250/19560 | loss 4.201134 (+0.12z)| norm 0.5201 (-0.30z)| lr 2.14e-04 | 140.20 ms | 45.1% bf16 MFU | 3739000 tok/s"
 
-_SNIFF = re.compile(r"^step\s+\d+/\d+ \| loss ", re.M)
+_SNIFF = line_starts(r"step\s+\d+/\d+ \| loss ")
 _STEP = re.compile(r"^step\s+(\d+)/(\d+) \| loss\s+(\S+)(?: \(([^)z]*)z?\))?")
 # Optional fields after the loss, each found on its own so that a record cut short keeps what it has.
 _FIELDS = [
@@ -89,7 +89,7 @@ def _line_events(meta: dict[str, Any], step: int, lineno: int, line: str) -> Non
 
 
 def sniff(head: str) -> bool:
-    return bool(_SNIFF.search(head))
+    return sniff_lines(_SNIFF, head)
 
 
 def parse(path: Path) -> list[Run]:

@@ -29,7 +29,7 @@ from ..run import ALIASES, Run
 from . import _events
 from ._assemble import assemble
 from ._fast import Grammar, Sink, merge, scan
-from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
+from ._text import HEAD_BYTES, LineAccount, is_noise, line_starts, read_text, sniff_lines, to_float, visible
 
 NAME = "megatron"
 DESCRIPTION = "Megatron-LM / Megatron-DeepSpeed stdout"
@@ -41,10 +41,9 @@ SAMPLE = (
 # srun -l labels (`0: `), torchrun --tee / launcher rank tags (`[default7]:`, `[rank0]:`), in any combination
 _PREFIX = r"(?:\d+:\s?)?(?:\[(?:default|rank)\d+\]:)?"
 _STAMP = r"(?:\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]\s*)?"  # Megatron-LM (2024+) stamps each record
-_SNIFF = re.compile(
-    rf"^{_PREFIX}\s*{_STAMP}"
-    r"(?:iteration\s+\d+/\s*\d+ \| (?:consumed samples|(?:.*\| )?lm loss)|validation loss at iteration)",
-    re.M,
+_SNIFF = line_starts(
+    rf"{_PREFIX}\s*{_STAMP}"
+    r"(?:iteration\s+\d+/\s*\d+ \| (?:consumed samples|(?:.*\| )?lm loss)|validation loss at iteration)"
 )
 _RECORD = re.compile(rf"^{_PREFIX}\s*{_STAMP}iteration\s+(\d+)/\s*(\d+)\s*\|(.*)$")
 _VALIDATION = re.compile(rf"^{_PREFIX}\s*{_STAMP}validation loss at (.*?)\s*\|(.*)$")
@@ -107,7 +106,7 @@ _ARG_META = {
 
 
 def sniff(head: str) -> bool:
-    return bool(_SNIFF.search(head))
+    return "iteration" in head and sniff_lines(_SNIFF, head)  # both kinds of line hold "iteration"
 
 
 def parse(path: Path) -> list[Run]:

@@ -67,7 +67,7 @@ _FIELDS = {
 
 
 def sniff(head: str) -> bool:
-    return bool(_SNIFF.search(head))
+    return "step:" in head and bool(_SNIFF.search(head))  # the regex has no literal start: ~5 ms on a 256 KB head
 
 
 def parse(path: Path) -> list[Run]:

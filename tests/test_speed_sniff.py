@@ -1,0 +1,46 @@
+"""Sniffing by line_starts()/sniff_lines() finds what a multiline ``^`` search finds (issue 12: ~10 ms a log)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lossdoc.parsers import PARSERS
+from lossdoc.parsers._text import line_starts, sniff_lines
+
+BODIES = [
+    r"step:\d+/\d+ (?:train_loss|val_loss|train_time):",
+    r"={3}\s*$",
+    r"\d+ (?:train|val) [-+\d.e]+\s*$|step\s+\d+ \| loss: ",
+    r"(?:\d+:\s?)?\s*iteration\s+\d+",
+]
+TEXTS = [
+    "",
+    "step:1/10 train_loss:3.2",
+    "x\nstep:1/10 val_loss:3.2\n",
+    "x step:1/10 val_loss:3.2\n",
+    "a\r\n===\r\nb",
+    "===",
+    "====\n",
+    "5 train 3.25\n",
+    " 5 train 3.25",
+    "\n\n0: iteration 3",
+    "  iteration 12 | loss",
+    "step  7 | loss: 1.0",
+    "notstep 7 | loss: 1.0\nfoo",
+]
+
+
+@pytest.mark.parametrize("body", BODIES)
+def test_same_as_a_multiline_caret_search(body: str) -> None:
+    caret = re.compile("^(?:" + body + ")", re.M)
+    for text in TEXTS:
+        assert sniff_lines(line_starts(body), text) == bool(caret.search(text)), text
+
+
+def test_each_reader_still_sniffs_its_own_sample() -> None:
+    for parser in PARSERS:
+        if getattr(parser, "BINARY", False) or parser.NAME in ("table", "wandb-csv", "hf-trainer", "lightning-csv"):
+            continue
+        assert parser.sniff(parser.SAMPLE + "\n"), parser.NAME
