@@ -224,7 +224,7 @@ def test_corpus_fast_path_reads_what_the_line_loop_reads(monkeypatch: pytest.Mon
 
 
 def test_other_lines_are_numbered_and_placed_exactly() -> None:
-    grammar = _fast.Grammar("s:", r"s:(\d+) v:(\S+)[ \t\r]*$", ("train/loss",), (" w:",))
+    grammar = _fast.Grammar("s:", r"s:(\d+) v:(\S+)[ \t\r]*$", ("train/loss",))
     text = "head\ns:1 v:1.5\ns:2 w:9\nbanner\ns:3 v:2.5\ns:4 v:\n"
     found = _fast.scan(text, grammar)
     assert found.steps.tolist() == [1, 3]

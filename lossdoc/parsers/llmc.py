@@ -27,10 +27,8 @@ _SNIFF = line_starts(r"s:\d+ (?:trl|tel|eval):\S+")
 _RECORD = re.compile(r"^s:(\d+)((?: [a-z_]+:\S+)+)\s*$")
 # The train line as llm.c writes it, for the fast path (_fast.py); every other line is read by _RECORD.
 # (A val line `s:N tel:X` is the other alternative; the line loop reads every other kind of line.)
-_CURRENT = Grammar(
-    "s:", r"s:(\d+) trl:(\S+) lr:(\S+) norm:(\S+)[ \t\r]*$", ("train/loss", "train/lr", "train/grad_norm"), (" tel:",)
-)
-_OLD = Grammar("s:", r"s:(\d+) trl:(\S+)[ \t\r]*$", ("train/loss",), (" tel:",))
+_CURRENT = Grammar("s:", r"s:(\d+) trl:(\S+) lr:(\S+) norm:(\S+)[ \t\r]*$", ("train/loss", "train/lr", "train/grad_norm"))
+_OLD = Grammar("s:", r"s:(\d+) trl:(\S+)[ \t\r]*$", ("train/loss",))
 _FIRST_TRAIN = re.compile(r"^s:\d+ trl:\S+( lr:)?", re.M)
 _FIELDS = {"trl": "train/loss", "tel": "val/loss", "eval": "val/hellaswag", "lr": "train/lr", "norm": "train/grad_norm"}
 

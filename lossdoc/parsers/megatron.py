@@ -232,6 +232,8 @@ def _grammar(text: str) -> tuple[Grammar, list[float]] | None:
     if not first:
         return None
     prefix, rest = first.group(1) + "iteration", first.group(2)
+    if "\n" in prefix:  # `0:` then a newline (\s?): the fast path's records are one line each
+        return None
     fields = _fields(rest)
     if not fields or any(not _PLAIN_VALUE.fullmatch(v) or ":" in k or "|" in k for k, v in fields):
         return None

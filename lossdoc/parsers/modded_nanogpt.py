@@ -182,7 +182,7 @@ def _strict_keys(text: str) -> tuple[str, ...] | None:
 
 def _grammar(keys: tuple[str, ...]) -> Grammar:
     body = r"step:(\d+)/(\d+)" + "".join(f" +{re.escape(k)}:{_STRICT_VALUES[k]}" for k in keys) + r"[ \t\r]*$"
-    return Grammar("step:", body, ("__total",) + tuple(_TRAIN_FIELDS[k] for k in keys), (" val_loss:",))
+    return Grammar("step:", body, ("__total",) + tuple(_TRAIN_FIELDS[k] for k in keys))
 
 
 def _fast_points(found: Scan, keys: tuple[str, ...], records: list[Any]) -> tuple[Any, Any, Any, list[str]]:
