@@ -271,20 +271,12 @@ def merge(found: Scan, sink: Sink, masks: dict[str, Any] | None = None) -> tuple
         per_record = np.concatenate([[0], np.cumsum(present.sum(axis=1))])
     if not sink.at:
         return steps, codes, values, names
-    # a sink point goes before the first point of the strict record `at`; the pieces are joined in one copy
+    # a sink point goes before the first point of the strict record `at`, sink points at one place in their
+    # order: np.insert (a stable sort of the places, one copy; joining a slice per place cost 0.6 s on 10M points)
     at = np.asarray(sink.at, dtype=np.int64)
-    where = (per_record[at] if per_record is not None else at * width).tolist()
+    where = per_record[at] if per_record is not None else at * width
     sink_steps = np.asarray(sink.steps, dtype=np.int64)
     sink_codes = np.array([code_of[name] for name in sink.names], dtype=np.int64)
     sink_values = np.asarray(sink.values, dtype=np.float64)
-    cuts = [0] + [i for i in range(1, len(where)) if where[i] != where[i - 1]] + [len(where)]
-    out = []
-    for block, extra in ((steps, sink_steps), (codes, sink_codes), (values, sink_values)):
-        pieces, last = [], 0
-        for lo, hi in zip(cuts[:-1], cuts[1:]):
-            pieces.append(block[last : where[lo]])
-            pieces.append(extra[lo:hi])
-            last = where[lo]
-        pieces.append(block[last:])
-        out.append(np.concatenate(pieces))
-    return out[0], out[1], out[2], names
+    return (np.insert(steps, where, sink_steps), np.insert(codes, where, sink_codes),
+            np.insert(values, where, sink_values), names)
