@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,31 @@ def test_each_reader_still_sniffs_its_own_sample() -> None:
         if getattr(parser, "BINARY", False) or parser.NAME in ("table", "wandb-csv", "hf-trainer", "lightning-csv"):
             continue
         assert parser.sniff(parser.SAMPLE + "\n"), parser.NAME
+
+
+def test_readers_are_imported_as_far_as_sniffing_goes() -> None:
+    """A log of an early reader's format imports no reader after it (each costs its compile, ~1-4 ms)."""
+    import subprocess
+    import sys
+
+    from lossdoc import parsers
+
+    code = (
+        "import sys; from lossdoc.parsers import load; load(sys.argv[1]); "
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('lossdoc.parsers.')))"
+    )
+    log = Path(__file__).resolve().parents[1] / "examples" / "logs" / "llmc-main.log"
+    out = subprocess.run([sys.executable, "-c", code, str(log)], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout
+    loaded = set(eval(out))  # noqa: S307 - our own subprocess' printed list
+    later = parsers.READERS[parsers.READERS.index("llmc") + 1 :]
+    assert "llmc" in loaded and not loaded & set(later)
+
+
+def test_binary_readers_are_the_ones_with_binary_set() -> None:
+    from lossdoc import parsers
+
+    assert {p.NAME for p in PARSERS if getattr(p, "BINARY", False)} == {
+        parsers.reader(m).NAME for m in parsers.BINARY_READERS
+    }
+    assert [p.__name__.rsplit(".", 1)[1] for p in PARSERS] == list(parsers.READERS)
