@@ -9,7 +9,6 @@ hypergeometric, so that test is exact.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -175,6 +174,8 @@ SHARD_MAP_HELP = (
 
 def load_shard_map(path: str | Path) -> dict[str, Any]:
     """Read and check a shard map file; every problem is one InputError line."""
+    import json  # here: a report without --shard-map need not import it (~2 ms)
+
     path = Path(path)
     if not path.exists():
         raise InputError(f"shard map {path}: no such file")
