@@ -175,6 +175,23 @@ def _gappy_medians(rows: np.ndarray, min_periods: int) -> np.ndarray:
     return out
 
 
+def bin_medians(a: np.ndarray, edges: Any) -> np.ndarray:
+    """[np.median(a[lo:hi]) for lo, hi in zip(edges[:-1], edges[1:])] for NaN-free a and non-empty bins, the same
+    floats: the bins of each length at once (a row each, partitioned as _row_medians does) instead of one
+    np.median call per bin (~25 us each: 10 ms for the 400 of a 200-bin smoothing)."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    a = np.asarray(a, dtype=np.float64)  # as np.median computes on an int array (exact below 2**53)
+    lo = np.asarray(edges[:-1], dtype=np.int64)
+    size = np.asarray(edges[1:], dtype=np.int64) - lo
+    out = np.empty(len(lo))
+    for length in np.unique(size).tolist():
+        pick = np.flatnonzero(size == length)
+        out[pick] = _row_medians(sliding_window_view(a, length)[lo[pick]])  # fancy indexing: a copy
+    return out
+
+
 def median_of(values: Any) -> float:
     """np.median of NaN-free values, for a short array: a Python sort (~4x faster than np.median on 100 values)
     giving the same number (the middle value, or the mean of the two middle ones, (a + b) / 2 as numpy takes it)."""
