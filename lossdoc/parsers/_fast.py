@@ -21,6 +21,7 @@ merge() puts the strict records' points and the other lines' points back into fi
 
 from __future__ import annotations
 
+import array
 import gc
 import re
 from collections.abc import Iterator, Sequence
@@ -86,7 +87,9 @@ def scan(text: str, grammar: Grammar) -> Scan:
     width = len(grammar.names) + 1
     use_csv = len(text) >= CSV_MIN_CHARS
     steps_parts, table_parts = [], []
-    others: list[tuple[int, str, int]] = []
+    # the other lines, four numbers each (line number, start, end, records before), in an array: tuples made amid
+    # a piece's rows would pin the small-object pools the rows used after the rows are gone (30 MB on 1M lines)
+    spans = array.array("q")
     lines_before = records_before = 0
     with gc_paused():
         # In chunks of lines, so that only one chunk's strings are alive at a time (peak memory).
@@ -95,7 +98,7 @@ def scan(text: str, grammar: Grammar) -> Scan:
             if text[end - 1] == "\n":
                 rows.pop()  # the empty "line" at the piece's end, after its last newline
             lines = len(rows)
-            rows = _records(rows, text, start, end, lines_before, records_before, width, others)
+            rows = _records(rows, text, start, end, lines_before, records_before, width, spans)
             lines_before += lines
             records_before += len(rows)
             if rows:
@@ -106,15 +109,18 @@ def scan(text: str, grammar: Grammar) -> Scan:
         steps = np.concatenate(steps_parts) if steps_parts else np.empty(0, dtype=np.int64)
         table = np.concatenate(table_parts) if table_parts else np.empty((0, width - 1))
         fields = [(name, table[:, j]) for j, name in enumerate(grammar.names) if name is not None]
+        # the other lines' strings made only now, when the pieces' rows are gone: made amid them, the few kept
+        # strings would pin the small-object pools the rows used (50 MB more on a million-line log)
+        others = [(spans[k], text[spans[k + 1] : spans[k + 2]], spans[k + 3]) for k in range(0, len(spans), 4)]
     return Scan(steps, fields, len(steps), others)
 
 
 def _records(
     rows: list[Any], text: str, start: int, end: int, lines_before: int, records_before: int, width: int,
-    others: list[tuple[int, str, int]],
+    spans: array.array[int],
 ) -> list[Any]:
-    """The records' rows of one piece (tuples); its other lines (empty rows) appended to ``others`` as
-    (line number, line, strict records before it)."""
+    """The records' rows of one piece (tuples); its other lines (empty rows) appended to ``spans`` as
+    (line number, start, end, strict records before it)."""
     empty: Any = ("",) * width if width > 1 else ""  # findall gives plain strings for a single group
     count = rows.count(empty)
     if count:
@@ -122,9 +128,9 @@ def _records(
         for _ in range(count):
             i = rows.index(empty, i + 1)
             at.append(i)
-        piece = text[start:end].split("\n")  # the lines of this piece (a last "" after a final newline)
+        starts, ends = _line_bounds(text[start:end])
         for k, i in enumerate(at):
-            others.append((lines_before + i + 1, piece[i], records_before + i - k))
+            spans.extend((lines_before + i + 1, start + int(starts[i]), start + int(ends[i]), records_before + i - k))
         if count > 256:  # many: one pass; few: deleted in place (each a memmove of the rows after it)
             rows = [r for r in rows if r != empty]
         else:
@@ -133,6 +139,20 @@ def _records(
     if width == 1:
         rows = [(r,) for r in rows]
     return rows
+
+
+def _line_bounds(piece: str) -> tuple[Any, Any]:
+    """[start, end) of each line of a piece (newlines excluded): the newlines found by numpy in its ASCII bytes,
+    else from the lengths of its lines."""
+    import numpy as np
+
+    if piece.isascii():
+        newlines = np.flatnonzero(np.frombuffer(piece.encode("ascii"), dtype=np.uint8) == 10)
+        ends = np.append(newlines, len(piece))
+    else:
+        lengths = np.array([len(line) for line in piece.split("\n")], dtype=np.int64)
+        ends = np.cumsum(lengths + 1) - 1
+    return np.concatenate(([0], ends[:-1] + 1)), ends  # arrays: a list of ints per line would fragment memory
 
 
 def _chunks(text: str) -> Iterator[tuple[int, int]]:
@@ -271,12 +291,25 @@ def merge(found: Scan, sink: Sink, masks: dict[str, Any] | None = None) -> tuple
         per_record = np.concatenate([[0], np.cumsum(present.sum(axis=1))])
     if not sink.at:
         return steps, codes, values, names
-    # a sink point goes before the first point of the strict record `at`, sink points at one place in their
-    # order: np.insert (a stable sort of the places, one copy; joining a slice per place cost 0.6 s on 10M points)
+    # a sink point goes before the first point of the strict record `at` (sink points at one place in their order)
     at = np.asarray(sink.at, dtype=np.int64)
-    where = per_record[at] if per_record is not None else at * width
+    where = (per_record[at] if per_record is not None else at * width).tolist()
     sink_steps = np.asarray(sink.steps, dtype=np.int64)
     sink_codes = np.array([code_of[name] for name in sink.names], dtype=np.int64)
     sink_values = np.asarray(sink.values, dtype=np.float64)
-    return (np.insert(steps, where, sink_steps), np.insert(codes, where, sink_codes),
-            np.insert(values, where, sink_values), names)
+    cuts = [0] + [i for i in range(1, len(where)) if where[i] != where[i - 1]] + [len(where)]
+    out = []
+    for block, extra in ((steps, sink_steps), (codes, sink_codes), (values, sink_values)):
+        # copied into one array slice by slice: np.concatenate of a piece per place costs ~10 us a piece (0.6 s
+        # for 4,000 places x 3 on 10M points); np.insert as fast, but its mask and index arrays add 60 MB
+        joined = np.empty(len(block) + len(extra), dtype=block.dtype)
+        last = pos = 0
+        for lo, hi in zip(cuts[:-1], cuts[1:]):
+            size = where[lo] - last
+            joined[pos : pos + size] = block[last : where[lo]]
+            joined[pos + size : pos + size + hi - lo] = extra[lo:hi]
+            pos += size + hi - lo
+            last = where[lo]
+        joined[pos:] = block[last:]
+        out.append(joined)
+    return out[0], out[1], out[2], names
