@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
-from . import _events
+from . import _events, _sniffers
 from ._assemble import assemble
 from ._fast import Grammar, Sink, merge, scan
-from ._text import HEAD_BYTES, LineAccount, is_noise, line_starts, read_text, sniff_lines, to_float, visible
+from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "llmc"
 DESCRIPTION = "llm.c main.log (s:N trl:/tel:/eval:)"
 SAMPLE = "s:250 trl:4.2011 lr:0.000600 norm:0.52"
 
-_SNIFF = line_starts(r"s:\d+ (?:trl|tel|eval):\S+")
 _RECORD = re.compile(r"^s:(\d+)((?: [a-z_]+:\S+)+)\s*$")
 # The train line as llm.c writes it, for the fast path (_fast.py); every other line is read by _RECORD.
 # (A val line `s:N tel:X` is the other alternative; the line loop reads every other kind of line.)
@@ -33,9 +32,8 @@ _FIRST_TRAIN = re.compile(r"^s:\d+ trl:\S+( lr:)?", re.M)
 _FIELDS = {"trl": "train/loss", "tel": "val/loss", "eval": "val/hellaswag", "lr": "train/lr", "norm": "train/grad_norm"}
 
 
-def sniff(head: str) -> bool:
-    return sniff_lines(_SNIFF, head)
 
+sniff = _sniffers.llmc  # sniffing is in _sniffers.py: detect() sniffs without importing this module
 
 def parse(path: Path) -> list[Run]:
     log = read_text(path)

@@ -14,16 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
-from . import _events
+from . import _events, _sniffers
 from ._assemble import assemble
 from ._fast import Grammar, Sink, merge, scan
-from ._text import LineAccount, is_noise, line_starts, parse_number, read_text, sniff_lines, to_float, visible
+from ._text import LineAccount, is_noise, parse_number, read_text, to_float, visible
 
 NAME = "llmc-stdout"
 DESCRIPTION = "llm.c train_gpt2cu console output"
 SAMPLE = "step  250/19560 | loss 4.201134 (+0.12z)| norm 0.5201 (-0.30z)| lr 2.14e-04 | 140.20 ms | 45.1% bf16 MFU | 3739000 tok/s"
 
-_SNIFF = line_starts(r"step\s+\d+/\d+ \| loss ")
 _STEP = re.compile(r"^step\s+(\d+)/(\d+) \| loss\s+(\S+)(?: \(([^)z]*)z?\))?")
 # Optional fields after the loss, each found on its own so that a record cut short keeps what it has.
 _FIELDS = [
@@ -79,6 +78,9 @@ _ERROR = re.compile(r"(?:Error|ERROR): .*$")  # `Error: Token out of vocabulary 
 _TRACEBACK = re.compile(r"^(?:Traceback \(most recent call last\)|KeyboardInterrupt\b)")
 
 
+
+sniff = _sniffers.llmc_stdout  # sniffing is in _sniffers.py: detect() sniffs without importing this module
+
 def _line_events(meta: dict[str, Any], step: int, lineno: int, line: str) -> None:
     """An error printed into the log (llm.c writes `Error: …` to the same console, even into a record) is an
     ``error`` event at the last step printed; a SLURM cancellation a ``cancelled`` one."""
@@ -86,10 +88,6 @@ def _line_events(meta: dict[str, Any], step: int, lineno: int, line: str) -> Non
         _events.add(meta, "cancelled", step, lineno, line[line.find("slurmstepd") if "slurmstepd" in line else 0 :])
     elif (m := _ERROR.search(line)) and not line.startswith("Error details"):
         _events.add(meta, "error", step, lineno, m.group(0))
-
-
-def sniff(head: str) -> bool:
-    return sniff_lines(_SNIFF, head)
 
 
 def parse(path: Path) -> list[Run]:
