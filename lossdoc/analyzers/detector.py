@@ -44,7 +44,7 @@ BAND_Z = 3.0  # pre-spike band = level +- 3 scales; "recovered" = back inside it
 CONFIRM_POINTS = 3  # recovery must hold: the point itself and the median of it and the next 2 are inside the band
 CACHE_SIZE = 4  # robust scores kept by content: spikes and gradients both score train/loss (~20 ms a 20k series)
 
-_cache: dict[tuple[Any, ...], Scores] = {}  # insertion order = age (see _cached)
+_cache: dict[tuple[Any, ...], Scores] = {}  # insertion order = age (see robust_scores)
 
 
 @dataclass

@@ -37,7 +37,7 @@ READERS: tuple[str, ...] = (  # the modules of PARSERS, in sniff order
     "tensorboard",  # binary: sniffed only on files with NUL bytes (see detect)
     "table",  # LAST: the generic fallback for any table with a step column
 )
-BINARY_READERS = frozenset({"tensorboard"})  # the readers with BINARY = True (tests/test_core_readers.py checks)
+BINARY_READERS = frozenset({"tensorboard"})  # the readers with BINARY = True (tests/test_speed_sniff.py checks)
 
 
 def reader(module: str) -> ModuleType:

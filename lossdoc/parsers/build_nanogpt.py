@@ -63,8 +63,8 @@ _HEADER = re.compile(
 )
 
 
-
 sniff = _sniffers.build_nanogpt  # sniffing is in _sniffers.py: detect() sniffs without importing this module
+
 
 def parse(path: Path) -> list[Run]:
     log = read_text(path)

@@ -32,8 +32,8 @@ _FIRST_TRAIN = re.compile(r"^s:\d+ trl:\S+( lr:)?", re.M)
 _FIELDS = {"trl": "train/loss", "tel": "val/loss", "eval": "val/hellaswag", "lr": "train/lr", "norm": "train/grad_norm"}
 
 
-
 sniff = _sniffers.llmc  # sniffing is in _sniffers.py: detect() sniffs without importing this module
+
 
 def parse(path: Path) -> list[Run]:
     log = read_text(path)

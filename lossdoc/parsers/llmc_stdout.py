@@ -78,8 +78,8 @@ _ERROR = re.compile(r"(?:Error|ERROR): .*$")  # `Error: Token out of vocabulary 
 _TRACEBACK = re.compile(r"^(?:Traceback \(most recent call last\)|KeyboardInterrupt\b)")
 
 
-
 sniff = _sniffers.llmc_stdout  # sniffing is in _sniffers.py: detect() sniffs without importing this module
+
 
 def _line_events(meta: dict[str, Any], step: int, lineno: int, line: str) -> None:
     """An error printed into the log (llm.c writes `Error: …` to the same console, even into a record) is an

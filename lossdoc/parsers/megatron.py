@@ -102,8 +102,8 @@ _ARG_META = {
 }
 
 
-
 sniff = _sniffers.megatron  # sniffing is in _sniffers.py: detect() sniffs without importing this module
+
 
 def parse(path: Path) -> list[Run]:
     log = read_text(path)

@@ -83,8 +83,8 @@ _MODEL_KEYS = {
 }
 
 
-
 sniff = _sniffers.modded_nanogpt  # sniffing is in _sniffers.py: detect() sniffs without importing this module
+
 
 def parse(path: Path) -> list[Run]:
     log = read_text(path)

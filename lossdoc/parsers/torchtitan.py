@@ -64,8 +64,8 @@ _FIELDS = {
 }
 
 
-
 sniff = _sniffers.torchtitan  # sniffing is in _sniffers.py: detect() sniffs without importing this module
+
 
 def parse(path: Path) -> list[Run]:
     log = read_text(path)
