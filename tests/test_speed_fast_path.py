@@ -241,3 +241,9 @@ def test_other_lines_are_cut_out_exactly(text: str, monkeypatch: pytest.MonkeyPa
     lines = text.split("\n")
     assert found.steps.tolist() == [1, 3]
     assert found.others == [(1, lines[0], 0), (3, lines[2], 1), (5, "", 2), (6, "s:4 v:", 2)]
+
+
+def test_a_grammar_of_the_step_alone() -> None:
+    """One group (findall gives plain strings): records and other lines still in their places."""
+    found = _fast.scan("s:1\nx\ns:2\n", _fast.Grammar("s:", r"s:(\d+)[ \t\r]*$", ()))
+    assert found.steps.tolist() == [1, 2] and found.fields == [] and found.others == [(2, "x", 1)]
