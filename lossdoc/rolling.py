@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # ~250,000 points that pays for importing pandas (~0.25 s), which the readers import on logs this long anyway.
 PANDAS_FROM = 200_000
 SMALL_WINDOW = 8  # numpy is faster than pandas at any length for windows this small (1M points, window 3: 2x)
-CHUNK_ELEMENTS = 1 << 22  # window elements partitioned at a time (32 MB of float64): bounded memory on 1M points
+CHUNK_ELEMENTS = 1 << 17  # window elements partitioned at a time (1 MB of float64: in cache; 2x faster than 32 MB)
 
 
 def _bounds(n: int, window: int, center: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -63,6 +63,8 @@ def rolling_mean(a: np.ndarray, window: int, min_periods: int) -> np.ndarray:
         import pandas as pd
 
         return pd.Series(a).rolling(window, min_periods=min_periods).mean().to_numpy()
+    if n and np.isfinite(a).all():
+        return np.array(_finite_mean(a.tolist(), window, min_periods), dtype=np.float64)
     values = np.where(np.isinf(a), np.nan, a).tolist()  # pandas reads +-inf as missing
     out = [math.nan] * n
     nobs = neg = same = 0
@@ -97,16 +99,97 @@ def rolling_mean(a: np.ndarray, window: int, min_periods: int) -> np.ndarray:
     return np.array(out, dtype=np.float64)
 
 
+def _finite_mean(values: list[float], window: int, min_periods: int) -> list[float]:
+    """rolling_mean's loop for values without NaN (the detector's log steps): the same operations in the same
+    order, without the NaN tests and window bookkeeping (~1.6x faster): the window fills, then slides."""
+    out = [math.nan] * len(values)
+    neg = same = 0
+    total = add_comp = remove_comp = 0.0
+    prev = values[0]
+    nobs = 0
+    for v in values[:window]:  # filling: adds only
+        y = v - add_comp
+        t = total + y
+        add_comp = t - total - y
+        total = t
+        neg += v < 0
+        same = same + 1 if v == prev else 1
+        prev = v
+        nobs += 1
+        if nobs >= min_periods:
+            mean = total / nobs
+            if same >= nobs:
+                mean = prev
+            elif (neg == 0 and mean < 0) or (neg == nobs and mean > 0):
+                mean = 0.0
+            out[nobs - 1] = mean
+    if window < min_periods:
+        return out
+    i = window
+    for old, v in zip(values, values[window:]):  # sliding: the point leaving, then the point coming in
+        y = -old - remove_comp
+        t = total + y
+        remove_comp = t - total - y
+        total = t
+        neg -= old < 0
+        y = v - add_comp
+        t = total + y
+        add_comp = t - total - y
+        total = t
+        neg += v < 0
+        same = same + 1 if v == prev else 1
+        prev = v
+        mean = total / window
+        if same >= window:
+            mean = prev
+        elif (neg == 0 and mean < 0) or (neg == window and mean > 0):
+            mean = 0.0
+        out[i] = mean
+        i += 1
+    return out
+
+
 def _row_medians(rows: np.ndarray) -> np.ndarray:
-    """np.median(rows, axis=1) of NaN-free rows, with one partition (np.median partitions at both middle ranks
-    and checks for NaN: 4-5x slower). The lower middle value is the largest of the lower half."""
+    """np.median(rows, axis=1) of NaN-free rows, with one partition done in place (rows is the caller's copy;
+    np.median partitions a copy at both middle ranks and checks for NaN: 4-5x slower). The lower middle value is
+    the largest of the lower half."""
+    k = rows.shape[1] // 2
+    rows.partition(k, axis=1)
+    if rows.shape[1] % 2:
+        return rows[:, k].copy()
+    return (rows[:, :k].max(axis=1) + rows[:, k]) / 2
+
+
+def _gappy_medians(rows: np.ndarray, min_periods: int) -> np.ndarray:
+    """Medians of rows holding NaN (missing points, or the padding past an edge): each row sorted (NaN last), its
+    middle value or the mean (a + b) / 2 of its two middle ones among the valid values, as median_of takes it;
+    NaN where fewer than min_periods (and at least 1) values are valid."""
     import numpy as np
 
-    k = rows.shape[1] // 2
-    part = np.partition(rows, k, axis=1)
-    if rows.shape[1] % 2:
-        return part[:, k].copy()
-    return (part[:, :k].max(axis=1) + part[:, k]) / 2
+    rows.sort(axis=1)  # in place: rows is the caller's copy
+    count = rows.shape[1] - np.isnan(rows).sum(axis=1)
+    lo = np.take_along_axis(rows, np.maximum(count - 1, 0)[:, None] // 2, axis=1)[:, 0]
+    hi = np.take_along_axis(rows, (count // 2)[:, None], axis=1)[:, 0] if rows.shape[1] else lo
+    out = np.where(count % 2 == 1, lo, (lo + hi) / 2)
+    out[count < max(1, min_periods)] = np.nan
+    return out
+
+
+def bin_medians(a: np.ndarray, edges: Any) -> np.ndarray:
+    """[np.median(a[lo:hi]) for lo, hi in zip(edges[:-1], edges[1:])] for NaN-free a and non-empty bins, the same
+    floats: the bins of each length at once (a row each, partitioned as _row_medians does) instead of one
+    np.median call per bin (~25 us each: 10 ms for the 400 of a 200-bin smoothing)."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    a = np.asarray(a, dtype=np.float64)  # as np.median computes on an int array (exact below 2**53)
+    lo = np.asarray(edges[:-1], dtype=np.int64)
+    size = np.asarray(edges[1:], dtype=np.int64) - lo
+    out = np.empty(len(lo))
+    for length in np.unique(size).tolist():
+        pick = np.flatnonzero(size == length)
+        out[pick] = _row_medians(sliding_window_view(a, length)[lo[pick]])  # fancy indexing: a copy
+    return out
 
 
 def median_of(values: Any) -> float:
@@ -121,7 +204,8 @@ def median_of(values: Any) -> float:
 
 
 def _windows(a: np.ndarray, window: int, min_periods: int, center: bool) -> np.ndarray:
-    """Medians: full windows without NaN in one vectorised call; windows cut by an edge or holding NaN one by one."""
+    """Medians: full windows without NaN by a partition, the others (cut by an edge, or holding NaN) by a sort of
+    the window padded with NaN; both vectorised a chunk of windows at a time (each chunk's copy stays in cache)."""
     import numpy as np
     from numpy.lib.stride_tricks import sliding_window_view
 
@@ -134,17 +218,22 @@ def _windows(a: np.ndarray, window: int, min_periods: int, center: bool) -> np.n
     nan = np.isnan(a)
     nan_before = np.concatenate(([0], np.cumsum(nan)))
     clean_full = ((end - start) == window) & (nan_before[end] == nan_before[start])
+    step = max(1, CHUNK_ELEMENTS // window)
     if n >= window:
         full = np.flatnonzero(clean_full)
         if len(full):
-            view = sliding_window_view(a, window)  # row k = a[k : k + window]; rows copied a chunk at a time
-            step = max(1, CHUNK_ELEMENTS // window)
+            view = sliding_window_view(a, window)  # row k = a[k : k + window]
             for lo in range(0, len(full), step):
                 idx = full[lo : lo + step]
-                out[idx] = _row_medians(view[start[idx]])
-    values = a.tolist()
-    for i in np.flatnonzero(~clean_full).tolist():
-        part = [v for v in values[start[i] : end[i]] if v == v]  # v == v: not NaN
-        if len(part) >= max(1, min_periods):
-            out[i] = median_of(part)
+                out[idx] = _row_medians(view[start[idx]])  # fancy indexing: a fresh copy to partition
+    gappy = np.flatnonzero(~clean_full)
+    if len(gappy):
+        # point i's window is a[e - window : e] with e = i + 1 + offset (end before clipping to n), NaN for the
+        # places before 0 or past n
+        padded = np.concatenate((np.full(window, np.nan), a, np.full(window, np.nan)))
+        view = sliding_window_view(padded, window)  # row k = padded[k : k + window] = a[k - window : k]
+        offset = (window - 1) // 2 if center else 0
+        for lo in range(0, len(gappy), step):
+            idx = gappy[lo : lo + step]
+            out[idx] = _gappy_medians(view[idx + 1 + offset], min_periods)
     return out

@@ -144,12 +144,12 @@ def test_modded_source_followed_by_banner_without_separator(tmp_path: Path) -> N
 
 
 def test_modded_sniffs_a_source_longer_than_the_head(tmp_path: Path) -> None:
-    from lossdoc.parsers._text import HEAD_BYTES
+    from lossdoc.parsers._text import HEAD_BYTES, sniff_lines
 
     filler = "x = 1  # " + "padding " * 10 + "\n"
     source = MODDED_SOURCE + filler * (HEAD_BYTES // len(filler) + 10)
     log = write(tmp_path, "long.txt", source + "step:0/10 val_loss:10.9 train_time:0ms step_avg:nanms\n")
-    assert not modded_nanogpt._SNIFF.search(read_head(log))  # no record inside the head ...
+    assert not sniff_lines(modded_nanogpt._SNIFF, read_head(log))  # no record inside the head ...
     assert detect(log) is modded_nanogpt  # ... but the script's own record f-string and separators are
     assert len(load(log)[0].series("val/loss")) == 1
 

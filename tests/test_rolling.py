@@ -60,3 +60,27 @@ def test_median_of_is_numpys() -> None:
         values = rng.normal(size=n) * 10 ** rng.uniform(-3, 3)
         assert rolling.median_of(values) == float(np.median(values))
     assert rolling.median_of(np.array([1.0, 2.0, 2.0, 7.0])) == 2.0
+
+
+@pytest.mark.parametrize("center", [False, True])
+def test_windows_with_gaps_in_many_chunks_same_as_pandas(center: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows holding NaN or cut by an edge are sorted a chunk at a time: the same numbers in every chunk."""
+    rng = np.random.default_rng(5)
+    a = _series(5000, "nan", rng)
+    a[2000:2400] = rng.normal(size=400)  # a clean stretch between gappy ones: both kinds of window, interleaved
+    monkeypatch.setattr(rolling, "CHUNK_ELEMENTS", 1000)
+    for w, mp in ((64, 64), (128, 32), (7, 1)):
+        expected = pd.Series(a).rolling(w, min_periods=mp, center=center).median().to_numpy()
+        assert np.array_equal(rolling.rolling_median(a, w, mp, center), expected, equal_nan=True), (w, mp)
+
+
+def test_bin_medians_are_numpys() -> None:
+    rng = np.random.default_rng(2)
+    for n, bins in ((1000, 200), (20_000, 200), (37, 5), (25, 5)):
+        edges = np.linspace(0, n, bins + 1).astype(int)
+        for a in (rng.normal(3.0, 1.0, n), np.sort(rng.choice(10 * n, size=n, replace=False))):  # values, int steps
+            expected = np.array([np.median(a[lo:hi]) for lo, hi in zip(edges[:-1], edges[1:])])
+            assert np.array_equal(rolling.bin_medians(a, edges), expected)
+    a = rng.normal(size=27)
+    uneven = [0, 5, 10, 15, 20, 27]  # the last bin takes the points left over
+    assert np.array_equal(rolling.bin_medians(a, uneven), [np.median(a[lo:hi]) for lo, hi in zip(uneven, uneven[1:])])

@@ -224,8 +224,26 @@ def test_corpus_fast_path_reads_what_the_line_loop_reads(monkeypatch: pytest.Mon
 
 
 def test_other_lines_are_numbered_and_placed_exactly() -> None:
-    grammar = _fast.Grammar("s:", r"s:(\d+) v:(\S+)[ \t\r]*$", ("train/loss",), (" w:",))
+    grammar = _fast.Grammar("s:", r"s:(\d+) v:(\S+)[ \t\r]*$", ("train/loss",))
     text = "head\ns:1 v:1.5\ns:2 w:9\nbanner\ns:3 v:2.5\ns:4 v:\n"
     found = _fast.scan(text, grammar)
     assert found.steps.tolist() == [1, 3]
     assert found.others == [(1, "head", 0), (3, "s:2 w:9", 1), (4, "banner", 1), (6, "s:4 v:", 2)]
+
+
+@pytest.mark.parametrize("text", [
+    "héad ✓\ns:1 v:1.5\nbanner é\ns:3 v:2.5\n\ns:4 v:",  # non-ASCII: line places from the lines' lengths
+    "head\ns:1 v:1.5\nbanner\ns:3 v:2.5\n\ns:4 v:",  # ASCII: from the newline bytes; no final newline
+])
+def test_other_lines_are_cut_out_exactly(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_fast, "CHUNK_CHARS", 8)  # a piece every line or two
+    found = _fast.scan(text, _fast.Grammar("s:", r"s:(\d+) v:(\S+)[ \t\r]*$", ("train/loss",)))
+    lines = text.split("\n")
+    assert found.steps.tolist() == [1, 3]
+    assert found.others == [(1, lines[0], 0), (3, lines[2], 1), (5, "", 2), (6, "s:4 v:", 2)]
+
+
+def test_a_grammar_of_the_step_alone() -> None:
+    """One group (findall gives plain strings): records and other lines still in their places."""
+    found = _fast.scan("s:1\nx\ns:2\n", _fast.Grammar("s:", r"s:(\d+)[ \t\r]*$", ()))
+    assert found.steps.tolist() == [1, 2] and found.fields == [] and found.others == [(2, "x", 1)]

@@ -34,13 +34,13 @@ def _smoothed(steps: Any, values: Any) -> tuple[Any, Any]:
     """Bin medians (step = median step of the bin) for a dense series; the raw points for a sparse one."""
     import numpy as np
 
+    from ..rolling import bin_medians
+
     n = len(values)
     if n <= PLATEAU_BINS:
         return steps.astype(float), values
     edges = np.linspace(0, n, PLATEAU_BINS + 1).astype(int)
-    mids = np.array([np.median(steps[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
-    meds = np.array([np.median(values[a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)])
-    return mids, meds
+    return bin_medians(steps, edges), bin_medians(values, edges)
 
 
 def _stretches(values: Any) -> list[tuple[int, int]]:

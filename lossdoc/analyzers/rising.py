@@ -21,13 +21,11 @@ EVAL_SERIES = ("val/loss", "train/eval_loss")  # evals that must not have fallen
 
 def _bins(steps: Any, values: Any) -> tuple[Any, Any]:
     """Medians of consecutive bins of points (step: median step of the bin)."""
-    import numpy as np
+    from ..rolling import bin_medians
 
     size = max(SMOOTH_MIN_POINTS, len(values) // SMOOTH_BINS)
-    edges = list(range(0, len(values) - size + 1, size))  # the points left over join the last bin
-    xs = np.array([np.median(steps[a : a + size]) for a in edges[:-1]] + [np.median(steps[edges[-1] :])])
-    ys = np.array([np.median(values[a : a + size]) for a in edges[:-1]] + [np.median(values[edges[-1] :])])
-    return xs, ys
+    edges = list(range(0, len(values) - size + 1, size)) + [len(values)]  # the points left over join the last bin
+    return bin_medians(steps, edges), bin_medians(values, edges)
 
 
 def _eval_change(series: Any, start: int, end: int) -> tuple[float, float] | None:

@@ -1,46 +1,69 @@
 """Log readers. Each module knows one format: ``sniff(head) -> bool`` and ``parse(path) -> list[Run]``.
 
-PARSERS is ordered: it is the sniff order, so a more specific reader comes before a more general one.
+PARSERS is ordered: it is the sniff order, so a more specific reader comes before a more general one. The reader
+modules are imported when first needed (PEP 562 ``__getattr__``): sniffing imports only the one that accepts the log
+(the first six readers' sniffers are in _sniffers.py, the others' in their modules, imported in order as far as
+sniffing goes), so reading an llm.c log compiles no other reader (~25 ms; the machine keeps no bytecode cache),
+and ``PARSERS`` imports them all.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from ..errors import InputError, UnknownFormat
 from ..run import Run
-from . import build_nanogpt, llmc, llmc_stdout, megatron, modded_nanogpt, nanogpt, torchtitan, wandb_csv
 from ._bytes import binary_reason, decode, decompress, is_stdin, logical_path, looks_binary, read_input, read_probe
+from ._sniffers import SNIFFERS
 from ._text import HEAD_BYTES, LogText, preloaded
-
-# isort: split
-from . import hf_trainer, lightning_csv, table, tensorboard  # structured formats
 
 STDIN_NAME = "stdin"  # what a reader is told a log read from standard input is called (it names the run)
 
-PARSERS: list[ModuleType] = [
-    modded_nanogpt,  # first: its embedded script source may contain any other format's strings
-    megatron,
-    torchtitan,
-    build_nanogpt,  # `step N | loss:` (no /M) and `N train X`: before the generic readers
-    llmc_stdout,  # before nanogpt: its `step N/M | loss` lines are unambiguous
-    llmc,
-    nanogpt,
-    wandb_csv,
-    hf_trainer,
-    lightning_csv,  # before table: a CSV with both `epoch` and `step` columns is Lightning's
-    tensorboard,  # binary: sniffed only on files with NUL bytes (see detect)
-    table,  # LAST: the generic fallback for any table with a step column
-]
+READERS: tuple[str, ...] = (  # the modules of PARSERS, in sniff order
+    "modded_nanogpt",  # first: its embedded script source may contain any other format's strings
+    "megatron",
+    "torchtitan",
+    "build_nanogpt",  # `step N | loss:` (no /M) and `N train X`: before the generic readers
+    "llmc_stdout",  # before nanogpt: its `step N/M | loss` lines are unambiguous
+    "llmc",
+    "nanogpt",
+    "wandb_csv",
+    "hf_trainer",
+    "lightning_csv",  # before table: a CSV with both `epoch` and `step` columns is Lightning's
+    "tensorboard",  # binary: sniffed only on files with NUL bytes (see detect)
+    "table",  # LAST: the generic fallback for any table with a step column
+)
+BINARY_READERS = frozenset({"tensorboard"})  # the readers with BINARY = True (tests/test_speed_sniff.py checks)
+
+
+def reader(module: str) -> ModuleType:
+    """The reader module of that name (imported on first use)."""
+    return importlib.import_module(f"{__name__}.{module}")
+
+
+def all_parsers() -> list[ModuleType]:
+    """PARSERS: every reader module, in sniff order."""
+    return [reader(module) for module in READERS]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PARSERS":
+        return all_parsers()
+    if name in READERS:
+        return reader(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def by_name(name: str) -> ModuleType:
-    for parser in PARSERS:
+    parsers = all_parsers()
+    for parser in parsers:
         if parser.NAME == name:
             return parser
-    known = ", ".join(p.NAME for p in PARSERS)
+    known = ", ".join(p.NAME for p in parsers)
     raise InputError(f"unknown format {name!r}; known formats: {known}")
 
 
@@ -102,14 +125,16 @@ def detect(path: Path | str) -> ModuleType:
 
 
 def _sniff(source: Source) -> ModuleType:
-    candidates = [p for p in PARSERS if getattr(p, "BINARY", False) == source.binary]
-    for parser in candidates:
-        if parser.sniff(source.head):
-            return parser
+    for module in READERS:
+        if (module in BINARY_READERS) != source.binary:
+            continue
+        sniff = SNIFFERS[module] if module in SNIFFERS else reader(module).sniff  # the first six: no import
+        if sniff(source.head):
+            return reader(module)
     if source.binary:
         raise InputError(f"{source.path}: {binary_reason(source.head.encode('utf-8', 'replace')) or _BINARY}")
     first = next((line.strip() for line in source.head.splitlines() if line.strip()), "")
-    tried = ", ".join(p.NAME for p in PARSERS)
+    tried = ", ".join(p.NAME for p in all_parsers())
     raise UnknownFormat(f"{source.path}: no reader recognised this file (tried {tried}); first line: {first[:120]!r}")
 
 
@@ -204,6 +229,7 @@ def resolve_dir(path: Path) -> tuple[Path, ModuleType]:
     (metrics.csv), the one such directory just below (lightning_logs/version_0), or a TensorBoard run
     directory (event files here or below, merged). Several runs below: an InputError naming them.
     """
+    hf_trainer, lightning_csv, tensorboard = reader("hf_trainer"), reader("lightning_csv"), reader("tensorboard")
     state = path / "trainer_state.json"
     if state.is_file():
         return state, hf_trainer

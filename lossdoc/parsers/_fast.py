@@ -5,13 +5,14 @@ Matching each line in a Python loop costs 3–5x a plain ``findall`` over the te
 what its common record looks like (``body``: a regex for the whole line, without ``^``, that starts with the
 literal ``prefix``) and scan() does this:
 
-- one ``findall`` of ``^body`` (multiline) over the text: the strict records, in file order, converted to numpy
-  columns in one go (``np.array(list_of_str, dtype=float)``; per item only when a value is malformed);
-- every other line, with its line number and how many strict records precede it, found by a regex that jumps
-  from newline to newline (lines not starting with the prefix; when some prefixed lines did not match the strict
-  form, lines not matching it at all). The reader classifies these few lines one by one, as before, so the
-  odd lines (cut records, banners, tracebacks) behave exactly as they did;
-- the line count is ``text.count("\\n")``; records + other lines = total, exactly.
+- one ``findall`` of ``^(?:body|[^\\n]*)`` (multiline) over the text: a row for every line, in file order; the
+  strict records' rows hold their fields, every other line's row is empty (no group took part: the step group
+  is never empty in a record). The records are converted to numpy columns in one go
+  (``np.array(list_of_str, dtype=float)``; per item only when a value is malformed);
+- the other lines, with their line numbers (their row's index) and how many strict records precede them, are
+  cut out of the text of the piece holding them. The reader classifies these few lines one by one, as before,
+  so the odd lines (cut records, banners, tracebacks) behave exactly as they did. Finding them costs a
+  ``list.count`` of the rows, not a second regex pass over the text (~0.5 us a line: 0.5 s on a million).
 
 The garbage collector is paused while the million small tuples are made (it would otherwise rescan them
 again and again: about 3x the time of the conversion, measured in benchmarks/text_readers_speed.py).
@@ -20,6 +21,7 @@ merge() puts the strict records' points and the other lines' points back into fi
 
 from __future__ import annotations
 
+import array
 import gc
 import re
 from collections.abc import Iterator, Sequence
@@ -49,28 +51,20 @@ def gc_paused() -> Iterator[None]:
 
 @dataclass
 class Grammar:
-    """A format's common record line: ``body`` matches a whole line (no ``^``; it ends at the line's end) and
-    starts with the literal ``prefix``; its first group is the step, ``names`` name the others (None: a group
-    that is no value). ``markers`` are literals that only the other record lines with the same prefix contain
-    (llm.c's `` tel:``): those lines are found with str.find instead of a second regex pass."""
+    """A format's common record line: ``body`` matches a whole line (no ``^``; it ends at the line's end, and
+    matches no newline) and starts with the literal ``prefix``; its first group is the step (never empty),
+    ``names`` name the others (None: a group that is no value)."""
 
     prefix: str
     body: str
     names: tuple[str | None, ...]
-    markers: tuple[str, ...] = ()
-    head: str | None = None  # a short regex every common record starts with, when other lines share the prefix
     strict: re.Pattern[str] = field(init=False)
-    _others: re.Pattern[str] = field(init=False)
-    _unmatched: re.Pattern[str] = field(init=False)
+    lines: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.strict = re.compile("^" + self.body, re.M)
         assert self.strict.groups == len(self.names) + 1, "one name per group after the step"
-        # Used on "\n" + text: a literal first character lets the regex engine jump from newline to newline.
-        self._others = re.compile(r"\n(?!" + re.escape(self.prefix) + r")(?P<line>[^\n]*)")
-        self._unmatched = re.compile(r"\n(?!" + self.body + r")(?P<line>[^\n]*)", re.M)
-        if self.head is not None:
-            self._not_head = re.compile(r"\n(?!" + self.head + r")(?P<line>[^\n]*)", re.M)
+        self.lines = re.compile(r"^(?:" + self.body + r"|[^\n]*)", re.M)  # a row for every line (scan)
 
 
 @dataclass
@@ -93,13 +87,21 @@ def scan(text: str, grammar: Grammar) -> Scan:
     width = len(grammar.names) + 1
     use_csv = len(text) >= CSV_MIN_CHARS
     steps_parts, table_parts = [], []
+    # the other lines, four numbers each (line number, start, end, records before), in an array: no small objects
+    # made amid a piece's rows, which would keep the rows' memory pools from being freed after them
+    spans = array.array("q")
+    lines_before = records_before = 0
     with gc_paused():
         # In chunks of lines, so that only one chunk's strings are alive at a time (peak memory).
         for start, end in _chunks(text):
-            rows = grammar.strict.findall(text, start, end)
+            rows = grammar.lines.findall(text, start, end)
+            if text[end - 1] == "\n":
+                rows.pop()  # the empty "line" at the piece's end, after its last newline
+            lines = len(rows)
+            rows = _records(rows, text, start, end, lines_before, records_before, width, spans)
+            lines_before += lines
+            records_before += len(rows)
             if rows:
-                if not isinstance(rows[0], tuple):
-                    rows = [(r,) for r in rows]  # findall gives plain strings for a single group
                 steps, table = _table(rows, width, use_csv)
                 steps_parts.append(steps)
                 table_parts.append(table)
@@ -107,8 +109,50 @@ def scan(text: str, grammar: Grammar) -> Scan:
         steps = np.concatenate(steps_parts) if steps_parts else np.empty(0, dtype=np.int64)
         table = np.concatenate(table_parts) if table_parts else np.empty((0, width - 1))
         fields = [(name, table[:, j]) for j, name in enumerate(grammar.names) if name is not None]
-        others = _others(text, grammar, len(steps))
+        # the other lines' strings made only now, when the pieces' rows are gone: made amid them, the few kept
+        # strings would pin the memory pools the rows used (peak 418 -> 377 MB on a 1M-line llm.c log)
+        others = [(spans[k], text[spans[k + 1] : spans[k + 2]], spans[k + 3]) for k in range(0, len(spans), 4)]
     return Scan(steps, fields, len(steps), others)
+
+
+def _records(
+    rows: list[Any], text: str, start: int, end: int, lines_before: int, records_before: int, width: int,
+    spans: array.array[int],
+) -> list[Any]:
+    """The records' rows of one piece (tuples); its other lines (empty rows) appended to ``spans`` as
+    (line number, start, end, strict records before it)."""
+    empty: Any = ("",) * width if width > 1 else ""  # findall gives plain strings for a single group
+    count = rows.count(empty)
+    if count:
+        at, i = [], -1
+        for _ in range(count):
+            i = rows.index(empty, i + 1)
+            at.append(i)
+        starts, ends = _line_bounds(text[start:end])
+        for k, i in enumerate(at):
+            spans.extend((lines_before + i + 1, start + int(starts[i]), start + int(ends[i]), records_before + i - k))
+        if count > 256:  # many: one pass; few: deleted in place (each a memmove of the rows after it)
+            rows = [r for r in rows if r != empty]
+        else:
+            for i in reversed(at):
+                del rows[i]
+    if width == 1:
+        rows = [(r,) for r in rows]
+    return rows
+
+
+def _line_bounds(piece: str) -> tuple[Any, Any]:
+    """[start, end) of each line of a piece (newlines excluded): the newlines found by numpy in its ASCII bytes,
+    else from the lengths of its lines."""
+    import numpy as np
+
+    if piece.isascii():
+        newlines = np.flatnonzero(np.frombuffer(piece.encode("ascii"), dtype=np.uint8) == 10)
+        ends = np.append(newlines, len(piece))
+    else:
+        lengths = np.array([len(line) for line in piece.split("\n")], dtype=np.int64)
+        ends = np.cumsum(lengths + 1) - 1
+    return np.concatenate(([0], ends[:-1] + 1)), ends  # arrays: a list of ints per line would fragment memory
 
 
 def _chunks(text: str) -> Iterator[tuple[int, int]]:
@@ -119,50 +163,6 @@ def _chunks(text: str) -> Iterator[tuple[int, int]]:
         end = len(text) if end == -1 else end + 1
         yield start, end
         start = end
-
-
-def _others(text: str, grammar: Grammar, count: int) -> list[tuple[int, str, int]]:
-    """Every line that is not a strict record, with its line number and the strict records before it."""
-    prefixed = text.count("\n" + grammar.prefix) + text.startswith(grammar.prefix)
-    if prefixed == count:  # every prefixed line matched: the others are the lines without the prefix
-        return _with_places(other_lines(text, grammar._others))
-    if grammar.head is not None:
-        # the lines that do not start like a record (a short match each); if all the others are records, done
-        candidates = other_lines(text, grammar._not_head)
-        total = text.count("\n") + (0 if text.endswith("\n") else 1) if text else 0
-        if total - len(candidates) == count:
-            return _with_places(candidates)
-    marked = _marked_lines(text, grammar) if grammar.markers else None
-    if marked is not None and prefixed == count + len(marked):
-        return _with_places(sorted(other_lines(text, grammar._others) + marked))
-    return _with_places(other_lines(text, grammar._unmatched))  # exact, at the cost of a second regex pass
-
-
-def _with_places(lines: list[tuple[int, ...]]) -> list[tuple[int, str, int]]:
-    """(line number, line, strict records before it) from (line number, line[, offset]) in file order."""
-    return [(lineno, line, lineno - 1 - i) for i, (lineno, line, *_) in enumerate(lines)]
-
-
-def _marked_lines(text: str, grammar: Grammar) -> list[tuple[int, str]]:
-    """(line number, line) of the prefixed lines holding a marker and not matching the strict form."""
-    starts: dict[int, str] = {}
-    for marker in grammar.markers:
-        pos = text.find(marker)
-        while pos != -1:
-            start = text.rfind("\n", 0, pos) + 1
-            end = text.find("\n", pos)
-            end = len(text) if end == -1 else end
-            line = text[start:end]
-            if line.startswith(grammar.prefix) and not grammar.strict.match(line):
-                starts[start] = line
-            pos = text.find(marker, end)
-    out = []
-    lineno, last = 1, 0
-    for start in sorted(starts):
-        lineno += text.count("\n", last, start)
-        last = start
-        out.append((lineno, starts[start]))
-    return out
 
 
 def _table(rows: list[Any], width: int, use_csv: bool = False) -> tuple[Any, Any]:
@@ -291,7 +291,7 @@ def merge(found: Scan, sink: Sink, masks: dict[str, Any] | None = None) -> tuple
         per_record = np.concatenate([[0], np.cumsum(present.sum(axis=1))])
     if not sink.at:
         return steps, codes, values, names
-    # a sink point goes before the first point of the strict record `at`; the pieces are joined in one copy
+    # a sink point goes before the first point of the strict record `at` (sink points at one place in their order)
     at = np.asarray(sink.at, dtype=np.int64)
     where = (per_record[at] if per_record is not None else at * width).tolist()
     sink_steps = np.asarray(sink.steps, dtype=np.int64)
@@ -300,11 +300,16 @@ def merge(found: Scan, sink: Sink, masks: dict[str, Any] | None = None) -> tuple
     cuts = [0] + [i for i in range(1, len(where)) if where[i] != where[i - 1]] + [len(where)]
     out = []
     for block, extra in ((steps, sink_steps), (codes, sink_codes), (values, sink_values)):
-        pieces, last = [], 0
+        # copied into one array slice by slice: np.concatenate of a piece per place costs ~10 us a piece (0.6 s
+        # for 4,000 places x 3 on 10M points); np.insert as fast, but its mask and index arrays add 60 MB
+        joined = np.empty(len(block) + len(extra), dtype=block.dtype)
+        last = pos = 0
         for lo, hi in zip(cuts[:-1], cuts[1:]):
-            pieces.append(block[last : where[lo]])
-            pieces.append(extra[lo:hi])
+            size = where[lo] - last
+            joined[pos : pos + size] = block[last : where[lo]]
+            joined[pos + size : pos + size + hi - lo] = extra[lo:hi]
+            pos += size + hi - lo
             last = where[lo]
-        pieces.append(block[last:])
-        out.append(np.concatenate(pieces))
+        joined[pos:] = block[last:]
+        out.append(joined)
     return out[0], out[1], out[2], names

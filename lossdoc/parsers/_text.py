@@ -52,6 +52,18 @@ _NOISE = re.compile(
 _RANK_PREFIX = re.compile(r"^\[(?:rank|default)\d+\]:\s?")
 
 
+def line_starts(body: str) -> re.Pattern[str]:
+    """A multiline ``^(?:body)`` for sniffing, as ``\n(?:body)``, to be searched in ``"\n" + head`` (sniff_lines):
+    the same matches, but a literal first character lets the regex engine jump from newline to newline instead of
+    trying every position of the 256 KB head (~1-2.5 ms a reader, 5 readers tried before llm.c's)."""
+    return re.compile(r"\n(?:" + body + ")", re.M)
+
+
+def sniff_lines(pattern: re.Pattern[str], head: str) -> bool:
+    """Whether a line_starts() pattern matches at the start of a line of head."""
+    return pattern.search("\n" + head) is not None
+
+
 def is_noise(line: str) -> bool:
     """Whether a line is known noise: blank, banners, tracebacks, warnings, checkpoint messages."""
     return bool(_NOISE.match(_RANK_PREFIX.sub("", line)))

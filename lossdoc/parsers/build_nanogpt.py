@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
-from . import _events
+from . import _events, _sniffers
 from ._assemble import assemble
 from ._fast import Grammar, Sink, merge, scan
 from ._text import LineAccount, is_noise, read_text, to_float, visible
@@ -29,7 +29,6 @@ NAME = "build-nanogpt"
 DESCRIPTION = "build-nanogpt log/log.txt (N train X) and its stdout (step N, loss:, lr, norm:, dt:, tok/sec:)"
 SAMPLE = "step  1000 | loss: 3.712044 | lr 6.0000e-04 | norm: 0.2854 | dt: 410.25ms | tok/sec: 1277966.93"
 
-_SNIFF = re.compile(r"^(?:\d+ (?:train|val|hella) [-+\d.eEnaif]+\s*$|step\s+\d+ \| loss: )", re.M)
 _LOGTXT = re.compile(r"^(\d+) (train|val|hella) (\S+)\s*$")
 _LOGTXT_NAMES = {"train": "train/loss", "val": "val/loss", "hella": "val/hellaswag"}
 _STEP = re.compile(r"^step\s+(\d+) \| (.*?)\s*$")
@@ -64,8 +63,7 @@ _HEADER = re.compile(
 )
 
 
-def sniff(head: str) -> bool:
-    return bool(_SNIFF.search(head))
+sniff = _sniffers.build_nanogpt  # sniffing is in _sniffers.py: detect() sniffs without importing this module
 
 
 def parse(path: Path) -> list[Run]:

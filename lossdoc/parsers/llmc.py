@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
-from . import _events
+from . import _events, _sniffers
 from ._assemble import assemble
 from ._fast import Grammar, Sink, merge, scan
 from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
@@ -23,20 +23,16 @@ NAME = "llmc"
 DESCRIPTION = "llm.c main.log (s:N trl:/tel:/eval:)"
 SAMPLE = "s:250 trl:4.2011 lr:0.000600 norm:0.52"
 
-_SNIFF = re.compile(r"^s:\d+ (?:trl|tel|eval):\S+", re.M)
 _RECORD = re.compile(r"^s:(\d+)((?: [a-z_]+:\S+)+)\s*$")
 # The train line as llm.c writes it, for the fast path (_fast.py); every other line is read by _RECORD.
 # (A val line `s:N tel:X` is the other alternative; the line loop reads every other kind of line.)
-_CURRENT = Grammar(
-    "s:", r"s:(\d+) trl:(\S+) lr:(\S+) norm:(\S+)[ \t\r]*$", ("train/loss", "train/lr", "train/grad_norm"), (" tel:",)
-)
-_OLD = Grammar("s:", r"s:(\d+) trl:(\S+)[ \t\r]*$", ("train/loss",), (" tel:",))
+_CURRENT = Grammar("s:", r"s:(\d+) trl:(\S+) lr:(\S+) norm:(\S+)[ \t\r]*$", ("train/loss", "train/lr", "train/grad_norm"))
+_OLD = Grammar("s:", r"s:(\d+) trl:(\S+)[ \t\r]*$", ("train/loss",))
 _FIRST_TRAIN = re.compile(r"^s:\d+ trl:\S+( lr:)?", re.M)
 _FIELDS = {"trl": "train/loss", "tel": "val/loss", "eval": "val/hellaswag", "lr": "train/lr", "norm": "train/grad_norm"}
 
 
-def sniff(head: str) -> bool:
-    return bool(_SNIFF.search(head))
+sniff = _sniffers.llmc  # sniffing is in _sniffers.py: detect() sniffs without importing this module
 
 
 def parse(path: Path) -> list[Run]:

@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from ..run import ALIASES, Run
-from . import _events
+from . import _events, _sniffers
 from ._assemble import assemble
 from ._fast import Grammar, Sink, merge, scan
+from ._sniffers import MEGATRON_PREFIX, MEGATRON_STAMP
 from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "megatron"
@@ -38,14 +39,9 @@ SAMPLE = (
     "lm loss: 2.775923E+00 | grad norm: 0.412 |"
 )
 
-# srun -l labels (`0: `), torchrun --tee / launcher rank tags (`[default7]:`, `[rank0]:`), in any combination
-_PREFIX = r"(?:\d+:\s?)?(?:\[(?:default|rank)\d+\]:)?"
-_STAMP = r"(?:\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\]\s*)?"  # Megatron-LM (2024+) stamps each record
-_SNIFF = re.compile(
-    rf"^{_PREFIX}\s*{_STAMP}"
-    r"(?:iteration\s+\d+/\s*\d+ \| (?:consumed samples|(?:.*\| )?lm loss)|validation loss at iteration)",
-    re.M,
-)
+# srun -l labels (`0: `), torchrun --tee / launcher rank tags, in any combination; the 2024+ stamp (_sniffers.py)
+_PREFIX = MEGATRON_PREFIX
+_STAMP = MEGATRON_STAMP
 _RECORD = re.compile(rf"^{_PREFIX}\s*{_STAMP}iteration\s+(\d+)/\s*(\d+)\s*\|(.*)$")
 _VALIDATION = re.compile(rf"^{_PREFIX}\s*{_STAMP}validation loss at (.*?)\s*\|(.*)$")
 _VAL_ITERATION = re.compile(r"^iteration (\d+)\b")
@@ -106,8 +102,7 @@ _ARG_META = {
 }
 
 
-def sniff(head: str) -> bool:
-    return bool(_SNIFF.search(head))
+sniff = _sniffers.megatron  # sniffing is in _sniffers.py: detect() sniffs without importing this module
 
 
 def parse(path: Path) -> list[Run]:
@@ -233,6 +228,8 @@ def _grammar(text: str) -> tuple[Grammar, list[float]] | None:
     if not first:
         return None
     prefix, rest = first.group(1) + "iteration", first.group(2)
+    if "\n" in prefix:  # `0:` then a newline (\s?): the fast path's records are one line each
+        return None
     fields = _fields(rest)
     if not fields or any(not _PLAIN_VALUE.fullmatch(v) or ":" in k or "|" in k for k, v in fields):
         return None

@@ -28,19 +28,17 @@ from pathlib import Path
 from typing import Any
 
 from ..run import Run
-from . import _events
+from . import _events, _sniffers
 from ._assemble import PointBuffer, assemble
 from ._fast import Grammar, Scan, Sink, merge, scan
+from ._sniffers import MODDED_RECORD
 from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
 
 NAME = "modded-nanogpt"
 DESCRIPTION = "modded-nanogpt record log (script source, then step:N/M lines)"
 SAMPLE = "step:1000/6000 train_loss:3.7012 train_time:363340ms step_avg:363.34ms"
 
-_SNIFF = re.compile(r"^step:\d+/\d+ (?:train_loss|val_loss|train_time):", re.M)
-# A script whose source outgrows the sniffed head: its own record f-string plus the `"=" * 100` separators.
-_SNIFF_SOURCE = re.compile(r"step:\{step[^}]*\}/\{[^}]*\} (?:train_loss|val_loss|train_time):")
-_SNIFF_SEPARATOR = re.compile(r"^={100}\s*$", re.M)
+_SNIFF = MODDED_RECORD  # (sniffing is in _sniffers.py)
 _RECORD = re.compile(r"^step:(\d+)/(\d+)((?: +[A-Za-z_/]+:\S*)+)[ \t\r]*$")
 _FIELD = re.compile(r"([A-Za-z_/]+):(\S*)")
 _SEPARATOR = re.compile(r"^={20,}\s*$")  # print0("=" * 100) between source, nvidia-smi and the records
@@ -85,10 +83,7 @@ _MODEL_KEYS = {
 }
 
 
-def sniff(head: str) -> bool:
-    if _SNIFF.search(head):
-        return True
-    return bool(_SNIFF_SEPARATOR.search(head) and _SNIFF_SOURCE.search(head))
+sniff = _sniffers.modded_nanogpt  # sniffing is in _sniffers.py: detect() sniffs without importing this module
 
 
 def parse(path: Path) -> list[Run]:
@@ -180,7 +175,7 @@ def _strict_keys(text: str) -> tuple[str, ...] | None:
 
 def _grammar(keys: tuple[str, ...]) -> Grammar:
     body = r"step:(\d+)/(\d+)" + "".join(f" +{re.escape(k)}:{_STRICT_VALUES[k]}" for k in keys) + r"[ \t\r]*$"
-    return Grammar("step:", body, ("__total",) + tuple(_TRAIN_FIELDS[k] for k in keys), (" val_loss:",))
+    return Grammar("step:", body, ("__total",) + tuple(_TRAIN_FIELDS[k] for k in keys))
 
 
 def _fast_points(found: Scan, keys: tuple[str, ...], records: list[Any]) -> tuple[Any, Any, Any, list[str]]:

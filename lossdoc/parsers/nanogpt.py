@@ -27,14 +27,25 @@ from typing import Any
 from ..run import Run, canonical_name
 from ._assemble import PointBuffer, assemble
 from ._fast import other_lines
-from ._text import EventScan, LineAccount, LogText, is_noise, parse_number, read_text, to_float, visible
+from ._text import (
+    EventScan,
+    LineAccount,
+    LogText,
+    is_noise,
+    line_starts,
+    parse_number,
+    read_text,
+    sniff_lines,
+    to_float,
+    visible,
+)
 
 NAME = "nanogpt"
 DESCRIPTION = "nanoGPT train.py stdout"
 SAMPLE = "iter 100: loss 3.2140, time 98.12ms, mfu 41.20%"
 
 # A unit may follow a loss (``loss 2.85 BPC``) and forks put other fields before the time (``, lr 6e-4``).
-_SNIFF = re.compile(r"^(?:iter \d+: loss \S+(?: [A-Za-z]+)?, \w|step \d+: train loss \S+(?: [A-Za-z]+)?, val loss)", re.M)
+_SNIFF = line_starts(r"iter \d+: loss \S+(?: [A-Za-z]+)?, \w|step \d+: train loss \S+(?: [A-Za-z]+)?, val loss")
 
 # Whole-text patterns (one findall each is what makes million-line logs fast).
 _ITER = re.compile(r"^iter (\d+): loss ([^,\s]+), time ([^m\s]+)ms(?:, mfu ([^%\s]+)%)?[ \t\r]*$", re.M)
@@ -68,7 +79,7 @@ _HEADER = re.compile(
 
 
 def sniff(head: str) -> bool:
-    return bool(_SNIFF.search(head))
+    return sniff_lines(_SNIFF, head)
 
 
 def parse(path: Path) -> list[Run]:

@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from .sparkline import run_arrays
+
 BINS = 700  # columns per series (about one per pixel of the chart)
 BAND_Z = 1.2816  # the band around a column's mean: ± 1.2816 sd, the 10th to 90th percentile of normal noise
 LOG_AXIS_DECADES = 2.0  # last step / first step >= 100: a log-step axis
@@ -119,16 +121,6 @@ def gap_line(train: tuple[Any, Any], val: tuple[Any, Any]) -> Line | None:
     left = np.maximum(right - GAP_POINTS, 0)
     mean_train = (csum[right] - csum[left]) / (right - left)
     return Line(vs[has].tolist(), (vv[has] - mean_train).tolist())
-
-
-def run_arrays(run: Any, name: str) -> tuple[Any, Any]:
-    """run.arrays(name), kept on the run: the sparklines and the charts draw the same series."""
-    cache = getattr(run, "_chart_arrays", None)
-    if cache is None:
-        cache = run._chart_arrays = {}
-    if name not in cache:
-        cache[name] = run.arrays(name)
-    return cache[name]
 
 
 def chart_data(run: Any, report: dict[str, Any], results: dict[str, Any]) -> Charts:

@@ -39,10 +39,19 @@ def sparkline(steps: Any, values: Any, width: int = WIDTH) -> str:
     return "".join(BLOCKS[int(round(v))] for v in level)
 
 
+def run_arrays(run: Any, name: str) -> tuple[Any, Any]:
+    """run.arrays(name), kept on the run: the sparklines and the charts (chartdata.py) draw the same series; here,
+    so that the terminal report need not compile chartdata.py."""
+    cache = getattr(run, "_chart_arrays", None)
+    if cache is None:
+        cache = run._chart_arrays = {}
+    if name not in cache:
+        cache[name] = run.arrays(name)
+    return cache[name]
+
+
 def run_sparklines(run: Any) -> dict[str, str]:
     """{"train": "▇▅▃▂▁", "val": ...} for the loss series the run has."""
-    from .chartdata import run_arrays
-
     out = {}
     for name in ("train/loss", "val/loss"):
         if run.has(name):
