@@ -180,20 +180,15 @@ class Run:
 
     def arrays(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """(steps int64, values float64) of one series, sorted by step (stable): the numpy view analyzers
-        should prefer; it does not need pandas."""
+        should prefer; it does not need pandas. Read-only when the run holds Points (copy to change them)."""
         import numpy as np
 
         if self._points is not None:
-            steps, values = self._points.series(name)
-        else:
-            split, _, metric = name.partition("/")
-            mask = ((self.df["split"] == split) & (self.df["metric"] == metric)).to_numpy()
-            steps = self.df["step"].to_numpy(dtype=np.int64)[mask]
-            values = self.df["value"].to_numpy(dtype=np.float64)[mask]
-        if len(steps) > 1 and bool((steps[1:] < steps[:-1]).any()):
-            order = np.argsort(steps, kind="stable")
-            steps, values = steps[order], values[order]
-        return steps, values
+            return self._points.series(name)
+        split, _, metric = name.partition("/")
+        mask = ((self.df["split"] == split) & (self.df["metric"] == metric)).to_numpy()
+        return sorted_by_step(self.df["step"].to_numpy(dtype=np.int64)[mask],
+                              self.df["value"].to_numpy(dtype=np.float64)[mask])
 
     def wide(self) -> pd.DataFrame:
         """One row per step, one column per series (NaN where a series has no point at that step)."""
@@ -203,12 +198,23 @@ class Run:
         return wide[[c for c in self.names() if c in wide.columns]]
 
 
+def sorted_by_step(steps: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points sorted by step (stable: points logged at one step keep their file order)."""
+    import numpy as np
+
+    if len(steps) > 1 and bool((steps[1:] < steps[:-1]).any()):
+        order = np.argsort(steps, kind="stable")
+        return steps[order], values[order]
+    return steps, values
+
+
 class Points:
     """A run's points in file order: steps (int64), codes (int64, index into ``names``), values (float64)."""
 
     def __init__(self, steps: np.ndarray, codes: np.ndarray, values: np.ndarray, names: Sequence[str]) -> None:
         self.steps, self.codes, self.values, self.names = steps, codes, values, list(names)
         self._present: list[str] | None = None
+        self._series: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def empty(cls) -> Points:
@@ -229,12 +235,18 @@ class Points:
         return self._present
 
     def series(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values) of one series, sorted by step (stable); kept, read-only: the analyzers of one report
+        ask for train/loss a dozen times, and each mask over a million points costs ~10 ms."""
         import numpy as np
 
-        if name not in self.names:
-            return np.empty(0, np.int64), np.empty(0, np.float64)
-        mask = self.codes == self.names.index(name)
-        return self.steps[mask], self.values[mask]
+        if name not in self._series:
+            if name not in self.names:
+                return np.empty(0, np.int64), np.empty(0, np.float64)
+            mask = self.codes == self.names.index(name)
+            steps, values = sorted_by_step(self.steps[mask], self.values[mask])
+            steps.flags.writeable = values.flags.writeable = False
+            self._series[name] = steps, values
+        return self._series[name]
 
     def frame(self) -> pd.DataFrame:
         """The tidy frame; split and metric are categoricals built from the codes (no per-row strings)."""

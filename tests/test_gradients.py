@@ -56,6 +56,7 @@ def test_norm_spikes_with_and_without_a_loss_spike() -> None:
 def test_long_stretch_far_above_the_clip_is_a_warning() -> None:
     run = norm_run()
     steps, norm = run.arrays("train/grad_norm")
+    norm = norm.copy()  # a run's arrays are read-only (kept for every analyzer that asks)
     norm[1000:1200] = 5.0
     r = gradients.analyze(make_run("g", {"train/grad_norm": (steps, norm)}))
     assert r.long_stretch == {"start_step": 1000, "end_step": 1199, "points": 200, "median": 5.0}

@@ -9,15 +9,17 @@ A renderer of the same name in lossdoc/render/ draws the result in the terminal.
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
-from . import config_check, events, gap, gradients, mfu, phases, spikes
+REPORT_ORDER = ("phases", "spikes", "gap", "config_check", "mfu", "gradients", "events")
 
-ANALYZERS: list[ModuleType] = [
-    phases,
-    spikes,
-    gap,
-    config_check,
-    mfu,
-    gradients,
-    events,
-]
+
+def __getattr__(name: str) -> Any:
+    """ANALYZERS imported on first use (PEP 562): `show` needs only events.py, not every analysis."""
+    if name != "ANALYZERS":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    analyzers: list[ModuleType] = [importlib.import_module(f"{__name__}.{n}") for n in REPORT_ORDER]
+    globals()["ANALYZERS"] = analyzers
+    return analyzers

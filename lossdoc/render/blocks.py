@@ -49,7 +49,7 @@ def terminal_text(name: str, result: Any) -> str:
     if not hasattr(module, "render"):
         return ""
     buf = io.StringIO()
-    console = Console(file=buf, width=TEXT_WIDTH, color_system=None, highlight=False, soft_wrap=False)
+    console = Console(file=buf, width=TEXT_WIDTH, color_system=None, highlight=False, soft_wrap=False, emoji=False)
     module.render(console, result)
     return buf.getvalue().rstrip()
 
