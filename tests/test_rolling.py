@@ -84,3 +84,13 @@ def test_bin_medians_are_numpys() -> None:
     a = rng.normal(size=27)
     uneven = [0, 5, 10, 15, 20, 27]  # the last bin takes the points left over
     assert np.array_equal(rolling.bin_medians(a, uneven), [np.median(a[lo:hi]) for lo, hi in zip(uneven, uneven[1:])])
+
+
+@pytest.mark.parametrize("parts", [2, 3, 4])
+@pytest.mark.parametrize("kind", ["clean", "nan"])
+def test_threaded_trailing_median_is_the_one_piece_median(parts: int, kind: str) -> None:
+    """Split over cores, each piece started window - 1 points early: the joined result is pandas' own."""
+    a = _series(10_001, kind, np.random.default_rng(parts))
+    for w, mp in ((64, 32), (128, 128), (5, 1)):
+        want = pd.Series(a).rolling(w, min_periods=mp).median().to_numpy()
+        assert np.array_equal(rolling._threaded_median(a, w, mp, parts), want, equal_nan=True), (w, mp)
