@@ -185,6 +185,11 @@ def test_analyze_projects_to_the_planned_last_step() -> None:
     run, _, _ = wsd_run(cut_frac=0.5, meta={"max_steps": 4_000})  # the log is at its planned end already
     report, _ = build_report(run, [run], "test")
     assert report["sections"]["phases"]["projection"] is None and "Projected" not in report["headline"]
+    # build-nanogpt's last step is max_steps - 1: a run one step short of its plan has finished
+    for planned, projects in ((4_001, False), (4_040, False), (4_041, True)):
+        run, _, _ = wsd_run(cut_frac=0.5, meta={"max_steps": planned})
+        report, _ = build_report(run, [run], "test")
+        assert (report["sections"]["phases"]["projection"] is not None) == projects, planned
 
 
 def test_cli_analyze_takes_project(nanogpt_log) -> None:

@@ -33,6 +33,9 @@ FEW_FIT_POINTS = 12  # fewer points than this in the window: say the fit is loos
 PROJECT_TARGET_REACH = 100  # without a schedule, look for a target crossing up to 100x the last step
 LR_FLOOR_FRAC = 0.1  # a last logged LR at or below 10% of its peak has reached its floor (nanoGPT min_lr = 10%)
 STEP_TIME_SKIP_FRAC = 0.01  # the first 1% of step times (compile, warm caches) are not the run's pace
+# a log within 1% of its planned last step has finished: build-nanogpt's last step is max_steps - 1, nanoGPT's
+# max_iters, llm.c's num_iterations; projecting the last few steps of a finished run tells nothing
+FINISHED_FRAC = 0.01
 STEP_TIME_OUTLIER = 5.0  # step times above 5x the median (checkpoint saves, stalls) are left out of the mean
 
 
@@ -298,8 +301,10 @@ def report_options(run: Run, project: int | None) -> dict[str, Any]:
         return {}
     steps, values = run.arrays(name)
     steps = steps[np.isfinite(values)]
-    if not planned or not len(steps) or planned <= int(steps[-1]) or len(steps) < 2 * MIN_FIT_POINTS:
+    if not planned or not len(steps) or len(steps) < 2 * MIN_FIT_POINTS:
         return {}
+    if planned - int(steps[-1]) <= FINISHED_FRAC * planned:
+        return {}  # the run has finished: nothing left to project
     return {"project": planned}
 
 
