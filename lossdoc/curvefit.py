@@ -360,9 +360,10 @@ def interval(
     cell = (situation(fit, last, step), reach(last, step))
     factor = CALIBRATION.get(cell, DEFAULT_FACTOR)
     half = factor * Z_80 * sd
-    if fit.at_bounds:  # a fit at its bounds is not determined: its further drop is uncertain by all of itself
-        half = max(half, REL_LOOSE * abs(at_last - loss))
-    return loss, half, {"sd": sd, "situation": cell[0], "reach": cell[1], "factor": factor}
+    widened = bool(fit.at_bounds) and REL_LOOSE * abs(at_last - loss) > half
+    if widened:  # a fit at its bounds is not determined: its further drop is uncertain by all of itself
+        half = REL_LOOSE * abs(at_last - loss)
+    return loss, half, {"sd": sd, "situation": cell[0], "reach": cell[1], "factor": factor, "widened": widened}
 
 
 def project(

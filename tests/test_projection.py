@@ -340,3 +340,22 @@ def test_conformal_factor_is_the_corrected_quantile_and_lifts_a_family_left_behi
     # corpus cases weigh as much together as the synthetic ones: 2 corpus cases at 9 against 8 synthetic at 1
     mixed = rows([1.0] * 8, "cosine") + rows([9.0, 9.0], "cosine", corpus=True)
     assert conformal_factor(mixed) == 9.0
+
+
+def test_an_undetermined_fit_spans_its_whole_further_drop_and_says_why(monkeypatch) -> None:
+    from pathlib import Path
+
+    from lossdoc import curvefit, load
+
+    run = load(Path(__file__).resolve().parents[1] / "examples" / "logs" / "llmc-stdout-spikes.log")[0]
+    result = ph.analyze(run, project=4_000)  # 11 points: the power law's L0 runs to its bound
+    pr = result.projection
+    assert result.fit["at_bounds"] and not pr["calibration"]["widened"]  # the calibrated width is wider already
+    assert any("x 1.28 sd" in n for n in result.notes)
+    # a calibrated width narrower than the further drop is widened to it, and the note on the bound says why
+    monkeypatch.setattr(curvefit, "standard_error", lambda *args: 1e-4)
+    result = ph.analyze(run, project=4_000)
+    pr = result.projection
+    assert pr["calibration"]["widened"]
+    assert pr["high"] - pr["loss"] == pytest.approx(abs(pr["remaining"]))
+    assert not any("x 1.28 sd" in n for n in result.notes) and any("ran to a bound" in n for n in result.notes)

@@ -263,7 +263,7 @@ def project_notes(
         result.notes.append(
             f"--project {project:,} is inside the log (last step {last:,}): a fit check, not a forecast"
         )
-    else:
+    elif not projection["calibration"]["widened"]:  # else the note on the bound says how wide and why
         result.notes.append(calibration_note(projection["calibration"]))
 
 
