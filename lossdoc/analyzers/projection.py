@@ -278,10 +278,12 @@ REACH_WORDS = {"near": "up to half", "mid": "half to 1.5 times", "far": "over 1.
 
 def calibration_note(cal: dict[str, Any]) -> str:
     """Where the interval's width comes from: the cell of lossdoc/calibration.py and its factor."""
+    from ..curvefit import Z_80
+
     return (
-        f"the 80% interval is {cal['factor']:.2f} x 1.28 sd (sd {cal['sd']:.4f}): the factor that held 80% of the "
-        f"backtests with {SITUATION_WORDS[cal['situation']]}, projecting {REACH_WORDS[cal['reach']]} the steps seen "
-        "(benchmarks/projection.py --calibrate)"
+        f"the 80% interval is {cal['factor']:.2f} x {Z_80:.2f} sd (sd {cal['sd']:.4f}): the factor that held 80% "
+        f"of the backtests with {SITUATION_WORDS[cal['situation']]}, projecting {REACH_WORDS[cal['reach']]} "
+        "the steps seen (benchmarks/projection.py --calibrate)"
     )
 
 
