@@ -416,20 +416,6 @@ def test_corpus_multirun_wandb_export() -> None:
 # --- CLI and report ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def nanogpt_log(tmp_path):
-    steps = np.arange(0, 5_001, 10)
-    loss = power_law(steps.astype(float))
-    lines = ["tokens per iteration will be: 262,144", "number of parameters: 50.93M"]
-    for s, v in zip(steps, loss, strict=False):
-        if s % 500 == 0:
-            lines.append(f"step {s}: train loss {v:.4f}, val loss {v + 0.01:.4f}")
-        lines.append(f"iter {s}: loss {v:.4f}, time 100.00ms, mfu 40.00%")
-    path = tmp_path / "train.log"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def test_cli_json_contract(nanogpt_log) -> None:
     res = CliRunner().invoke(app, ["phases", str(nanogpt_log), "--json", "--target", "4.0"])
     assert res.exit_code == 0, res.output

@@ -41,20 +41,6 @@ def multi_power_law(lr: np.ndarray, at: np.ndarray, l0: float, a: float, alpha: 
     return np.array(out)
 
 
-@pytest.fixture
-def nanogpt_log(tmp_path):
-    """A nanoGPT stdout log: 100 ms per step, an eval every 500 steps, 5,000 steps of a power law."""
-    lines = ["tokens per iteration will be: 262,144", "number of parameters: 50.93M"]
-    for s in range(0, 5_001, 10):
-        v = 3.0 + 8.0 * (1.0 + s / 50.0) ** -0.7
-        if s % 500 == 0:
-            lines.append(f"step {s}: train loss {v:.4f}, val loss {v + 0.01:.4f}")
-        lines.append(f"iter {s}: loss {v:.4f}, time 100.00ms, mfu 40.00%")
-    path = tmp_path / "train.log"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
 def wsd_run(total: int = 8_000, cut_frac: float = 0.5, seed: int = 0, meta: dict | None = None
             ) -> tuple[Run, float, str]:
     lr = wsd_lr(total, 100, total // 5)
