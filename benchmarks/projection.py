@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lossdoc.analyzers import phases  # noqa: E402
+from lossdoc.analyzers.projection import MIN_PROJECT_POINTS  # noqa: E402
 from lossdoc.run import Run, make_run  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -50,7 +51,7 @@ CORPUS_RUNS = [
     ("modded-nanogpt/fp4-19073steps-spike.txt", None),
     ("modded-nanogpt/tyler-romero-6312steps-tokps-vram.txt", None),
 ]
-MIN_PREFIX_EVALS = 8  # a cut with fewer evals is not a curve to fit
+MIN_PREFIX_EVALS = MIN_PROJECT_POINTS  # a cut with fewer evals is not a curve to fit (nor does analyze project it)
 EVAL_SEEDS = 8  # synthetic curves per family and length in the reported table (seeds 0-7)
 CALIBRATION_SEEDS = range(100, 108)  # other curves of the same laws set the interval factors (--calibrate)
 

@@ -350,3 +350,23 @@ def test_the_lr_at_the_last_step_is_the_logged_one_when_the_schedule_is_off_the_
     assert schedule["lr_last"] == pytest.approx(6.0e-05) and schedule["lr_last_source"] == "logged"
     titles = [f["title"] for f in json.loads(out.stdout)["findings"]]
     assert any(t.startswith("The schedule from the stated settings and defaults") for t in titles)
+
+
+@pytest.mark.parametrize(("val_offset", "flagged"), [(0.0, False), (-0.05, True)])
+def test_val_below_train_reads_train_at_the_eval_step_not_lagging_behind_it(val_offset: float, flagged: bool) -> None:
+    """A falling train loss averaged over the window before an eval sits above the loss at the eval step; on a
+    healthy run (val on the same curve as train) that is no reason to say val < train. A val truly below is."""
+    import numpy as np
+
+    from lossdoc.analyzers import config_check
+    from lossdoc.run import make_run
+
+    steps = np.arange(0, 1001)
+    curve = 3.0 + 5.0 * (1 + steps / 50.0) ** -0.6  # falls 0.0046/step at the end: 0.1 over a 50-step mean
+    train = curve + np.random.default_rng(3).normal(0, 0.05, len(steps))
+    evals = steps[::100]
+    config = {"dropout": 0.0, "n_layer": 2, "batch_size": 8, "block_size": 256, "eval_iters": 100}
+    run = make_run("r", {"train/loss": (steps, train), "val/loss": (evals, curve[::100] + val_offset)},
+                   {"format": "nanogpt", "config": config})
+    below = [f for f in config_check.analyze(run).findings if f.title.startswith("Val < train")]
+    assert bool(below) is flagged

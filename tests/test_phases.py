@@ -578,6 +578,23 @@ def test_knee_advice_in_a_warmdown_or_with_an_unknown_lr_never_says_add_one() ->
     assert "modded-nanogpt" in knee.advice
 
 
+def test_knee_advice_in_a_stable_phase_names_the_planned_warmdown() -> None:
+    """A WSD run cut in its stable phase (modded-nanogpt states max_steps and warmdown in its script): the LR is
+    at its peak, and the advice is the decay the schedule already plans, not 'add a warmdown'."""
+    steps = np.arange(0, 8_001, 10)
+    loss = (steps, power_law(steps.astype(float)))
+    meta = {"format": "modded-nanogpt", "max_steps": 20_000, "warmdown_steps": 4_000, "warmup_steps": 0}
+    cut = ph.analyze(make_run("s", {"train/loss": loss}, meta))
+    [knee] = [f for f in cut.findings if f.title.startswith("past the knee")]
+    assert cut.lr_final_frac == pytest.approx(1.0)
+    assert cut.lr_decay_ahead == {"start": 16_000, "end": 20_000, "final_frac": 0.0, "source": cut.lr_source}
+    assert "plans its decay from step 16,000 to 0% of the peak at step 20,000" in knee.advice
+    assert "moves the curve more" not in knee.advice and "the the" not in knee.advice
+    # the same log with no planned end beyond it: nothing ahead, the old advice
+    done = ph.analyze(make_run("d", {"train/loss": loss, "train/lr": (steps, np.full(len(steps), 6e-4))}))
+    assert done.lr_decay_ahead is None
+
+
 def test_a_warmdown_is_its_own_faster_phase() -> None:
     # Warmup-stable-decay: the loss follows the LR-annealing law, and the last 4K steps of linear LR decay
     # make it fall faster again; a practitioner draws that warmdown as a phase of its own.

@@ -178,6 +178,32 @@ def test_analyze_projects_to_the_planned_last_step() -> None:
         assert (report["sections"]["phases"]["projection"] is not None) == projects, planned
 
 
+def test_analyze_projects_a_modded_run_cut_in_its_stable_phase(tmp_path) -> None:
+    """A user's partial modded-nanogpt log (step 2,000 of 6,000, 17 evals): analyze projects to the planned end
+    that the embedded script states, the run's real final eval (3.2763) inside the interval, and the advice is
+    the warmdown the script plans, not 'add one'."""
+    import re
+
+    source = corpus_file("modded-nanogpt/soap-6000steps.txt")
+    kept = []
+    for line in source.read_text().splitlines():
+        m = re.match(r"step:(\d+)/", line)
+        if m and int(m.group(1)) > 2_000:
+            break
+        kept.append(line)
+    log = tmp_path / "soap-2000.txt"
+    log.write_text("\n".join(kept) + "\n")
+    res = CliRunner().invoke(app, ["analyze", str(log), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    ph_doc = doc["sections"]["phases"]
+    pr = ph_doc["projection"]
+    assert pr["step"] == 6_000 and pr["low"] <= 3.2763 <= pr["high"] and pr["prior_used"]
+    assert ph_doc["points"] < 2 * proj.MIN_FIT_POINTS  # fewer points than analyze once required
+    knee = next(f for f in doc["findings"] if f["title"].startswith("past the knee"))
+    assert "plans its decay from step" in knee["advice"] and "moves the curve more" not in knee["advice"]
+
+
 def test_cli_analyze_takes_project(nanogpt_log) -> None:
     res = CliRunner().invoke(app, ["analyze", str(nanogpt_log), "--json", "--project", "9000"])
     assert res.exit_code == 0, res.output

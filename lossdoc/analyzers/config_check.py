@@ -308,6 +308,29 @@ def _near(steps: Any, values: Any, step: int, window: int) -> float | None:
     return float(np.mean(values[mask])) if mask.any() else None
 
 
+def _train_at_eval(steps: Any, values: Any, previous: int, step: int) -> tuple[float | None, float]:
+    """The train loss at an eval step and its standard error, from the train points since the previous eval: a
+    line through them read at the step (gap.train_at's rule: a plain mean lags a falling loss by half a window,
+    which on a healthy run puts train above val), the error from their scatter around it."""
+    import numpy as np
+
+    from .gap import train_at
+
+    mask = (steps > previous) & (steps <= step) & np.isfinite(values)
+    if not mask.any():
+        near = _near(steps, values, step, max(step - previous, 1))
+        return near, 0.0
+    value = float(train_at(steps[mask], values[mask], np.array([step]))[0])
+    x, y = steps[mask].astype(float), values[mask]
+    if len(y) < 3 or np.ptp(x) == 0:
+        return value, 0.0
+    u = x - x.mean()
+    resid = y - np.polyval(np.polyfit(u, y, 1), u)
+    # se of a fitted line read at x0: sigma·sqrt(1/n + (x0 − mean)² / Sxx), 2·sigma/sqrt(n) at a window's end
+    leverage = 1 / len(y) + (step - x.mean()) ** 2 / max(float(u @ u), 1e-12)
+    return value, float(np.std(resid, ddof=2) * math.sqrt(leverage))
+
+
 def _dropout_and_eval(result: ConfigCheckResult, run: Run, facts: RunFacts) -> None:
     import numpy as np
 
@@ -326,12 +349,13 @@ def _dropout_and_eval(result: ConfigCheckResult, run: Run, facts: RunFacts) -> N
         return
     step, val = int(vs[ok][-1]), float(vv[ok][-1])
     ts, tv = run.arrays("train/loss")
-    spacing = int(np.median(np.diff(vs[ok]))) if ok.sum() >= 2 else 100
-    train = _near(ts, tv, step, max(spacing // 2, 1))
+    previous = int(vs[ok][-2]) if ok.sum() >= 2 else step - 100
+    train, train_se = _train_at_eval(ts, tv, previous, step)
     _val_wiggle(doc, vs[ok], vv[ok])
     if train is None:
         return
-    noise = 2 * (doc["stderr"] or 0.0)
+    # both sides are noisy: val by its eval tokens, train by the scatter of the steps it is read from
+    noise = 2 * math.hypot(doc["stderr"] or 0.0, train_se)
     doc.update(val_last=val, train_near_last=train, val_step=step)
     if val >= train - noise:
         return

@@ -104,6 +104,7 @@ class PhasesResult:
     projection: dict[str, Any] | None = None
     lr_final_frac: float | None = None  # LR at the last step / peak LR, when train/lr is logged or stated
     lr_source: str | None = None  # "logged train/lr", or the schedule it came from (lossdoc.schedule)
+    lr_decay_ahead: dict[str, Any] | None = None  # a decay the stated schedule plans after the last step
     eval_trends: dict[int, tuple[str, float, float]] = field(default_factory=dict)  # rising phase -> eval trend
     notes: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -124,6 +125,7 @@ class PhasesResult:
             "noise": self.noise,
             "lr_final_frac": self.lr_final_frac,
             "lr_source": self.lr_source,
+            "lr_decay_ahead": self.lr_decay_ahead,
             "diminishing_returns": {
                 "checkpoints": [asdict(c) for c in self.checkpoints],
                 "statements": self.statements,
@@ -225,6 +227,7 @@ def analyze(
         notes=notes,
     )
     result.lr_final_frac, result.lr_source = final_lr_fraction(run, int(steps[-1]))
+    result.lr_decay_ahead = planned_decay(run, int(steps[-1]))
     if target is not None:
         result.target = find_target(steps, values, name, float(target), run.meta, run)
     from .projection import fit_and_project
@@ -533,11 +536,46 @@ def final_lr_fraction(run: Run, last_step: int) -> tuple[float | None, str | Non
     return float(schedule.lr[-1] / schedule.lr.max()), schedule.source
 
 
-def _knee_advice(lr_final_frac: float | None, lr_source: str | None = None) -> str:
-    """What moves the curve past the knee, consistent with what the LR is doing at the end of the log."""
-    src = ""
-    if lr_source:  # no parentheses inside parentheses: "(nanoGPT config (warmup + cosine))" reads badly
-        src = f", LR from the {lr_source}" if "(" in lr_source else f" (LR from the {lr_source})"
+def planned_decay(run: Run, last_step: int) -> dict[str, Any] | None:
+    """The LR decay the stated schedule plans after the last step: {"start", "end", "final_frac", "source"},
+    or None (no planned last step beyond the log, no stated schedule, or no decay ahead). A WSD run cut in its
+    stable phase has one: its advice is the warmdown already planned, not "add one"."""
+    import numpy as np
+
+    from ..schedule import schedule_for
+
+    planned = run_facts(run).get("max_steps")
+    if not planned or int(planned) <= last_step or last_step < 1:
+        return None
+    try:
+        schedule, _ = schedule_for(run, int(planned) + 1)
+    except Exception:  # noqa: BLE001 - a schedule that cannot be built is an unknown LR here, not an error
+        return None
+    if schedule is None or not len(schedule.lr) or schedule.lr.max() <= 0:
+        return None
+    lr = schedule.lr / schedule.lr.max()
+    final = float(lr[-1])
+    falling = np.flatnonzero(lr[last_step + 1 :] < lr[last_step] * (1 - 1e-6))
+    if final >= LR_STILL_PEAK_FRAC or final >= lr[last_step] or not len(falling):
+        return None
+    # the decay starts at the last step still at the LR of the last logged step
+    return {"start": last_step + int(falling[0]), "end": int(planned), "final_frac": final,
+            "source": schedule.source}
+
+
+def _lr_source_clause(lr_source: str | None) -> str:
+    """", LR from the log's header (...)" or " (LR from logged train/lr)": never "the the", never nested brackets."""
+    if not lr_source:
+        return ""
+    named = lr_source if lr_source.startswith("the ") else f"the {lr_source}"
+    return f", LR from {named}" if "(" in lr_source else f" (LR from {named})"
+
+
+def _knee_advice(lr_final_frac: float | None, lr_source: str | None = None,
+                 decay_ahead: dict[str, Any] | None = None) -> str:
+    """What moves the curve past the knee, consistent with what the LR is doing at the end of the log and with
+    the decay the schedule still plans."""
+    src = _lr_source_clause(lr_source)
     if lr_final_frac is None:
         return (
             "the LR is neither logged nor stated, so whether it has decayed is unknown: if it is still at its "
@@ -552,6 +590,13 @@ def _knee_advice(lr_final_frac: float | None, lr_source: str | None = None) -> s
         return (
             f"the run is in its LR decay: {lr_final_frac:.0%} of the peak at the last step{src}; the rest of the "
             "decay still lowers the loss, and past it more data or a larger model moves the curve"
+        )
+    if decay_ahead is not None:
+        return (
+            f"the LR is still at {lr_final_frac:.0%} of its peak{src}, and the schedule plans its decay from step "
+            f"{decay_ahead['start']:,} to {decay_ahead['final_frac']:.0%} of the peak at step {decay_ahead['end']:,}: "
+            f"that decay, not more steps at this LR, is where the rest of the drop comes from "
+            f"(`lossdoc phases --project {decay_ahead['end']}` sizes it)"
         )
     return (
         f"the LR is still at {lr_final_frac:.0%} of its peak{src}: more steps at this LR buy little; an LR "
@@ -613,7 +658,7 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                     "mean_rate_per_1k": r.mean_rate_per_1k,
                     "knee_step": r.knee_step,
                 },
-                advice=_knee_advice(r.lr_final_frac, r.lr_source),
+                advice=_knee_advice(r.lr_final_frac, r.lr_source, r.lr_decay_ahead),
                 steps=(final.window_start, final.step),
             )
         )

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 MIN_FIT_POINTS = 10  # points the fit window should keep past the knee and warmup ...
 MIN_FIT_HARD_POINTS = 6  # ... and must keep past the first phase (else the whole series is fitted)
 MIN_FIT_SPAN_FRAC = 0.2  # ... and it must cover at least the last 20% of the log
+# analyze projects to the planned end only from this many points of the series: the fewest a backtest of
+# benchmarks/projection.py fits (MIN_PREFIX_EVALS there is this constant), where its intervals were calibrated
+MIN_PROJECT_POINTS = 8
 FEW_FIT_POINTS = 12  # fewer points than this in the window: say the fit is loose
 PROJECT_TARGET_REACH = 100  # without a schedule, look for a target crossing up to 100x the last step
 LR_FLOOR_FRAC = 0.1  # a last logged LR at or below 10% of its peak has reached its floor (nanoGPT min_lr = 10%)
@@ -303,7 +306,7 @@ def report_options(run: Run, project: int | None) -> dict[str, Any]:
         return {}
     steps, values = run.arrays(name)
     steps = steps[np.isfinite(values)]
-    if not planned or not len(steps) or len(steps) < 2 * MIN_FIT_POINTS:
+    if not planned or not len(steps) or len(steps) < MIN_PROJECT_POINTS:
         return {}
     if planned - int(steps[-1]) <= FINISHED_FRAC * planned:
         return {}  # the run has finished: nothing left to project
