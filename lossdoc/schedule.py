@@ -238,7 +238,8 @@ def check_logged(run: Any, spec: LRSpec) -> dict[str, Any] | None:
 
 def schedule_for(run: Any, length: int, spec: str | None = None) -> tuple[Schedule | None, str]:
     """The LR of steps 0..length-1, or None with the reason it is unknown. A --schedule spec wins, then the
-    logged LR when it covers the span, then the schedule the run's facts state (log header, config, --config)."""
+    logged LR when it covers the span, then the schedule the run's facts state (log header, config, --config),
+    then the logged LR extended by the decay shape it already shows (lossdoc.schedule_extrapolate)."""
     import numpy as np
 
     from .facts import run_facts
@@ -265,8 +266,15 @@ def schedule_for(run: Any, length: int, spec: str | None = None) -> tuple[Schedu
         lr = lr_spec.lr_at(np.arange(length))
         source = spec_source(facts, lr_spec)
         return Schedule(lr, source, relative=lr_spec.relative, spec=lr_spec), ""
+    if run.has("train/lr"):  # a logged LR already decaying shows its shape: extend it past the log
+        from .schedule_extrapolate import describe, extend_logged
+
+        extended = extend_logged(*run.arrays("train/lr"), length)
+        if extended is not None:
+            return Schedule(extended[0], describe(extended[1])), ""
     if check is not None:
         return None, why
     if run.has("train/lr"):
-        return None, "train/lr is logged only up to the last step and the log states no schedule"
+        return None, ("train/lr is logged only up to the last step, still at its peak or in no shape it can be "
+                      "extended by, and the log states no schedule")
     return None, "no learning-rate schedule known" + (f" ({why})" if why else "")

@@ -79,26 +79,41 @@ def step_time_ms(run: Run) -> float | None:
     return float(np.mean(times))
 
 
-def held_logged_lr(run: Run, length: int) -> tuple[Schedule | None, str]:
-    """The logged LR held at its last value up to ``length``, when it has reached its floor; else None, why."""
+def held_logged_lr(run: Run, length: int) -> Schedule | None:
+    """The logged LR held at its last value up to ``length``, when it has reached its floor; else None."""
     import numpy as np
 
     from ..schedule import Schedule
 
     if not run.has("train/lr"):
-        return None, ""
+        return None
     steps, lr = run.arrays("train/lr")
     ok = np.isfinite(lr) & (steps >= 0)
     steps, lr = steps[ok], lr[ok]
-    if len(lr) < 2 or float(lr.max()) <= 0 or lr[-1] > LR_FLOOR_FRAC * float(lr.max()):
-        return None, ""
+    # a printed 10% floor can round a hair above 0.1 x the printed peak
+    if len(lr) < 2 or float(lr.max()) <= 0 or lr[-1] > LR_FLOOR_FRAC * float(lr.max()) * (1 + 1e-6):
+        return None
     grid = np.interp(np.arange(length), steps.astype(float), lr)  # np.interp holds the last value
-    floor = float(lr[-1]) / float(lr.max())
-    why = (
-        f"the logged LR reached its floor ({floor:.0%} of its peak) by step {int(steps[-1]):,}: it is held there, so "
-        "the projection shows what training on at that LR gives, not the drop of a fresh decay"
+    return Schedule(grid, f"logged train/lr, held at its last value after step {int(steps[-1]):,}")
+
+
+def floor_note(sched: Schedule, last: int, horizon: int) -> str | None:
+    """When the LR sits at its floor from the last step to the horizon (a cosine run past its decay, a logged LR
+    held at 0): the projection shows training on at that LR, and says so."""
+    import numpy as np
+
+    lr = sched.lr
+    peak = float(np.max(lr[: last + 1])) if last + 1 <= len(lr) else float(np.max(lr))
+    ahead = lr[min(last, len(lr) - 1) : horizon + 1]
+    if peak <= 0 or horizon <= last or not len(ahead):
+        return None
+    at_last = float(ahead[0])
+    if at_last > LR_FLOOR_FRAC * peak * (1 + 1e-6) or float(np.ptp(ahead)) > 0.01 * peak:
+        return None
+    return (
+        f"the LR reached its floor ({at_last / peak:.0%} of its peak) by step {last:,} and stays there: the "
+        "projection shows what training on at that LR gives, not the drop of a fresh decay"
     )
-    return Schedule(grid, f"logged train/lr, held at its last value after step {int(steps[-1]):,}"), why
 
 
 def fit_and_project(
@@ -122,10 +137,11 @@ def fit_and_project(
     horizon = max(project or 0, last, int(planned or 0))
     sched, why = schedule_for(run, horizon + 1, schedule_spec)
     if sched is None:
-        held, held_why = held_logged_lr(run, horizon + 1)
+        held = held_logged_lr(run, horizon + 1)
         if held is not None:
             sched, why = held, ""
-            result.notes.append(held_why)
+    if sched is not None and (note := floor_note(sched, last, horizon)):
+        result.notes.append(note)
     if sched is not None and project is None and horizon <= last:
         # a target to place beyond the log, and no LR known past its last step: a power law can still say
         sched, why = None, f"the LR is known only up to the last step, {last:,}"

@@ -1,0 +1,88 @@
+"""The rest of a schedule from the LR logged so far (lossdoc.schedule_extrapolate): shapes written here."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from lossdoc.run import make_run
+from lossdoc.schedule import schedule_for
+from lossdoc.schedule_extrapolate import extend_logged, fit_logged
+from tests.conftest import corpus_file
+
+
+def warm_cosine(total: int, warmup: int, floor: float, steps: np.ndarray) -> np.ndarray:
+    """nanoGPT's get_lr, written out: linear warmup, cosine from 1 to floor at total, floor after."""
+    out = []
+    for s in steps.tolist():
+        if s < warmup:
+            out.append((s + 1) / warmup)
+        elif s > total:
+            out.append(floor)
+        else:
+            out.append(floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * (s - warmup) / (total - warmup))))
+    return 6e-4 * np.array(out)
+
+
+def warm_linear(total: int, warmup: int, steps: np.ndarray) -> np.ndarray:
+    """transformers' get_linear_schedule_with_warmup: up over warmup, down to 0 at total."""
+    return 6e-4 * np.array([s / warmup if s < warmup else max(0.0, (total - s) / (total - warmup))
+                            for s in steps.tolist()])
+
+
+def printed(lr: np.ndarray) -> np.ndarray:
+    """As a log prints it: three significant digits (llm.c stdout %.2e)."""
+    return np.array([float(f"{v:.2e}") for v in lr.tolist()])
+
+
+@pytest.mark.parametrize(("shape", "floor"), [("cosine", 0.0), ("cosine", 0.1), ("linear", 0.0)])
+@pytest.mark.parametrize("cut", [0.3, 0.6])
+def test_a_decaying_logged_lr_is_extended_to_its_end(shape: str, floor: float, cut: float) -> None:
+    total, warmup = 10_000, 500
+    steps = np.arange(0, int(cut * total) + 1)
+    full = np.arange(0, 2 * total + 1)
+    make = (lambda s: warm_cosine(total, warmup, floor, s)) if shape == "cosine" else (
+        lambda s: warm_linear(total, warmup, s))
+    fit = fit_logged(steps, printed(make(steps)))
+    assert fit is not None and fit["kind"] == shape and fit["floor"] == floor
+    assert abs(fit["end"] - total) <= 0.005 * total
+    extended, _ = extend_logged(steps, printed(make(steps)), len(full))
+    assert np.max(np.abs(extended - make(full))) < 0.01 * 6e-4  # within 1% of the peak everywhere
+
+
+def test_an_lr_still_at_its_peak_or_rising_again_is_not_extended() -> None:
+    steps = np.arange(0, 3_001)
+    warm_then_flat = 6e-4 * np.minimum((steps + 1) / 200, 1.0)
+    assert fit_logged(steps, warm_then_flat) is None  # nothing tells what comes
+    restart = warm_cosine(2_000, 200, 0.1, steps)
+    restart[steps > 2_000] = 6e-4 * np.minimum(0.1 + (steps[steps > 2_000] - 2_000) / 500, 1.0)  # a re-warmup
+    assert fit_logged(steps, restart) is None
+    step_decay = 6e-4 * np.where(steps < 1_500, 1.0, 0.3)  # a step schedule is neither shape
+    assert fit_logged(steps, step_decay) is None
+
+
+def test_schedule_for_extends_a_logged_lr_and_says_so() -> None:
+    steps = np.arange(0, 4_001)
+    lr = warm_cosine(10_000, 500, 0.0, steps)
+    run = make_run("r", {"train/loss": (steps, 3 + 1 / (1 + steps / 100)), "train/lr": (steps, lr)})
+    sched, why = schedule_for(run, 10_001)
+    assert why == "" and "extended as a cosine decay to 0% of its peak at step 10," in sched.source
+    assert sched.lr[-1] == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize(("path", "end", "floor"), [
+    ("llmc/mng-llmc-gpt2-124M-8xH100.log", 19_560, 0.0),  # llm.c: cosine to 0 (final_learning_rate_frac 0)
+    ("build_nanogpt/agndm-1epoch-stdout.out", 19_073, 0.1),  # build-nanogpt: min_lr = 0.1 x max_lr
+])
+def test_corpus_logged_lr_cut_early_finds_its_planned_end(path: str, end: int, floor: float) -> None:
+    from lossdoc import load
+
+    run = load(corpus_file(path))[0]
+    steps, lr = run.arrays("train/lr")
+    for frac in (0.25, 0.5, 0.75):
+        keep = steps <= frac * steps[-1]
+        fit = fit_logged(steps[keep], lr[keep])
+        assert fit is not None and fit["kind"] == "cosine" and fit["floor"] == floor, frac
+        assert abs(fit["end"] - end) <= 0.002 * end, (frac, fit)
