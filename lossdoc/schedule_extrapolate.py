@@ -2,10 +2,11 @@
 
 llm.c's main.log, Hugging Face, Lightning and W&B exports log the LR of every step but not the schedule behind
 it. A logged LR that is already decaying shows its shape: the common ones are a cosine and a linear decay after
-a warmup, each to a floor (nanoGPT and build-nanogpt decay to min_lr = 10% of the peak, llm.c to
-final_learning_rate_frac = 0 by default, transformers' linear and cosine schedules to 0). For each shape and
-floor the step where the decay ends is fitted to the logged points; the best is kept when it reproduces them to
-within FIT_TOL of the peak, and the LR after the log follows it (held at the floor after the decay ends).
+a warmup or after a stable phase at the peak (WSD's warmdown), each to a floor (nanoGPT and build-nanogpt decay
+to min_lr = 10% of the peak, llm.c to final_learning_rate_frac = 0 by default, transformers' linear and cosine
+schedules to 0). For each shape and floor the step where the decay ends is fitted to the logged points; the best
+is kept when it reproduces them to within FIT_TOL of the peak, and the LR after the log follows it (held at the
+floor after the decay ends).
 
 A logged LR still at its peak tells nothing of what comes: no schedule is made (the projection then says the LR
 is unknown and allows for a decay).
@@ -24,6 +25,7 @@ MIN_DECAY_POINTS = 5  # logged points after the peak
 # the floors trainers default to, as a fraction of the peak; a linear decay shows only its slope, not where it
 # stops, so it is taken to 0 (transformers' get_linear_schedule_with_warmup, Megatron's min_lr default)
 FLOORS = {"cosine": (0.0, 0.1), "linear": (0.0,)}
+FIT_POINTS = 500  # the shape is fitted on at most this many of the logged points after the peak
 MAX_REACH = 50.0  # the decay end is looked for up to 50x the logged span after the peak
 
 
@@ -67,17 +69,23 @@ def fit_logged(steps: np.ndarray, lr: np.ndarray) -> dict | None:
     t, y = steps[top:], y[top:]
     if len(t) < MIN_DECAY_POINTS or float(y[-1]) > 1.0 - MIN_DECAY or np.any(np.diff(y) > 1e-6):
         return None  # still at its peak, or rising again (a cyclic schedule): no shape to follow
-    warm_end = float(t[0])
+    # the decay starts at the peak (warmup + cosine) or after a stable phase at it (WSD: its last point at the peak);
+    # either shape is judged on every point after the peak (it is 1 before its start)
+    starts = {float(t[0]), float(t[np.flatnonzero(y >= 1.0 - 1e-9)[-1]])}
+    if len(t) > FIT_POINTS:  # a 1M-step log: the shape shows as well on evenly spaced points, at a fraction of the cost
+        pick = np.unique(np.linspace(0, len(t) - 1, FIT_POINTS).astype(int))
+        t, y = t[pick], y[pick]
     fits = []
-    for kind, floors in FLOORS.items():
-        for floor in floors:
-            if floor > float(y[-1]) + FIT_TOL:
-                continue
-            end, err = _best_end(kind, t, y, warm_end, floor)
-            fits.append((err, kind, floor, end))
+    for warm_end in sorted(starts):
+        for kind, floors in FLOORS.items():
+            for floor in floors:
+                if floor > float(y[-1]) + FIT_TOL:
+                    continue
+                end, err = _best_end(kind, t, y, warm_end, floor)
+                fits.append((err, kind, floor, end, warm_end))
     if not fits:
         return None
-    err, kind, floor, end = min(fits)
+    err, kind, floor, end, warm_end = min(fits)
     if err > FIT_TOL:
         return None
     return {"kind": kind, "floor": floor, "end": int(round(end)), "warm_end": int(warm_end), "peak": peak,

@@ -52,6 +52,21 @@ def test_a_decaying_logged_lr_is_extended_to_its_end(shape: str, floor: float, c
     assert np.max(np.abs(extended - make(full))) < 0.01 * 6e-4  # within 1% of the peak everywhere
 
 
+def test_a_wsd_warmdown_logged_half_way_is_extended_to_its_end() -> None:
+    total, start = 10_000, 8_000  # stable at the peak after a 200-step warmup, linear to 0 over the last 2,000
+    steps = np.arange(0, 9_001)
+    full = np.arange(0, total + 1)
+
+    def wsd(s: np.ndarray) -> np.ndarray:
+        return 6e-4 * np.clip(np.minimum((s + 1) / 200, (total - s) / (total - start)), 0, 1)
+
+    fit = fit_logged(steps, printed(wsd(steps)))
+    assert fit is not None and fit["kind"] == "linear" and abs(fit["warm_end"] - start) <= 10
+    assert abs(fit["end"] - total) <= 0.005 * total
+    extended, _ = extend_logged(steps, printed(wsd(steps)), len(full))
+    assert np.max(np.abs(extended - wsd(full))) < 0.01 * 6e-4
+
+
 def test_an_lr_still_at_its_peak_or_rising_again_is_not_extended() -> None:
     steps = np.arange(0, 3_001)
     warm_then_flat = 6e-4 * np.minimum((steps + 1) / 200, 1.0)
