@@ -268,54 +268,61 @@ def markdown(corpus: list, synthetic: list) -> None:
                 print(f"| {fam} | {frac:.0%} | " + " | ".join(cells) + " |")
 
 
-def full_run_log_rho(cases: list, show: bool = False) -> dict[str, float]:
-    """Each corpus run's log ρ from a fit of its whole curve, the prior made weak."""
+def full_run_priors(cases: list, show: bool = False) -> dict[str, tuple[float, float]]:
+    """Each corpus run's (log ρ, α) from a fit of its whole curve, the priors made weak."""
     from lossdoc import curvefit
 
-    saved = curvefit.ANNEAL_PRIOR_LOG_SD
-    curvefit.ANNEAL_PRIOR_LOG_SD = 10.0
+    saved = curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ALPHA_PRIOR_SD
+    curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ALPHA_PRIOR_SD = 10.0, 10.0
     out = {}
     for name, _kind, run, final_step, _truth, _lr, spec in cases:
         r = phases.analyze(run, series="val/loss", project=final_step, schedule=spec)
-        rho = r.fit["params"].get("rho")
+        rho, alpha = r.fit["params"].get("rho"), r.fit["params"].get("alpha")
         if rho:
-            out[name] = math.log(rho)
+            out[name] = (math.log(rho), alpha)
             if show:
-                print(f"{name:<48} rho {rho:.4f}  (log-sd from the data {r.fit['prior']['rho_log_sd']:.3f})")
-    curvefit.ANNEAL_PRIOR_LOG_SD = saved
+                print(f"{name:<48} rho {rho:.4f}  (log-sd from the data {r.fit['prior']['rho_log_sd']:.3f})"
+                      f"  alpha {alpha:.3f}")
+    curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ALPHA_PRIOR_SD = saved
     return out
 
 
 def prior_report() -> None:
-    """Each corpus run's ρ from a fit of its whole curve (the prior made weak): the numbers behind the prior."""
-    logs = list(full_run_log_rho(corpus_cases(), show=True).values())
-    if logs:
-        print(f"geometric mean {math.exp(np.mean(logs)):.4f}, log-sd {np.std(logs, ddof=1):.3f} over {len(logs)} runs")
+    """Each corpus run's ρ and α from a fit of its whole curve (the priors made weak): the numbers behind them."""
+    own = full_run_priors(corpus_cases(), show=True)
+    if own:
+        logs, alphas = [v[0] for v in own.values()], [v[1] for v in own.values()]
+        print(f"rho: geometric mean {math.exp(np.mean(logs)):.4f}, log-sd {np.std(logs, ddof=1):.3f}; "
+              f"alpha: mean {np.mean(alphas):.3f}, sd {np.std(alphas, ddof=1):.3f}; over {len(own)} runs")
 
 
 def corpus_rows(prior: str | None) -> list:
-    """prior ``loo``: each run's prior from the other runs' own drops; ``oracle``: from the run's own whole
-    curve (what the fits would reach if the drop were known: the limit of a prior); None: the shipped prior."""
+    """prior ``loo``: each run's priors (ρ and α) from the other runs' own whole-curve fits; ``oracle``: ρ from the
+    run's own whole curve (what the fits would reach if the drop were known: the limit of a prior); None: the
+    shipped priors."""
     from lossdoc import curvefit
 
     rows: list = []
     cases = corpus_cases()
     if not cases:
         print("corpus absent: corpus backtest skipped")
-    own = full_run_log_rho(cases) if prior else {}
+    own = full_run_priors(cases) if prior else {}
+    names = ("ANNEAL_PRIOR_RHO", "ANNEAL_PRIOR_LOG_SD", "ALPHA_PRIOR")
     for name, kind, run, final_step, truth, lr, spec in cases:
-        saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD
-        if prior == "loo":  # the prior from the other runs only: the run being projected did not help set it
+        saved = [getattr(curvefit, n) for n in names]
+        if prior == "loo":  # the priors from the other runs only: the run being projected did not help set them
             others = [v for k, v in own.items() if k != name]
-            curvefit.ANNEAL_PRIOR_RHO = math.exp(float(np.mean(others)))
-            curvefit.ANNEAL_PRIOR_LOG_SD = float(np.std(others, ddof=1))
+            curvefit.ANNEAL_PRIOR_RHO = math.exp(float(np.mean([o[0] for o in others])))
+            curvefit.ANNEAL_PRIOR_LOG_SD = float(np.std([o[0] for o in others], ddof=1))
+            curvefit.ALPHA_PRIOR = float(np.mean([o[1] for o in others]))
         elif prior == "oracle":
-            curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = math.exp(own[name]), 0.02
+            curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = math.exp(own[name][0]), 0.02
         backtest_one(rows, name, kind, run, final_step, truth, lr, spec, corpus=True)
         if kind == "wsd" and lr is not None:  # its stable phase is a real constant-LR curve: project to its end
             end, value = last_eval_before(run, decay_start(lr))
             backtest_one(rows, name, "constant", run, end, value, lr, spec, corpus=True)
-        curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = saved
+        for n, v in zip(names, saved, strict=True):
+            setattr(curvefit, n, v)
     return rows
 
 

@@ -70,6 +70,12 @@ Z_80 = 1.2816  # two-sided 80% normal quantile
 # reducible loss, over the loss), the drop over the loss spreads least across these runs.
 ANNEAL_PRIOR_RHO = 0.054
 ANNEAL_PRIOR_LOG_SD = 0.31
+# Prior for α, the exponent of the LR area, from the same full-length fits (both priors weak): 0.39-0.80 over
+# those 8 runs, mean 0.59, sd 0.13; the prior's sd is that spread, rounded up.
+# A short prefix (a few evals past the knee) cannot tell a steep curve to a high floor from a shallow one to a
+# low floor; the prior keeps such a fit to exponents real runs have (benchmarks/projection.py --prior).
+ALPHA_PRIOR = 0.59
+ALPHA_PRIOR_SD = 0.15
 RHO_BOUNDS = (1e-3, 0.5)  # a full decay buys between 0.1% and 50% of the loss
 PRIOR_DOMINATED = 0.5  # posterior sd of log ρ above half the prior's: the data cannot tell ρ, the prior does
 
@@ -214,7 +220,8 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
         form = "lr_annealing"
 
         def prior_row(p: np.ndarray) -> np.ndarray:
-            return np.array([(p[3] - math.log(ANNEAL_PRIOR_RHO)) / ANNEAL_PRIOR_LOG_SD])
+            return np.array([(p[3] - math.log(ANNEAL_PRIOR_RHO)) / ANNEAL_PRIOR_LOG_SD,
+                             (p[2] - ALPHA_PRIOR) / ALPHA_PRIOR_SD])
     else:
 
         s_first = float(steps[0])
@@ -284,6 +291,8 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
     if schedule is not None:
         params["rho"] = math.exp(params["log_rho"])
         params["C"] = params["rho"] * l_ref * (1 - MOMENTUM_LAMBDA)  # Tissue et al.'s C, for comparison
+        # where the curve ends with unlimited LR area and the schedule's whole decay felt: L0 alone is not the floor
+        params["floor"] = params["L0"] - params["rho"] * l_ref * float(d_all[-1])
     return Fit(
         form=form,
         params=params,

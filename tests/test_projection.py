@@ -373,3 +373,15 @@ def test_an_undetermined_fit_spans_its_whole_further_drop_and_says_why(monkeypat
     assert pr["calibration"]["widened"]
     assert pr["high"] - pr["loss"] == pytest.approx(abs(pr["remaining"]))
     assert not any("x 1.28 sd" in n for n in result.notes) and any("ran to a bound" in n for n in result.notes)
+
+
+def test_a_target_below_the_fitted_floor_names_the_floor_with_the_decay_felt() -> None:
+    """The LR-annealing form's L0 is not where the curve ends: the schedule's decay takes ρ·L·D off it. A target
+    the curve never reaches quotes that floor, which lies below the loss now and above the target."""
+    run, _truth, spec = wsd_run(cut_frac=0.5)
+    result = ph.analyze(run, project=8_000, schedule=spec, target=2.5)
+    fit = result.fit["params"]
+    assert fit["floor"] < fit["L0"]
+    message = result.target.message
+    assert "does not reach it" in message and f"its floor {fit['floor']:.4f}" in message
+    assert 2.5 < fit["floor"] < result.projection["current"]

@@ -186,9 +186,9 @@ def fit_and_project(
         hit = curvefit.step_reaching(fit, result.target.loss, last, int(limit))
         result.target.projected_step = hit
         if hit is None:
-            floor = fit.params["L0"]
+            floor = fit.params.get("floor", fit.params["L0"])
             result.target.message += f"; the fitted curve does not reach it by step {int(limit):,}" + (
-                f" (its floor L0 = {floor:.4f})" if floor > result.target.loss else ""
+                f" (its floor {floor:.4f})" if floor > result.target.loss else ""
             )
         else:
             result.target.message += f"; projected at step {hit:,.0f} ({fit.form} fit)"
