@@ -99,5 +99,13 @@ def normalize_dtype(dtype: str | None) -> str | None:
     return DTYPE_ALIASES.get(str(dtype).strip().lower())
 
 
+def highest_peak(dtype: str) -> GPU | None:
+    """The GPU in the table with the highest dense peak for a dtype: no single GPU runs faster."""
+    from .gpu_table import GPUS
+
+    best = max((e for e in GPUS if dtype in e["peaks"]), key=lambda e: e["peaks"][dtype], default=None)
+    return _gpu(best, best["name"]) if best else None
+
+
 def names() -> list[str]:
     return [e["name"] for e in GPUS]

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from lossdoc.analyzers import ANALYZERS, gap, gradients, mfu
 from lossdoc.analyzers.steptime import analyze_step_times
 from lossdoc.cli import app
+from lossdoc.gpu_table import GPUS
 from lossdoc.errors import InputError
 from lossdoc.findings import Severity
 from lossdoc.parsers import load
@@ -173,9 +174,11 @@ def test_modded_nanogpt_2x_rtx4090_named_by_nvidia_smi() -> None:
     assert not [f for f in r.findings if f.severity != Severity.INFO]  # ~56%: below the check-the-peak line
 
 
-def _synthetic(gpu: str, ms: float, **meta) -> object:
+def _synthetic(gpu: str | None, ms: float, **meta) -> object:
     steps = np.arange(1, 201)
-    base = {"params": N, "n_layer": L, "n_embd": D, "block_size": T, "tokens_per_step": TOKENS_PER_ITER, "gpu": gpu}
+    base = {"params": N, "n_layer": L, "n_embd": D, "block_size": T, "tokens_per_step": TOKENS_PER_ITER}
+    if gpu:
+        base["gpu"] = gpu
     return make_run("s", {"train/step_time_ms": (steps, np.full(200, ms))}, dict(base, **meta))
 
 
@@ -210,6 +213,22 @@ def test_unknown_gpu_is_said_never_an_a100_fallback() -> None:
     r = mfu.analyze(_synthetic("Quadro RTX 8000", 1000.0))
     assert r.peak_tflops is None and r.mfu is None
     assert any("not in the table" in f.title for f in r.findings)
+
+
+def test_an_unnamed_gpu_and_no_gpu_count_never_say_per_gpu_for_a_total() -> None:
+    """Without the GPU count the achieved rate is the whole job's; above any one GPU's dense peak it says the job
+    ran on several, and the advice asks for --gpus too."""
+    fpt = 6 * N + 12 * L * D * T
+    ms_for = lambda tflops: fpt * TOKENS_PER_ITER / (tflops * 1e12) * 1000  # noqa: E731
+    fastest = max(e["peaks"]["bf16"] for e in GPUS if "bf16" in e["peaks"])
+    [f] = [f for f in mfu.analyze(_synthetic(None, ms_for(2 * fastest))).findings if "MFU unknown" in f.title]
+    assert "in all (the log states no GPU count" in f.title and "ran on several" in f.title
+    assert "per GPU achieved" not in f.title and "--gpus N" in f.advice
+    [f] = [f for f in mfu.analyze(_synthetic(None, ms_for(100.0))).findings if "MFU unknown" in f.title]
+    assert "in all" in f.title and "ran on several" not in f.title
+    counted = mfu.analyze(_synthetic(None, ms_for(800.0), world_size=8))
+    [f] = [f for f in counted.findings if "MFU unknown" in f.title]
+    assert "100.0 TFLOPS per GPU achieved" in f.title and "--gpus" not in f.advice
 
 
 def test_cli_json_contract_and_errors(tmp_path: Path) -> None:

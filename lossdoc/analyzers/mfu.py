@@ -563,11 +563,18 @@ def _rescaled_note(r: MfuResult) -> Finding:
 def _unknown_gpu(r: MfuResult) -> Finding:
     what = f"GPU {r.gpu!r} is not in the table" if r.gpu else "the log does not name the GPU"
     got = f"{r.achieved_tflops:.1f} TFLOPS per GPU achieved" if r.achieved_tflops else "throughput only"
+    if r.achieved_tflops and r.gpu_count_source == "assumed":
+        got = f"{r.achieved_tflops:.1f} TFLOPS achieved in all (the log states no GPU count: per GPU if it was 1)"
+        fastest = gpu_table.highest_peak(r.dtype)
+        if fastest is not None and r.achieved_tflops > fastest.peak(r.dtype):
+            got += (f"; no single GPU runs that fast ({fastest.name}: {fastest.peak(r.dtype):g} TFLOPS dense "
+                    f"{r.dtype}): it ran on several, {r.achieved_tflops / 8:.1f} per GPU if 8")
     return Finding(
         NAME, Severity.INFO,
         f"MFU unknown: {what}; {got}",
         {"gpu": r.gpu, "achieved_tflops": r.achieved_tflops},
-        "Give --gpu NAME or --peak-tflops X (dense, for the training dtype) for the MFU.",
+        "Give --gpu NAME or --peak-tflops X (dense, for the training dtype) for the MFU"
+        + (", and --gpus N" if r.gpu_count_source == "assumed" else "") + ".",
     )  # fmt: skip
 
 
