@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from lossdoc.analyzers import ANALYZERS, gap, gradients, mfu
 from lossdoc.analyzers.steptime import analyze_step_times
 from lossdoc.cli import app
-from lossdoc.gpu_table import GPUS
 from lossdoc.errors import InputError
 from lossdoc.findings import Severity
+from lossdoc.gpu_table import GPUS
 from lossdoc.parsers import load
 from lossdoc.run import make_run
 from tests.conftest import EXAMPLES, corpus_file
