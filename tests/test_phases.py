@@ -589,6 +589,7 @@ def test_knee_advice_in_a_stable_phase_names_the_planned_warmdown() -> None:
     assert cut.lr_final_frac == pytest.approx(1.0)
     assert cut.lr_decay_ahead == {"start": 16_000, "end": 20_000, "final_frac": 0.0, "source": cut.lr_source}
     assert "plans its decay from step 16,000 to 0% of the peak at step 20,000" in knee.advice
+    assert "lossdoc phases --project 20000" in knee.advice  # not projected here: the command that would
     assert "moves the curve more" not in knee.advice and "the the" not in knee.advice
     # the same log with no planned end beyond it: nothing ahead, the old advice
     done = ph.analyze(make_run("d", {"train/loss": loss, "train/lr": (steps, np.full(len(steps), 6e-4))}))

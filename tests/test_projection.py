@@ -202,6 +202,8 @@ def test_analyze_projects_a_modded_run_cut_in_its_stable_phase(tmp_path) -> None
     assert ph_doc["points"] < 2 * proj.MIN_FIT_POINTS  # fewer points than analyze once required
     knee = next(f for f in doc["findings"] if f["title"].startswith("past the knee"))
     assert "plans its decay from step" in knee["advice"] and "moves the curve more" not in knee["advice"]
+    # analyze has projected to that end already: the advice quotes it rather than a command to run
+    assert f"projected {pr['loss']:.3f}" in knee["advice"] and "--project" not in knee["advice"]
 
 
 def test_cli_analyze_takes_project(nanogpt_log) -> None:

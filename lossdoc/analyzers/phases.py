@@ -572,7 +572,7 @@ def _lr_source_clause(lr_source: str | None) -> str:
 
 
 def _knee_advice(lr_final_frac: float | None, lr_source: str | None = None,
-                 decay_ahead: dict[str, Any] | None = None) -> str:
+                 decay_ahead: dict[str, Any] | None = None, projection: dict[str, Any] | None = None) -> str:
     """What moves the curve past the knee, consistent with what the LR is doing at the end of the log and with
     the decay the schedule still plans."""
     src = _lr_source_clause(lr_source)
@@ -592,11 +592,17 @@ def _knee_advice(lr_final_frac: float | None, lr_source: str | None = None,
             "decay still lowers the loss, and past it more data or a larger model moves the curve"
         )
     if decay_ahead is not None:
+        pr = projection or {}
+        sized = (
+            f"projected {pr['loss']:.3f} ({pr['coverage']:.0%} interval {pr['low']:.3f}–{pr['high']:.3f}) at step "
+            f"{pr['step']:,}, from {pr['current']:.3f} now"
+            if pr.get("step") == decay_ahead["end"] and pr.get("determined")
+            else f"`lossdoc phases --project {decay_ahead['end']}` sizes it"
+        )
         return (
-            f"the LR is still at {lr_final_frac:.0%} of its peak{src}, and the schedule plans its decay from step "
-            f"{decay_ahead['start']:,} to {decay_ahead['final_frac']:.0%} of the peak at step {decay_ahead['end']:,}: "
-            f"that decay, not more steps at this LR, is where the rest of the drop comes from "
-            f"(`lossdoc phases --project {decay_ahead['end']}` sizes it)"
+            f"the LR is still at {lr_final_frac:.0%} of its peak{src}; the schedule plans its decay from step "
+            f"{decay_ahead['start']:,} to {decay_ahead['final_frac']:.0%} of the peak at step {decay_ahead['end']:,}, "
+            f"which lowers the loss further than more steps at this LR would ({sized})"
         )
     return (
         f"the LR is still at {lr_final_frac:.0%} of its peak{src}: more steps at this LR buy little; an LR "
@@ -658,7 +664,7 @@ def make_findings(r: PhasesResult) -> list[Finding]:
                     "mean_rate_per_1k": r.mean_rate_per_1k,
                     "knee_step": r.knee_step,
                 },
-                advice=_knee_advice(r.lr_final_frac, r.lr_source, r.lr_decay_ahead),
+                advice=_knee_advice(r.lr_final_frac, r.lr_source, r.lr_decay_ahead, r.projection),
                 steps=(final.window_start, final.step),
             )
         )
