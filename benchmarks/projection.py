@@ -52,8 +52,8 @@ CORPUS_RUNS = [
     ("modded-nanogpt/tyler-romero-6312steps-tokps-vram.txt", None),
 ]
 MIN_PREFIX_EVALS = MIN_PROJECT_POINTS  # a cut with fewer evals is not a curve to fit (nor does analyze project it)
-EVAL_SEEDS = 8  # synthetic curves per family and length in the reported table (seeds 0-7)
-CALIBRATION_SEEDS = range(100, 108)  # other curves of the same laws set the interval factors (--calibrate)
+EVAL_SEEDS = 16  # synthetic curves per family and length in the reported table (seeds 0-15)
+CALIBRATION_SEEDS = range(100, 124)  # other curves of the same laws set the interval factors (--calibrate)
 
 
 # --- synthetic truth: the multi-power law, implemented here (not lossdoc's schedule or area code) ------------
