@@ -318,8 +318,7 @@ def _train_at_eval(steps: Any, values: Any, previous: int, step: int) -> tuple[f
 
     mask = (steps > previous) & (steps <= step) & np.isfinite(values)
     if not mask.any():
-        near = _near(steps, values, step, max(step - previous, 1))
-        return near, 0.0
+        return None, 0.0
     value = float(train_at(steps[mask], values[mask], np.array([step]))[0])
     x, y = steps[mask].astype(float), values[mask]
     if len(y) < 3 or np.ptp(x) == 0:
