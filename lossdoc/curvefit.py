@@ -130,6 +130,7 @@ class Fit:
     form: str
     params: dict[str, float]
     rmse: float
+    scatter: float  # rms of the residuals clipped at ROBUST_SCALE noise sd (what the interval uses)
     predict: Callable[[np.ndarray], np.ndarray]
     stderr: Callable[[np.ndarray], np.ndarray]  # standard error of the fitted mean at steps
     points: int
@@ -256,9 +257,14 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
     p = best.x
     resid = model(p, steps) - values
     rmse = float(np.sqrt(np.mean(resid**2)))
+    # the scatter the interval and the covariance use: residuals clipped where the soft-L1 loss stops counting them
+    # squared (ROBUST_SCALE noise sd), so one spike in the window (a val eval on a bad checkpoint) widens neither
+    # the way a run of misfitting points does
+    clipped = np.clip(resid, -ROBUST_SCALE * noise, ROBUST_SCALE * noise)
+    scatter = float(np.sqrt(np.mean(clipped**2)))
     dof = max(len(values) - len(p), 1)
     # scatter of the points around the fit, in units of the noise estimate: a form that misfits is penalised
-    sigma2 = max(float(resid @ resid) / dof / noise**2, 1.0)
+    sigma2 = max(float(clipped @ clipped) / dof / noise**2, 1.0)
     try:
         cov = np.linalg.pinv(best.jac.T @ best.jac) * sigma2  # jac of residuals in noise units (and the prior)
     except np.linalg.LinAlgError:
@@ -297,6 +303,7 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
         form=form,
         params=params,
         rmse=rmse,
+        scatter=scatter,
         predict=predict,
         stderr=stderr,
         points=len(values),
@@ -351,7 +358,7 @@ def standard_error(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | 
     ahead = max(1.0, (step - last) / max(last - (s[0] + HOLDOUT_FRAC * (last - s[0])), 1.0))
     model_term = 0.0 if math.isnan(hold) else hold * math.sqrt(ahead)
     # the form is an approximation: its extrapolated further drop is uncertain by a share of itself
-    return math.sqrt(se**2 + model_term**2 + fit.rmse**2 + (REL_SD * (at_last - loss)) ** 2)
+    return math.sqrt(se**2 + model_term**2 + fit.scatter**2 + (REL_SD * (at_last - loss)) ** 2)
 
 
 def interval(

@@ -387,3 +387,20 @@ def test_a_target_below_the_fitted_floor_names_the_floor_with_the_decay_felt() -
     message = result.target.message
     assert "does not reach it" in message and f"its floor {fit['floor']:.4f}" in message
     assert 2.5 < fit["floor"] < result.projection["current"]
+
+
+def test_one_spike_in_the_fit_window_does_not_widen_the_interval() -> None:
+    """The fit counts a point beyond 3 noise sd linearly (soft-L1); the interval's scatter clips it there too, so
+    one bad eval (a val loss on a checkpoint mid-spike) leaves the width as it was, where a plain RMS would not."""
+    total = 8_000
+    lr = wsd_lr(total, 100, total // 5)
+    at = np.arange(0, 4_001, 50)
+    clean = multi_power_law(lr, at, 2.8, 40.0, 0.45, 0.18) + np.random.default_rng(5).normal(0, 0.004, len(at))
+    spiked = clean.copy()
+    spiked[60] += 0.5  # step 3,000
+    spec = f"wsd:peak=1,warmup=100,total={total},decay={total // 5}"
+    widths = []
+    for values in (clean, spiked):
+        result = ph.analyze(make_run("r", {"val/loss": (at, values)}), project=total, schedule=spec)
+        widths.append(result.projection["high"] - result.projection["low"])
+    assert widths[1] < 1.3 * widths[0], widths
