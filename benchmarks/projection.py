@@ -17,7 +17,7 @@ Each curve is projected with the schedule known (logged/stated LR, or the LR ser
 LR and no meta: the power law). Reported per schedule family and prefix: mean absolute error of the projected
 final loss, coverage of the stated interval (nominal 80%), and the median half-width.
 
-    python benchmarks/projection.py [--seeds 8] [--prior] [--markdown] [--loo | --oracle] [--calibrate]
+    python benchmarks/projection.py [--seeds 16] [--prior] [--markdown] [--loo | --oracle] [--calibrate]
 """
 
 from __future__ import annotations
