@@ -44,6 +44,20 @@ def test_train_at_reads_a_line_at_the_eval_step_not_the_lagging_mean() -> None:
     assert sparse[0] == pytest.approx(2.5) and sparse[1] == pytest.approx(1.0) and sparse[2] == pytest.approx(1.0)
 
 
+def test_train_at_is_not_tilted_by_spikes_near_the_eval_step() -> None:
+    """Two train-loss spikes a few steps before the eval (modded-nanogpt's heavy-tailed batches): a plain least-
+    squares line through the window ends far above the curve; the line through the points near their running
+    median reads the curve."""
+    steps = np.arange(0, 126)
+    truth = 3.2 - 0.0004 * steps
+    train = truth + np.random.default_rng(4).normal(0, 0.03, len(steps))
+    train[[118, 120]] += (0.4, 0.6)
+    got = gap.train_at(steps, train, np.array([125]))[0]
+    assert abs(got - truth[-1]) < 0.012
+    plain_line = np.polyval(np.polyfit(steps, train, 1), 125)
+    assert plain_line - truth[-1] > 0.03  # what the line read before
+
+
 def test_learning_run_has_a_stable_small_gap() -> None:
     r = gap.analyze(curves())
     assert r.primary.verdict == "learning"

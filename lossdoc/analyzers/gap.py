@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 NAME = "gap"
 
 LINE_MIN_POINTS = 5  # train points in an eval window needed to read a fitted line at the eval step
+OUTLIER_MADS = 4.0  # train points this many robust sd off their running median (spikes) do not tilt the line
+LOCAL_POINTS = 7  # ... of this many neighbours
 MIN_PAIRS = 3  # eval points with a matching train value needed for a verdict
 RISE_REL = 0.03  # val above its minimum by > 3% of the minimum ...
 RISE_NOISE = 3.0  # ... and by > 3 robust scales of eval-to-eval noise: val has risen off its minimum
@@ -164,12 +166,31 @@ def _line_at(x: np.ndarray, y: np.ndarray, at: float) -> float:
     import numpy as np
 
     best, best_rss = float("nan"), np.inf
-    for u, u_at in ((x, at), (np.log1p(x), np.log1p(at))):
-        coef, rss, *_ = np.polyfit(u - u.mean(), y, 1, full=True)
-        err = float(rss[0]) if len(rss) else 0.0
+    for raw, raw_at in ((x, at), (np.log1p(x), np.log1p(at))):
+        u = raw - raw.mean()
+        keep = _inliers(y)
+        coef, rss, *_ = np.polyfit(u[keep], y[keep], 1, full=True)
+        err = float(rss[0]) / max(int(keep.sum()), 1) if len(rss) else 0.0
         if err < best_rss:
-            best, best_rss = float(coef[1] + coef[0] * (u_at - u.mean())), err
+            best, best_rss = float(coef[1] + coef[0] * (raw_at - raw.mean())), err
     return best
+
+
+def _inliers(y: np.ndarray) -> np.ndarray:
+    """The points a line through the window should follow: all but those more than OUTLIER_MADS robust sd off
+    their running median of LOCAL_POINTS (a train-loss spike near the window's end would tilt the line and put
+    train far above val). Local, so the curvature of a steep early window is not mistaken for outliers."""
+    import numpy as np
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    half = LOCAL_POINTS // 2
+    if len(y) < LOCAL_POINTS:
+        return np.ones(len(y), dtype=bool)
+    local = np.median(sliding_window_view(np.pad(y, half, mode="edge"), LOCAL_POINTS), axis=1)
+    off = y - local
+    scale = 1.4826 * float(np.median(np.abs(off - np.median(off))))
+    keep = np.abs(off) <= OUTLIER_MADS * max(scale, 1e-12)
+    return keep if keep.sum() >= LINE_MIN_POINTS else np.ones(len(y), dtype=bool)
 
 
 def _pairs(run: Run, name: str) -> tuple[list[dict[str, float]], str]:
