@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lossdoc.run import make_run
 from lossdoc.schedule import schedule_for
@@ -76,6 +78,10 @@ def test_an_lr_still_at_its_peak_or_rising_again_is_not_extended() -> None:
     assert fit_logged(steps, restart) is None
     step_decay = 6e-4 * np.where(steps < 1_500, 1.0, 0.3)  # a step schedule is neither shape
     assert fit_logged(steps, step_decay) is None
+    assert fit_logged(steps, np.zeros(len(steps))) is None and fit_logged(steps, np.full(len(steps), np.nan)) is None
+    gappy = warm_cosine(10_000, 500, 0.0, steps)
+    gappy[::7] = np.nan  # unlogged steps are skipped, not read as a shape
+    assert fit_logged(steps, gappy)["kind"] == "cosine"
 
 
 def test_schedule_for_extends_a_logged_lr_and_says_so() -> None:
@@ -101,3 +107,28 @@ def test_corpus_logged_lr_cut_early_finds_its_planned_end(path: str, end: int, f
         fit = fit_logged(steps[keep], lr[keep])
         assert fit is not None and fit["kind"] == "cosine" and fit["floor"] == floor, frac
         assert abs(fit["end"] - end) <= 0.002 * end, (frac, fit)
+
+
+@settings(max_examples=60, deadline=None)
+@given(total=st.integers(200, 50_000), warmup_frac=st.floats(0.0, 0.2), floor=st.sampled_from([0.0, 0.05, 0.1, 0.3]),
+       cut=st.floats(0.01, 1.5), shape=st.sampled_from(["cosine", "linear", "step", "constant"]))
+def test_any_logged_lr_extends_to_a_finite_nonnegative_schedule_or_none(total, warmup_frac, floor, cut, shape) -> None:
+    """Whatever the logged LR (a floor no trainer defaults to, a step decay, a cut before the peak or past the
+    end), the extension is None or a finite, non-negative LR no higher than the logged peak."""
+    warmup = max(int(warmup_frac * total), 1)
+    steps = np.arange(0, max(int(cut * total), 2))
+    if shape == "cosine":
+        lr = warm_cosine(total, warmup, floor, steps)
+    elif shape == "linear":
+        lr = warm_linear(total, warmup, steps)
+    elif shape == "step":
+        lr = 6e-4 * np.where(steps < total // 2, 1.0, floor)
+    else:
+        lr = np.full(len(steps), 6e-4)
+    out = extend_logged(steps, printed(lr), 2 * total + 1)
+    if out is None:
+        return
+    extended, fit = out
+    assert np.all(np.isfinite(extended)) and extended.min() >= 0
+    assert extended.max() <= printed(lr).max() * (1 + 1e-9)
+    assert fit["end"] > steps[-1] - 1
