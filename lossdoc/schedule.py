@@ -269,9 +269,11 @@ def schedule_for(run: Any, length: int, spec: str | None = None) -> tuple[Schedu
     if run.has("train/lr"):  # a logged LR already decaying shows its shape: extend it past the log
         from .schedule_extrapolate import describe, extend_logged
 
-        extended = extend_logged(*run.arrays("train/lr"), length)
+        extended, fit, not_extended = extend_logged(*run.arrays("train/lr"), length)
         if extended is not None:
-            return Schedule(extended[0], describe(extended[1])), ""
+            return Schedule(extended, describe(fit)), ""
+        if not_extended:
+            return None, not_extended
     if check is not None:
         return None, why
     if run.has("train/lr"):

@@ -44,14 +44,17 @@ def printed(lr: np.ndarray) -> np.ndarray:
 def test_a_decaying_logged_lr_is_extended_to_its_end(shape: str, floor: float, cut: float) -> None:
     total, warmup = 10_000, 500
     steps = np.arange(0, int(cut * total) + 1)
-    full = np.arange(0, 2 * total + 1)
+    full = np.arange(0, total + 1)
     make = (lambda s: warm_cosine(total, warmup, floor, s)) if shape == "cosine" else (
         lambda s: warm_linear(total, warmup, s))
     fit = fit_logged(steps, printed(make(steps)))
     assert fit is not None and fit["kind"] == shape and fit["floor"] == floor
     assert abs(fit["end"] - total) <= 0.005 * total
-    extended, _ = extend_logged(steps, printed(make(steps)), len(full))
+    extended, _, _ = extend_logged(steps, printed(make(steps)), len(full))
     assert np.max(np.abs(extended - make(full))) < 0.01 * 6e-4  # within 1% of the peak everywhere
+    # asked for twice the decay's length from inside it: what follows the decay is not in the log
+    past, fit, why = extend_logged(steps, printed(make(steps)), 2 * total + 1)
+    assert past is None and fit["kind"] == shape and "ends at step" in why and "not in the log" in why
 
 
 def test_a_wsd_warmdown_logged_half_way_is_extended_to_its_end() -> None:
@@ -65,7 +68,7 @@ def test_a_wsd_warmdown_logged_half_way_is_extended_to_its_end() -> None:
     fit = fit_logged(steps, printed(wsd(steps)))
     assert fit is not None and fit["kind"] == "linear" and abs(fit["warm_end"] - start) <= 10
     assert abs(fit["end"] - total) <= 0.005 * total
-    extended, _ = extend_logged(steps, printed(wsd(steps)), len(full))
+    extended, _, _ = extend_logged(steps, printed(wsd(steps)), len(full))
     assert np.max(np.abs(extended - wsd(full))) < 0.01 * 6e-4
 
 
@@ -91,6 +94,13 @@ def test_schedule_for_extends_a_logged_lr_and_says_so() -> None:
     sched, why = schedule_for(run, 10_001)
     assert why == "" and "extended as a cosine decay to 0% of its peak at step 10," in sched.source
     assert sched.lr[-1] == pytest.approx(0.0, abs=1e-6)
+    # the first cycle of a cyclic (SGDR-like) schedule, logged to half of it and projected over three: the log
+    # cannot tell the restarts, so no schedule is made past the cycle's end, and the reason is given
+    cycle = warm_cosine(10_000, 500, 0.1, np.arange(0, 5_001))
+    run = make_run("c", {"train/loss": (np.arange(0, 5_001), 3 + 1 / (1 + np.arange(0, 5_001) / 100)),
+                         "train/lr": (np.arange(0, 5_001), cycle)})
+    sched, why = schedule_for(run, 30_001)
+    assert sched is None and "ends at step 10," in why and "not in the log" in why
 
 
 @pytest.mark.parametrize(("path", "end", "floor"), [
@@ -125,10 +135,9 @@ def test_any_logged_lr_extends_to_a_finite_nonnegative_schedule_or_none(total, w
         lr = 6e-4 * np.where(steps < total // 2, 1.0, floor)
     else:
         lr = np.full(len(steps), 6e-4)
-    out = extend_logged(steps, printed(lr), 2 * total + 1)
-    if out is None:
+    extended, fit, _ = extend_logged(steps, printed(lr), 2 * total + 1)
+    if extended is None:
         return
-    extended, fit = out
     assert np.all(np.isfinite(extended)) and extended.min() >= 0
     assert extended.max() <= printed(lr).max() * (1 + 1e-9)
     assert fit["end"] > steps[-1] - 1
