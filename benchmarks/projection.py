@@ -15,8 +15,8 @@ Curves:
 
 Each curve is projected with the schedule known (logged/stated LR, or the LR series given), from the log alone
 (every series cut, the log's own statements kept; a logged LR already decaying is extended by its shape) and
-without anything (no LR and no meta: the power law). Reported per schedule family and prefix: mean absolute error of the projected
-final loss, coverage of the stated interval (nominal 80%), and the median half-width.
+without anything (no LR and no meta: the power law). Reported per schedule family and prefix: mean absolute error
+of the projected final loss, coverage of the stated interval (nominal 80%), and the median half-width.
 
     python benchmarks/projection.py [--seeds 16] [--prior] [--markdown] [--loo | --oracle] [--calibrate]
 """

@@ -26,8 +26,8 @@ MIN_DECAY_POINTS = 5  # logged points after the peak
 # stops, so it is taken to 0 (transformers' get_linear_schedule_with_warmup, Megatron's min_lr default)
 FLOORS = {"cosine": (0.0, 0.1), "linear": (0.0,)}
 FIT_POINTS = 500  # the shape is fitted on at most this many of the logged points after the peak
-MAX_REACH = 50.0
-END_TOL = 0.02  # a decay fitted to end within 2% of a step ends there (the fitted ends are within 0.5%)  # the decay end is looked for up to 50x the logged span after the peak
+MAX_REACH = 50.0  # the decay end is looked for up to 50x the logged span after the peak
+END_TOL = 0.02  # a decay fitted to end within 2% of a step ends there (the fitted ends are within 0.5%)
 
 
 def shape(kind: str, t: np.ndarray, warm_end: float, end: float, floor: float) -> np.ndarray:
@@ -108,8 +108,8 @@ def extend_logged(steps: np.ndarray, lr: np.ndarray, length: int) -> tuple[np.nd
     at_end = s[-1] >= fit["end"] * (1 - END_TOL)  # the log reached the decay's end: the floor it holds is seen
     if fit["end"] < (length - 1) * (1 - END_TOL) and not at_end:
         return None, fit, (
-            f"the logged LR follows a {fit['kind']} decay that ends at step {fit['end']:,}, before step {length - 1:,}, "
-            "and what the LR does after its decay is not in the log"
+            f"the logged LR follows a {fit['kind']} decay that ends at step {fit['end']:,}, before step "
+            f"{length - 1:,}, and what the LR does after its decay is not in the log"
         )
     grid = np.arange(length, dtype=float)
     out = np.interp(grid, s, v)
