@@ -51,6 +51,7 @@ CORPUS_RUNS = [
     ("modded-nanogpt/soap-6000steps.txt", None),
     ("modded-nanogpt/fp4-19073steps-spike.txt", None),
     ("modded-nanogpt/tyler-romero-6312steps-tokps-vram.txt", None),
+    ("modded-nanogpt/bosalign-valonly.txt", None),  # val only, 15 evals: cooldown from 55% to a 5% floor
 ]
 MIN_PREFIX_EVALS = MIN_PROJECT_POINTS  # a cut with fewer evals is not a curve to fit (nor does analyze project it)
 EVAL_SEEDS = 16  # synthetic curves per family and length in the reported table (seeds 0-15)
