@@ -268,7 +268,7 @@ def project_notes(
         sd = math.exp(curvefit.ANNEAL_PRIOR_LOG_SD)
         result.notes.append(
             "the log does not show enough LR decay to measure the drop a decay brings: a prior was used (a full "
-            f"decay buys {curvefit.ANNEAL_PRIOR_RHO:.1%} of the loss, x/÷ {sd:.1f}; Tissue et al. 2024 form, "
+            f"decay buys {curvefit.ANNEAL_PRIOR_RHO:.1%} of the loss, x/÷ {sd:.2f}; Tissue et al. 2024 form, "
             "set on the corpus runs), and the interval includes its spread"
         )
     if planned and project > planned:
