@@ -5,8 +5,10 @@ it. A logged LR that is already decaying shows its shape: the common ones are a 
 a warmup or after a stable phase at the peak (WSD's warmdown), each to a floor (nanoGPT and build-nanogpt decay
 to min_lr = 10% of the peak, llm.c to final_learning_rate_frac = 0 by default, transformers' linear and cosine
 schedules to 0). For each shape and floor the step where the decay ends is fitted to the logged points; the best
-is kept when it reproduces them to within FIT_TOL of the peak, and the LR after the log follows it (held at the
-floor after the decay ends).
+is kept when it reproduces them to within FIT_TOL of the peak, and the LR after the log follows it, held at the
+floor once the decay ends. A decay that ends before the step asked for while the log is still inside it is not
+extended past its end: the first cycle of a cyclic or SGDR schedule looks like a whole cosine, and what follows a
+decay (the floor held, a restart, the end of the run) is not in the log.
 
 A logged LR still at its peak tells nothing of what comes: no schedule is made (the projection then says the LR
 is unknown and allows for a decay).

@@ -166,9 +166,9 @@ def _line_at(x: np.ndarray, y: np.ndarray, at: float) -> float:
     import numpy as np
 
     best, best_rss = float("nan"), np.inf
+    keep = _inliers(y)
     for raw, raw_at in ((x, at), (np.log1p(x), np.log1p(at))):
         u = raw - raw.mean()
-        keep = _inliers(y)
         coef, rss, *_ = np.polyfit(u[keep], y[keep], 1, full=True)
         err = float(rss[0]) / max(int(keep.sum()), 1) if len(rss) else 0.0
         if err < best_rss:
