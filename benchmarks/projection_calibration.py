@@ -10,7 +10,8 @@ fall in the same cell, and a factor that holds 80% of the pool could leave the c
 The cases are the calibration curves (seeds CALIBRATION_SEEDS, not the ones the README table reports) and the
 corpus runs; in a cell with both, the corpus cases together weigh as much as the synthetic ones, so that a
 handful of real runs are not drowned by clean synthetic curves, nor the other way round. A cell with fewer
-than MIN_CELL cases takes its situation's factor (all reaches pooled).
+than MIN_CELL cases takes its situation's factor (all reaches pooled), and a cell no corpus run reached takes at
+least that: synthetic curves alone do not narrow an interval a real run may land in.
 """
 
 from __future__ import annotations
@@ -65,7 +66,10 @@ def factors(rows: list) -> dict[tuple[str, str], tuple[float, int, int]]:
     out = {}
     for cell, rs in sorted(by_cell.items()):
         pool = rs if len(rs) >= MIN_CELL else by_situation[cell[0]]
-        out[cell] = (conformal_factor(pool), sum(not r["corpus"] for r in rs), sum(r["corpus"] for r in rs))
+        factor = conformal_factor(pool)
+        if not any(r["corpus"] for r in rs):  # no real run reached this cell: it holds at least its situation's
+            factor = max(factor, conformal_factor(by_situation[cell[0]]))
+        out[cell] = (factor, sum(not r["corpus"] for r in rs), sum(r["corpus"] for r in rs))
     return out
 
 

@@ -138,6 +138,7 @@ class Fit:
     at_bounds: list[str] = field(default_factory=list)  # parameters that ran to a bound
     prior: dict[str, float] | None = None  # the ρ prior, and how much the data moved it
     share: np.ndarray | None = None  # D(t) of the schedule at every step (None without a schedule)
+    area: np.ndarray | None = None  # S1(t), the LR area in peak-LR steps, at every step (None without a schedule)
 
 
 def bin_window(steps: np.ndarray, values: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
@@ -311,6 +312,7 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
         at_bounds=at_bounds,
         prior=prior,
         share=d_all if schedule is not None else None,
+        area=s1_all if schedule is not None else None,
     )
 
 
@@ -340,9 +342,18 @@ def situation(fit: Fit, last: float, step: int) -> str:
     return "decay_ahead" if fit.prior and fit.prior["prior_dominated"] else "decaying"
 
 
-def reach(last: float, step: int) -> str:
-    """How far the projection reaches past the log, as steps ahead over steps seen: near, mid or far."""
-    ratio = max(step - last, 0.0) / max(last, 1.0)
+def along(fit: Fit, step: float) -> float:
+    """Where a step lies on the axis the fit extrapolates along: the LR area S1 when the schedule is known (steps at
+    LR 0 move nothing: projecting past a finished decay is no extrapolation), else the step itself."""
+    if fit.area is None:
+        return float(step)
+    return float(fit.area[min(max(int(step), 0), len(fit.area) - 1)])
+
+
+def reach(fit: Fit, last: float, step: int) -> str:
+    """How far the projection reaches past the log, as the way ahead over the way seen (LR area when the
+    schedule is known, else steps): near, mid or far."""
+    ratio = max(along(fit, step) - along(fit, last), 0.0) / max(along(fit, last), 1.0)
     return "near" if ratio <= REACH_EDGES[0] else "mid" if ratio <= REACH_EDGES[1] else "far"
 
 
@@ -355,7 +366,8 @@ def standard_error(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | 
     at_last = float(fit.predict(np.array([last]))[0])
     se = float(fit.stderr(np.array([step]))[0])
     hold = holdout_error(s, v, schedule)
-    ahead = max(1.0, (step - last) / max(last - (s[0] + HOLDOUT_FRAC * (last - s[0])), 1.0))
+    held_out = along(fit, last) - along(fit, s[0] + HOLDOUT_FRAC * (last - s[0]))  # the hold-out's own reach
+    ahead = max(1.0, (along(fit, step) - along(fit, last)) / max(held_out, 1.0))
     model_term = 0.0 if math.isnan(hold) else hold * math.sqrt(ahead)
     # the form is an approximation: its extrapolated further drop is uncertain by a share of itself
     return math.sqrt(se**2 + model_term**2 + fit.scatter**2 + (REL_SD * (at_last - loss)) ** 2)
@@ -373,7 +385,7 @@ def interval(
     loss = float(fit.predict(np.array([step]))[0])
     at_last = float(fit.predict(np.array([last]))[0])
     sd = standard_error(fit, s, v, schedule, step)
-    cell = (situation(fit, last, step), reach(last, step))
+    cell = (situation(fit, last, step), reach(fit, last, step))
     factor = CALIBRATION.get(cell, DEFAULT_FACTOR)
     half = factor * Z_80 * sd
     widened = bool(fit.at_bounds) and REL_LOOSE * abs(at_last - loss) > half

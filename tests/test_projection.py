@@ -122,6 +122,11 @@ def test_after_the_lr_reached_its_floor_no_further_drop_is_promised() -> None:
     assert result.fit["form"] == "lr_annealing"
     assert any("reached its floor" in n for n in result.notes)
     assert abs(pr["remaining"]) < 0.01 and pr["per_1k_steps_at_end"] < 1e-4
+    # twice the steps, but no LR area: the fit extrapolates along the LR area, so this reaches nowhere ("near",
+    # not "far"), and the interval is the one at the last step's, not one widened for 6,000 steps of extrapolation
+    assert pr["calibration"]["reach"] == "near"
+    far = ph.analyze(make_run("done", {"val/loss": (at, loss), "train/lr": (s, lr)}), project=20 * total).projection
+    assert far["high"] - far["low"] == pytest.approx(pr["high"] - pr["low"], rel=0.05)
 
 
 def test_past_the_planned_end_says_so() -> None:
@@ -354,6 +359,24 @@ def test_conformal_factor_is_the_corrected_quantile_and_lifts_a_family_left_behi
     # corpus cases weigh as much together as the synthetic ones: 2 corpus cases at 9 against 8 synthetic at 1
     mixed = rows([1.0] * 8, "cosine") + rows([9.0, 9.0], "cosine", corpus=True)
     assert conformal_factor(mixed) == 9.0
+
+
+def test_a_cell_no_real_run_reached_is_not_narrowed_by_synthetic_curves_alone() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from projection_calibration import conformal_factor, factors
+
+    def rows(scores: list[float], reach: str, corpus: bool) -> list[dict]:
+        return [{"score": x, "family": "cosine", "corpus": corpus, "cell": ("decaying", reach)} for x in scores]
+
+    easy = rows([0.1] * 20, "mid", corpus=False)  # synthetic only, and easy
+    hard = rows([1.0] * 10, "near", corpus=False) + rows([2.0] * 4, "near", corpus=True)
+    table = factors(easy + hard)
+    pooled = conformal_factor(easy + hard)
+    assert table[("decaying", "mid")][0] == pooled > 0.1  # not the 0.1 its synthetic cases alone would give
+    assert table[("decaying", "near")][0] == conformal_factor(hard)
 
 
 def test_an_undetermined_fit_spans_its_whole_further_drop_and_says_why(monkeypatch) -> None:

@@ -302,7 +302,7 @@ def calibration_note(cal: dict[str, Any]) -> str:
     return (
         f"the 80% interval is {cal['factor']:.2f} x {Z_80:.2f} sd (sd {cal['sd']:.4f}): the factor that held 80% "
         f"of the backtests with {SITUATION_WORDS[cal['situation']]}, projecting {REACH_WORDS[cal['reach']]} "
-        "the steps seen (benchmarks/projection.py --calibrate)"
+        f"the {'steps' if cal['situation'] == 'no_schedule' else 'LR area'} seen (benchmarks/projection.py --calibrate)"
     )
 
 
