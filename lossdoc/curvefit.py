@@ -136,7 +136,7 @@ class Fit:
     points: int
     window: tuple[int, int]
     at_bounds: list[str] = field(default_factory=list)  # parameters that ran to a bound
-    prior: dict[str, float] | None = None  # the ρ prior, and how much the data moved it
+    prior: dict[str, float] | None = None  # the ρ and α priors, and how much the data moved ρ
     share: np.ndarray | None = None  # D(t) of the schedule at every step (None without a schedule)
     area: np.ndarray | None = None  # S1(t), the LR area in peak-LR steps, at every step (None without a schedule)
 
@@ -282,6 +282,8 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
             "rho": math.exp(p[3]),
             "rho_log_sd": sd_post,
             "prior_dominated": bool(sd_post > PRIOR_DOMINATED * ANNEAL_PRIOR_LOG_SD),
+            "alpha_prior": ALPHA_PRIOR,
+            "alpha_prior_sd": ALPHA_PRIOR_SD,
         }
         at_bounds = [n for n in at_bounds if n != "log_rho" or not prior["prior_dominated"]]
 
