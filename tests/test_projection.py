@@ -61,6 +61,9 @@ def test_wsd_cut_before_its_decay_uses_the_prior_and_stays_possible(cut: float) 
     pr = result.projection
     assert 0 < pr["low"] <= pr["loss"] <= pr["high"] < pr["current"] + 0.01
     assert pr["prior_used"] and result.fit["prior"]["prior_dominated"]
+    from lossdoc import curvefit
+
+    assert result.fit["prior"]["alpha_prior"] == curvefit.ALPHA_PRIOR  # the exponent's prior is named too
     assert any("a prior was used" in n for n in result.notes)
     assert abs(pr["loss"] - truth) < 0.05
     assert pr["low"] <= truth <= pr["high"]
