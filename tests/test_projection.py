@@ -274,6 +274,9 @@ def test_corpus_run_whose_logged_lr_reached_zero_gets_no_further_drop() -> None:
     pr = result.projection
     assert result.fit["form"] == "lr_annealing" and any("reached its floor" in n for n in result.notes)
     assert abs(pr["remaining"]) < 0.002 and pr["per_1k_steps_at_end"] < 1e-5
+    # at an LR of 0 the curve does not move: the summary says so instead of a range of "improvement" from the width
+    line = proj.summary_line(pr)
+    assert line.startswith("No further improvement: with the LR at 0") and "Remaining improvement" not in line
 
 
 @pytest.mark.parametrize("cut", [0.25, 0.5])

@@ -228,21 +228,34 @@ def summary_line(pr: dict[str, Any]) -> str:
     now = pr["current"]
     if pr["remaining_steps"] == 0:
         return f"step {pr['step']:,} is inside the log: {pr['loss']:.4f} fitted there (now {now:.4f})"
+    if abs(pr["remaining"]) < 1e-9:  # the LR is 0 from the last step on: the fitted curve does not move at all
+        line = (
+            f"No further improvement: with the LR at 0 the curve stays at its level over {pr['remaining_steps']:,} "
+            "more steps (the interval is the fit's uncertainty about that level, not a further drop)"
+        )
+        cost = _cost_words(pr)
+        return line + (f"; {cost} would buy nothing" if cost else "")
     line = (
         f"Remaining improvement ~{lo:.2f}–{hi:.2f} ({_pct(lo / now)}–{_pct(hi / now)} of {now:.2f}) "
         f"over {pr['remaining_steps']:,} more steps"
     )
+    cost = _cost_words(pr)
+    if cost:
+        line += f"; {cost} for it"
+    end = f"{_small(pr['per_1k_steps_at_end'])} per 1K steps"
+    if pr.get("per_dollar_at_end") is not None:
+        end += f", {_small(pr['per_dollar_at_end'])} per $"
+    return line + f"; at the end the curve gives {end}"
+
+
+def _cost_words(pr: dict[str, Any]) -> str:
+    """"~$108 and 2.25 days", "0.3 h", or "" when neither is known."""
     cost = []
     if pr.get("cost") is not None:
         cost.append(f"~${pr['cost']:,.0f}")
     if pr.get("hours") is not None:
         cost.append(f"{pr['hours']:.1f} h" if pr["hours"] < 48 else f"{pr['days']:.2f} days")
-    if cost:
-        line += "; " + " and ".join(cost) + " for it"
-    end = f"{_small(pr['per_1k_steps_at_end'])} per 1K steps"
-    if pr.get("per_dollar_at_end") is not None:
-        end += f", {_small(pr['per_dollar_at_end'])} per $"
-    return line + f"; at the end the curve gives {end}"
+    return " and ".join(cost)
 
 
 def _small(x: float) -> str:
