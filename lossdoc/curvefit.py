@@ -88,6 +88,7 @@ ROBUST_SCALE = 3.0  # residuals beyond 3 noise sd count linearly, not squared (s
 REL_SD = 0.08  # sd of the further drop from the form's own error, as a share of it (benchmarks/projection.py)
 BOUND_TOL = 1e-3  # a parameter within 0.1% of the bound range of a bound has run to it
 REL_LOOSE = 1.0  # a fit that is not determined: its predicted further drop is uncertain by all of itself
+PATH_POINTS = 41  # points of the projected curve the charts draw
 MIN_LOSS_FRAC = 0.05  # the lowest projection allowed: 5% of the loss now (a cross-entropy loss is positive)
 
 # ---------------------------------------------------------------------------------------------------------
@@ -453,7 +454,30 @@ def project(
         "unknown_decay": unknown_decay,  # how far the low end was lowered for a decay no schedule tells of
         "calibration": calibration,  # the sd before calibration, the cell of lossdoc/calibration.py, its factor
     }
+    projection["path"] = projection_path(fit, float(s[-1]), projection)
     return fit_doc, projection, fit
+
+
+def projection_path(fit: Fit, last: float, pr: dict[str, Any]) -> list[list[float]] | None:
+    """[[step, loss, low, high], ...] from the last step to the projection, PATH_POINTS of them, for the charts: the
+    fitted curve, moved so it starts at the loss now and ends at the projection (the offset fades along the way),
+    and the interval opening as the projection goes along the LR area (steps at LR 0 open nothing). A WSD run cut
+    before its warmdown draws the drop where the warmdown is, not a straight line to the end."""
+    import numpy as np
+
+    step = pr["step"]
+    if step <= last:
+        return None
+    at = np.unique(np.linspace(last, step, PATH_POINTS).round())
+    way = np.array([along(fit, x) for x in at]) - along(fit, last)
+    total = float(way[-1])
+    share = way / total if total > 0 else np.linspace(0.0, 1.0, len(at))
+    offset = pr["current"] - float(fit.predict(np.array([last]))[0])
+    end_offset = pr["loss"] - float(fit.predict(np.array([float(step)]))[0])  # the floor clamp, if any
+    loss = fit.predict(at) + offset * (1 - share) + end_offset * share
+    up, down = pr["high"] - pr["loss"], pr["loss"] - pr["low"]
+    return [[float(x), round(float(v), 6), round(float(v - down * w), 6), round(float(v + up * w), 6)]
+            for x, v, w in zip(at.tolist(), loss.tolist(), share.tolist(), strict=True)]
 
 
 def step_reaching(fit: Fit, target: float, after: int, limit: int) -> float | None:

@@ -433,3 +433,34 @@ def test_one_spike_in_the_fit_window_does_not_widen_the_interval() -> None:
         result = ph.analyze(make_run("r", {"val/loss": (at, values)}), project=total, schedule=spec)
         widths.append(result.projection["high"] - result.projection["low"])
     assert widths[1] < 1.3 * widths[0], widths
+
+
+def test_the_charts_draw_the_projected_curve_with_the_warmdown_where_it_is() -> None:
+    """A WSD run cut at half, its warmdown from step 6,400: the projection's path starts at the loss now, ends at
+    the projected value, holds the value inside its band, and falls fastest in the warmdown, not before it; the
+    HTML chart draws it as a polyline, not one straight segment."""
+    from lossdoc.render.svg import _projection
+
+    run, _truth, spec = wsd_run(cut_frac=0.5)
+    pr = ph.analyze(run, project=8_000, schedule=spec).projection
+    path = np.array(pr["path"])
+    assert path[0, 0] == 4_000 and path[-1, 0] == 8_000
+    assert path[0, 1] == pytest.approx(pr["current"]) and path[-1, 1] == pytest.approx(pr["loss"])
+    assert np.all(path[:, 2] <= path[:, 1] + 1e-9) and np.all(path[:, 1] <= path[:, 3] + 1e-9)
+    assert path[-1, 2] == pytest.approx(pr["low"]) and path[-1, 3] == pytest.approx(pr["high"])
+    rate = -np.diff(path[:, 1]) / np.diff(path[:, 0])  # a straight segment would fall at one rate throughout
+    steepest = path[1:, 0][int(np.argmax(rate))]
+    assert 6_400 < steepest < 8_000 and rate.max() > 1.4 * rate[path[1:, 0] <= 6_400][-1]
+
+    class Frame:  # the chart's axes as the identity: enough to read the shapes drawn
+        @staticmethod
+        def px(x: float) -> float:
+            return float(x)
+
+        @staticmethod
+        def py(y: float) -> float:
+            return float(y)
+
+    svg = "".join(_projection(Frame(), pr))
+    polyline = svg.split('<polyline points="')[1].split('"')[0]
+    assert len(polyline.split()) == len(pr["path"])

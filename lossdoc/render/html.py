@@ -66,7 +66,7 @@ footer{color:#64748b;font-size:12px;margin-top:32px}
 .line{fill:none;stroke-width:1.7;stroke-linejoin:round}.envelope{fill-opacity:.14;stroke:none}
 .spike{fill:#dc2626;stroke:#fff;stroke-width:1}.spike.single{fill:#f59e0b}
 .plateau{fill:#f59e0b;fill-opacity:.10;stroke:#d97706;stroke-dasharray:4 3}
-.projband{fill:#64748b;fill-opacity:.18}.projline{stroke:#475569;stroke-width:1.6;stroke-dasharray:6 4}
+.projband{fill:#64748b;fill-opacity:.18}.projline{fill:none;stroke:#475569;stroke-width:1.6;stroke-dasharray:6 4}
 .projdot{fill:#475569}.target{stroke:#16a34a;stroke-width:1.3;stroke-dasharray:5 4}.zero{stroke:#94a3b8}
 .clamp{opacity:.8}.best{fill:#16a34a;stroke:#fff;stroke-width:1}.fspan{fill:#facc15;fill-opacity:0;stroke:none}
 .fspan:target{fill-opacity:.35;stroke:#ca8a04;stroke-width:1.5}

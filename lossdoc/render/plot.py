@@ -85,11 +85,13 @@ def draw_loss(ax: Any, charts: Charts, legend: bool = True) -> None:
             ax.plot(xs([s["step"] for s in spikes]), [min(s["peak"], hi) for s in spikes], ls="none", marker="o",
                     mfc=color, mec="white", ms=size, clip_on=False,
                     label="single-step and short spikes" if brief else "spikes")
-    if proj:
+    if proj:  # the projected curve and its interval opening along it (lossdoc.curvefit.projection_path)
         last = proj["step"] - proj.get("remaining_steps", 0)
-        ax.fill([last, proj["step"], proj["step"]], [proj["current"], proj["high"], proj["low"]], color="#64748b",
-                alpha=0.2, lw=0)
-        ax.plot([last, proj["step"]], [proj["current"], proj["loss"]], ls="--", color="#475569", lw=1.3,
+        path = proj.get("path") or [[last, proj["current"], proj["current"], proj["current"]],
+                                    [proj["step"], proj["loss"], proj["low"], proj["high"]]]
+        px, pv, plo, phi = zip(*path, strict=True)
+        ax.fill_between(px, plo, phi, color="#64748b", alpha=0.2, lw=0)
+        ax.plot(px, pv, ls="--", color="#475569", lw=1.3,
                 label=f"projection {proj['loss']:.3f} ({proj['low']:.3f}–{proj['high']:.3f})")
     if target is not None:
         ax.axhline(target, ls="--", color="#16a34a", lw=1.1, label=f"target {target:.4g}")

@@ -280,15 +280,19 @@ def _spikes(f: Frame, spikes: list[dict[str, Any]], prefix: str = "") -> list[st
 
 
 def _projection(f: Frame, pr: dict[str, Any]) -> list[str]:
+    """The projected curve (its path: a WSD run's warmdown drops where it is) and its interval opening along it."""
     last = pr["step"] - pr.get("remaining_steps", 0)
-    x0, x1 = f.px(last), f.px(pr["step"])
-    y_now = f.py(pr["current"])
-    band = f"{x0:.1f},{y_now:.1f} {x1:.1f},{f.py(pr['high']):.1f} {x1:.1f},{f.py(pr['low']):.1f}"
+    path = pr.get("path") or [[last, pr["current"], pr["current"], pr["current"]],
+                              [pr["step"], pr["loss"], pr["low"], pr["high"]]]
+    x1 = f.px(pr["step"])
+    upper = [f"{f.px(x):.1f},{f.py(hi):.1f}" for x, _v, _lo, hi in path]
+    lower = [f"{f.px(x):.1f},{f.py(lo):.1f}" for x, _v, lo, _hi in reversed(path)]
+    line = " ".join(f"{f.px(x):.1f},{f.py(v):.1f}" for x, v, _lo, _hi in path)
     cov = pr.get("coverage") or 0
     return [
-        f'<polygon points="{band}" class="projband"><title>{cov:.0%} interval at step {pr["step"]:,}: '
-        f'{pr["low"]:.4f}–{pr["high"]:.4f}</title></polygon>',
-        f'<line x1="{x0:.1f}" y1="{y_now:.1f}" x2="{x1:.1f}" y2="{f.py(pr["loss"]):.1f}" class="projline"/>',
+        f'<polygon points="{" ".join(upper + lower)}" class="projband"><title>{cov:.0%} interval at step '
+        f'{pr["step"]:,}: {pr["low"]:.4f}–{pr["high"]:.4f}</title></polygon>',
+        f'<polyline points="{line}" class="projline"/>',
         f'<circle cx="{x1:.1f}" cy="{f.py(pr["loss"]):.1f}" r="4" class="projdot"><title>projected '
         f'{pr["loss"]:.4f} at step {pr["step"]:,}</title></circle>',
         f'<text x="{x1 - 6:.1f}" y="{f.py(pr["loss"]) - 8:.1f}" class="note" text-anchor="end">'
