@@ -459,10 +459,10 @@ def project(
 
 
 def projection_path(fit: Fit, last: float, pr: dict[str, Any]) -> list[list[float]] | None:
-    """[[step, loss, low, high], ...] from the last step to the projection, PATH_POINTS of them, for the charts: the
-    fitted curve, moved so it starts at the loss now and ends at the projection (the offset fades along the way),
-    and the interval opening as the projection goes along the LR area (steps at LR 0 open nothing). A WSD run cut
-    before its warmdown draws the drop where the warmdown is, not a straight line to the end."""
+    """[[step, loss, low, high], ...] from the last step to the projection, PATH_POINTS of them, for the charts:
+    the fitted curve, moved so it starts at the loss now and ends at the projection (the offset fades along the
+    way), and the interval opening as the projection goes along the LR area (steps at LR 0 open nothing). A WSD
+    run cut before its warmdown draws the drop where the warmdown is, not a straight line to the end."""
     import numpy as np
 
     step = pr["step"]
@@ -476,7 +476,7 @@ def projection_path(fit: Fit, last: float, pr: dict[str, Any]) -> list[list[floa
     end_offset = pr["loss"] - float(fit.predict(np.array([float(step)]))[0])  # the floor clamp, if any
     loss = fit.predict(at) + offset * (1 - share) + end_offset * share
     up, down = pr["high"] - pr["loss"], pr["loss"] - pr["low"]
-    return [[float(x), round(float(v), 6), round(float(v - down * w), 6), round(float(v + up * w), 6)]
+    return [[int(x), round(float(v), 6), round(float(v - down * w), 6), round(float(v + up * w), 6)]
             for x, v, w in zip(at.tolist(), loss.tolist(), share.tolist(), strict=True)]
 
 
