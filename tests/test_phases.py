@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import math
@@ -46,6 +47,8 @@ def check_invariants(result: ph.PhasesResult) -> None:
         assert p.rate_per_1k == pytest.approx(p.drop / max(p.end_step - p.start_step, 1) * 1000)
     if all(p.share is not None for p in phases):
         assert sum(p.share for p in phases) == pytest.approx(1.0)
+    if len(phases) > seg.MIN_PHASES:  # one phase is not told twice ("rapid learning, rapid learning")
+        assert all(a.label != b.label for a, b in zip(phases[:-1], phases[1:], strict=False))
 
 
 # --- segmentation: known break points ----------------------------------------------------------------------
@@ -687,6 +690,33 @@ def test_consecutive_rises_merge_into_one() -> None:
     assert (rise.start_step, rise.end_step, rise.start_loss, rise.end_loss) == (2, 4, 12.445, 47.5003)
     assert rise.drop == pytest.approx(-35.0553) and rise.rate_per_1k == pytest.approx(-35.0553 / 2 * 1000)
     assert rec is c
+
+
+def test_neighbours_with_one_label_merge_down_to_three_phases() -> None:
+    def phase(start: int, end: int, y0: float, y1: float, label: str) -> seg.Phase:
+        return seg.Phase(start, end, y0, y1, y0 - y1, (y0 - y1) / 8.0, (y0 - y1) / (end - start) * 1000, label)
+
+    rapid, slow = "rapid learning", "slowing"
+    a, b, c = phase(0, 100, 11.0, 8.0, rapid), phase(100, 400, 8.0, 5.0, rapid), phase(400, 4000, 5.0, 3.5, rapid)
+    d = phase(4000, 20000, 3.5, 3.0, slow)
+    merged = seg.merge_same_labels([a, b, c, d], total=8.0)
+    # rates 30, 10 and 0.42 per 1K: the closest pair (a, b: 3x) merges first, then the minimum of 3 stops it
+    assert [(p.start_step, p.end_step, p.label) for p in merged] == [(0, 400, rapid), (400, 4000, rapid),
+                                                                       (4000, 20000, slow)]
+    assert merged[0].drop == pytest.approx(6.0) and merged[0].rate_per_1k == pytest.approx(15.0)
+    assert merged[0].share == pytest.approx(0.75) and merged[1:] == [c, d]
+    risen = seg.merge_same_labels([a, b, dataclasses.replace(c, share=None), d, d], total=8.0)
+    assert risen[0].share == pytest.approx(0.75) and risen[1].share is None  # no share made up from a None
+
+
+def test_near_identical_runs_tell_each_phase_once() -> None:
+    """The two llm.c GPT-2 124M runs (8xH100, A100): the A100 one read "fast convergence" twice in a row."""
+    from lossdoc import load
+
+    for relative in ("llmc/mng-llmc-gpt2-124M-8xH100.log", "llmc_stdout/hector-a100-gpt2-124M-full.log"):
+        labels = [p.label for p in ph.analyze(load(corpus_file(relative))[0]).phases]
+        assert labels[:3] == ["catastrophic drop", "rapid learning", "fast convergence"] and labels[-1] == "slowing"
+        assert len(set(labels)) == len(labels)
 
 
 def test_corpus_blow_up_is_one_rise_then_a_recovery() -> None:

@@ -36,6 +36,7 @@ from .segment import (
     despike,
     log_bins,
     mean_rate_per_step,
+    merge_same_labels,
     robust_noise,
     segment,
     summarize_regimes,
@@ -194,12 +195,14 @@ def analyze(
         init.title, init.advice, init.severity = init.message, "", None
     noise = robust_noise(values)
     knots = log_bins(steps, despike(values, noise))
-    phases = segment(knots, noise)
-    total_drop = phases[0].start_loss - phases[-1].end_loss
+    fine = segment(knots, noise)
+    total_drop = fine[0].start_loss - fine[-1].end_loss
     mean_rate = mean_rate_per_step(knots) * 1000.0
+    phases = merge_same_labels(fine, total_drop)
     regimes = summarize_regimes(phases)
     checkpoints = diminishing_returns(knots, phases)
-    statements, past_knee, knee_step = observations(phases, regimes, checkpoints, mean_rate)
+    knee_step = knee_of(fine, mean_rate)
+    statements, past_knee = observations(phases, regimes, checkpoints, mean_rate, knee_step)
     if len(phases) < MIN_PHASES:
         if len(knots.x) <= MIN_PHASES:
             notes.append(f"only {len(steps)} point(s): {len(phases)} phase(s) instead of at least {MIN_PHASES}")
@@ -343,22 +346,30 @@ def diminishing_returns(knots: Knots, phases: list[Phase]) -> list[Checkpoint]:
     return out
 
 
+def knee_of(phases: list[Phase], mean_rate: float) -> int | None:
+    """The knee: the start of the first phase (after the first) that falls slower than the run's mean rate, read
+    on the segmentation before same-label phases are merged (a merged phase can start on the steep side of the
+    bend). The projection's fit window starts there (lossdoc/analyzers/projection.py, fit_start_step)."""
+    return next((p.start_step for p in phases[1:] if p.rate_per_1k < mean_rate), None)
+
+
 def observations(
-    phases: list[Phase], regimes: list[Regime], checkpoints: list[Checkpoint], mean_rate: float
-) -> tuple[list[str], bool | None, int | None]:
-    """The practitioner's sentences, whether the run is past the knee, and where the knee is."""
+    phases: list[Phase], regimes: list[Regime], checkpoints: list[Checkpoint], mean_rate: float,
+    knee_step: int | None,
+) -> tuple[list[str], bool | None]:
+    """The practitioner's sentences, and whether the run is past the knee (which starts at ``knee_step``)."""
     out: list[str] = []
     first, last = phases[0].start_step, phases[-1].end_step
     total = phases[0].start_loss - phases[-1].end_loss
     if total <= 0:
         out.append(f"The loss did not fall overall: {phases[0].start_loss:.4f} -> {phases[-1].end_loss:.4f}.")
-        return out, None, None
+        return out, None
     if all(p.label == PLATEAU_LABEL for p in phases):
         out.append(
             f"The loss is flat within noise: {phases[0].start_loss:.4f} -> {phases[-1].end_loss:.4f} "
             f"over steps {step_span(first, last)}."
         )
-        return out, None, None
+        return out, None
     rising = [p for p in phases if p.label == RISING_LABEL]
     if rising:
         # shares of a total that rose back are not "work done"; say where the curve turned instead
@@ -380,7 +391,6 @@ def observations(
         if fast is not None and fast.end_step not in (p1.end_step, last):
             cum = (phases[0].start_loss - phases[fast.phases[-1] - 1].end_loss) / total
             out.append(f"{cum:.0%} of the learning happened in the first {_n_steps(fast.end_step - first)}.")
-    knee_step = next((p.start_step for p in phases[1:] if p.rate_per_1k < mean_rate), None)
     past_knee: bool | None = None
     if checkpoints:
         final = checkpoints[-1]
@@ -408,7 +418,7 @@ def observations(
                 f"Not past the knee: the last window still falls {_num(final.rate_per_1k)}/1K steps "
                 f"({final.rate_per_1k / mean_rate:.0%} of the run's mean rate)."
             )
-    return out, past_knee, knee_step
+    return out, past_knee
 
 
 def step_span(a: float, b: float) -> str:

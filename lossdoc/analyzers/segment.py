@@ -333,6 +333,32 @@ def merge_rises(phases: list[Phase], total: float) -> list[Phase]:
     return out
 
 
+def merge_same_labels(phases: list[Phase], total: float) -> list[Phase]:
+    """Neighbours that got the same label are one phase, while more than MIN_PHASES remain (closest rates first).
+
+    The segmentation splits where the rate changes by MERGE_RATE_FACTOR, the labels change every 2.5-10x
+    (RATE_LABELS), so two stretches can differ in rate and still read "rapid learning, rapid learning": a
+    reader sees one phase told twice. The merged rate lies between the two, so the label stays right."""
+    out = list(phases)
+    while len(out) > MIN_PHASES:
+        pairs = [i for i in range(1, len(out)) if out[i].label == out[i - 1].label]
+        if not pairs:
+            break
+        i = min(pairs, key=lambda k: _rate_ratio(out[k - 1], out[k]))
+        a, b = out[i - 1], out[i]
+        drop = a.start_loss - b.end_loss
+        steps = max(b.end_step - a.start_step, 1)
+        share = drop / total if total > 0 and a.share is not None and b.share is not None else None
+        out[i - 1 : i + 1] = [Phase(a.start_step, b.end_step, a.start_loss, b.end_loss, drop, share,
+                                    drop / steps * 1000.0, a.label)]
+    return out
+
+
+def _rate_ratio(a: Phase, b: Phase) -> float:
+    lo, hi = sorted((abs(a.rate_per_1k), abs(b.rate_per_1k)))
+    return hi / lo if lo > 0 else math.inf
+
+
 def mean_rate_per_step(knots: Knots) -> float:
     """The run's mean rate of descent, the yardstick of the labels: the drop to the lowest point per step
     (so a curve that rose back keeps its scale), or the loss range per step for a run that never fell."""
