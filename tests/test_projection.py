@@ -69,6 +69,26 @@ def test_wsd_cut_before_its_decay_uses_the_prior_and_stays_possible(cut: float) 
     assert pr["low"] <= truth <= pr["high"]
 
 
+def test_the_prior_note_tells_a_decay_to_come_from_one_already_made() -> None:
+    from pathlib import Path
+
+    from lossdoc import load
+
+    # the example log's cosine reached its 10% floor at its last step, 2,400; 11 val points cannot size its drop
+    run = load(Path(__file__).resolve().parents[1] / "examples" / "logs" / "llmc-stdout-spikes.log")[0]
+    result = ph.analyze(run, project=4_000)
+    assert result.projection["prior_used"]
+    assert any("11 points of the fit window do not pin down the drop the LR decay brought" in n for n in result.notes)
+    assert not any("does not show enough LR decay" in n for n in result.notes)
+    # a WSD run in its stable phase: the decay is still to come
+    run, _truth, spec = wsd_run(cut_frac=0.5)
+    result = ph.analyze(run, project=8_000, schedule=spec)
+    assert any(n.startswith("the log does not show enough LR decay") for n in result.notes)
+    # the same run projected only to the end of its stable phase: no decay by then, so no prior to speak of
+    result = ph.analyze(run, project=6_000, schedule=spec)
+    assert not result.projection["prior_used"] and not any("a prior was used" in n for n in result.notes)
+
+
 def test_a_decay_in_the_data_outweighs_the_prior() -> None:
     run, truth, spec = wsd_run(cut_frac=0.95)  # three quarters of the warmdown seen
     pr = ph.analyze(run, project=8_000, schedule=spec).projection
@@ -393,9 +413,11 @@ def test_an_undetermined_fit_spans_its_whole_further_drop_and_says_why(monkeypat
     run = load(Path(__file__).resolve().parents[1] / "examples" / "logs" / "llmc-stdout-spikes.log")[0]
     # without its LR (logged or in the header) the power law is fitted on 11 points: L0 runs to its bound
     run = Run(run.name, run.df[run.df["metric"].astype(str) != "lr"].reset_index(drop=True), {"format": "llmc"})
+    # a calibrated width wider than the further drop stays as it is, and the note gives its factor
+    monkeypatch.setattr(curvefit, "standard_error", lambda *args: 1.0)
     result = ph.analyze(run, project=4_000)
     pr = result.projection
-    assert result.fit["at_bounds"] and not pr["calibration"]["widened"]  # the calibrated width is wider already
+    assert result.fit["at_bounds"] and not pr["calibration"]["widened"]
     assert any("x 1.28 sd" in n for n in result.notes)
     # a calibrated width narrower than the further drop is widened to it, and the note on the bound says why
     monkeypatch.setattr(curvefit, "standard_error", lambda *args: 1e-4)

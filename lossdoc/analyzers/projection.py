@@ -279,10 +279,12 @@ def project_notes(
 
     if projection["prior_used"]:
         sd = math.exp(curvefit.ANNEAL_PRIOR_LOG_SD)
+        why = ("the log does not show enough LR decay to measure the drop a decay brings"
+               if curvefit.lr_at(fit, project) < curvefit.lr_at(fit, last) - curvefit.FLAT_SHARE else
+               f"the {fit.points} points of the fit window do not pin down the drop the LR decay brought")
         result.notes.append(
-            "the log does not show enough LR decay to measure the drop a decay brings: a prior was used (a full "
-            f"decay buys {curvefit.ANNEAL_PRIOR_RHO:.1%} of the loss, x/÷ {sd:.2f}; Tissue et al. 2024 form, "
-            "set on the corpus runs), and the interval includes its spread"
+            f"{why}: a prior was used (a full decay buys {curvefit.ANNEAL_PRIOR_RHO:.1%} of the loss, x/÷ {sd:.2f}; "
+            "Tissue et al. 2024 form, set on the corpus runs), and the interval includes its spread"
         )
     if planned and project > planned:
         result.notes.append(
@@ -300,9 +302,9 @@ def project_notes(
 
 
 SITUATION_WORDS = {
-    "flat": "no LR decay ahead",
-    "decay_ahead": "an LR decay ahead whose drop the prior sizes",
-    "decaying": "an LR decay ahead whose drop the fit has measured",
+    "flat": "no more of an LR decay's drop to come",
+    "decay_ahead": "more of an LR decay's drop to come, sized by the prior",
+    "decaying": "more of an LR decay's drop to come, measured by the fit",
     "no_schedule": "no schedule known",
 }
 REACH_WORDS = {"near": "up to half", "mid": "half to 1.5 times", "far": "over 1.5 times"}

@@ -104,7 +104,7 @@ def _phases_and_after(console: Console, result: Any) -> None:
     if result.projection is not None:
         pr = result.projection
         loose = "" if pr.get("determined", True) else ", not determined by the data"
-        prior = ", with a prior for the LR decay not yet seen" if pr.get("prior_used") else ""
+        prior = ", with a prior for the drop of the LR decay" if pr.get("prior_used") else ""
         console.print(
             f"[bold]Projection[/bold] step {pr['step']:,}: {result.series} {pr['loss']:.4f} "
             f"({pr['coverage']:.0%} interval {pr['low']:.4f}–{pr['high']:.4f}{prior}{loose}); now {pr['current']:.4f}",
