@@ -692,6 +692,31 @@ def test_consecutive_rises_merge_into_one() -> None:
     assert rec is c
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_one_bad_eval_in_a_short_tail_is_not_the_noise(seed: int) -> None:
+    # 13 evals of a power law with 0.005 nats of scatter, one eval late in the run 0.4 above the curve (a bad
+    # checkpoint): it is 3 of the tail's 5 second differences, and the noise was read as the spike
+    rng = np.random.default_rng(seed)
+    steps = np.arange(0, 2_401, 200, dtype=float)
+    values = power_law(steps) + rng.normal(0, 0.005, len(steps))
+    values[8] += 0.4
+    assert seg.robust_noise(values) < 0.03
+    clean = power_law(np.arange(0, 100_000, 10, dtype=float)) + rng.normal(0, 0.02, 10_000)
+    assert seg.robust_noise(clean) == pytest.approx(0.02, rel=0.15)  # a long white-noise tail reads its sd
+
+
+def test_the_example_logs_evals_past_the_bad_eval_are_a_decline_not_a_plateau() -> None:
+    from pathlib import Path
+
+    from lossdoc import load
+
+    run = load(Path(__file__).resolve().parents[1] / "examples" / "logs" / "llmc-stdout-spikes.log")[0]
+    result = ph.analyze(run, series="val/loss")  # 13 evals, one 0.4 above its neighbours at step 1,600
+    assert result.noise < 0.03
+    late = [p for p in result.phases if p.start_step >= 400]
+    assert late and all(p.label != seg.PLATEAU_LABEL for p in late)  # 4.85 -> 3.73 is no plateau
+
+
 def test_neighbours_with_one_label_merge_down_to_three_phases() -> None:
     def phase(start: int, end: int, y0: float, y1: float, label: str) -> seg.Phase:
         return seg.Phase(start, end, y0, y1, y0 - y1, (y0 - y1) / 8.0, (y0 - y1) / (end - start) * 1000, label)
