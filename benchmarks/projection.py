@@ -333,13 +333,34 @@ def last_eval_before(run: Run, step: int) -> tuple[int, float]:
     return int(steps[ok][-1]), float(vals[ok][-1])
 
 
-def synthetic_rows(seeds: range, modes: tuple[str, ...] = ("known", "none")) -> list:
+def synthetic_rows(seeds: range, modes: tuple[str, ...] = ("known", "none"), oracle: bool = False) -> list:
     """``log`` (the LR logged up to the cut, no schedule stated: lossdoc extends a decay it already shows) is
-    reported, not calibrated on: its cases are known-like or none-like ones again."""
+    reported, not calibrated on: its cases are known-like or none-like ones again. ``oracle``: each curve's own
+    drop (ρ of a fit of its whole curve, the priors made weak) as the ρ prior, as corpus_rows does."""
+    from lossdoc import curvefit
+
     rows: list = []
+    saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD
     for kind, total, run, truth, lr in synthetic_runs(seeds):
+        if oracle:
+            own = own_rho(run, total)
+            if own is not None:
+                curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = own, 0.02
         backtest_one(rows, f"{kind}-{total}", kind, run, total, truth, lr, None, corpus=False, modes=modes)
+        curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = saved
     return rows
+
+
+def own_rho(run: Run, final_step: int) -> float | None:
+    """ρ of a fit of the whole curve, the priors made weak (what full_run_priors measures on a corpus run)."""
+    from lossdoc import curvefit
+
+    saved = curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ALPHA_PRIOR_SD
+    curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ALPHA_PRIOR_SD = 10.0, 10.0
+    try:
+        return phases.analyze(run, series="val/loss", project=final_step).fit["params"].get("rho")
+    finally:
+        curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ALPHA_PRIOR_SD = saved
 
 
 def main() -> None:
@@ -348,7 +369,8 @@ def main() -> None:
     parser.add_argument("--prior", action="store_true", help="print the corpus runs' annealing drop (the prior)")
     parser.add_argument("--markdown", action="store_true", help="also print the README table")
     parser.add_argument("--loo", action="store_true", help="corpus: the prior from the other runs (leave-one-out)")
-    parser.add_argument("--oracle", action="store_true", help="corpus: each run's own annealing drop as the prior")
+    parser.add_argument("--oracle", action="store_true",
+                        help="each curve's own annealing drop as the prior (the limit of any prior)")
     parser.add_argument("--calibrate", action="store_true",
                         help="set the interval factors (lossdoc/calibration.py) on the calibration curves and corpus")
     args = parser.parse_args()
@@ -367,7 +389,7 @@ def main() -> None:
     rows = corpus_rows(prior)
     table(rows, "Corpus runs (val loss; truth = the last logged eval)" + {
         "loo": ", prior leave-one-out", "oracle": ", each run's own drop as the prior", None: ""}[prior])
-    syn = synthetic_rows(range(args.seeds), tuple(MODES))
+    syn = synthetic_rows(range(args.seeds), tuple(MODES), oracle=prior == "oracle")
     table(syn, f"Synthetic multi-power-law curves ({args.seeds} seeds x 2 lengths per family, not the "
                "calibration curves)")
     if args.markdown:
