@@ -209,7 +209,8 @@ def _features(schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) -> Fit:
-    """Least-squares fit (soft-L1, so spikes pull little) of the annealing law, or a power law without LR."""
+    """Least-squares fit (soft-L1, so spikes pull little; recent points weigh more, RECENT_WEIGHT) of the annealing
+    law, or a power law without LR."""
     import numpy as np
     from scipy.optimize import least_squares
 
@@ -359,9 +360,10 @@ def lr_at(fit: Fit, step: float) -> float:
 
 
 def situation(fit: Fit, last: float, step: int) -> str:
-    """What lies between the last step and the projection: ``no_schedule``; ``flat`` (no decay ahead);
-    ``decay_ahead`` (a decay whose drop the data cannot measure: the prior decides, as before a WSD warmdown or
-    early in a cosine); ``decaying`` (a decay ahead whose drop the fit has measured on the part already seen)."""
+    """What lies between the last step and the projection: ``no_schedule``; ``flat`` (no more of a decay's drop to
+    come); ``decay_ahead`` (more to come, of a decay ahead or of one just made and not yet felt in full, whose drop
+    the data cannot measure: the prior decides, as before a WSD warmdown or early in a cosine); ``decaying`` (more
+    to come, of a decay whose drop the fit has measured on the part already seen)."""
     if fit.share is None:
         return "no_schedule"
     if share_at(fit, step) - share_at(fit, last) < FLAT_SHARE:
