@@ -134,3 +134,25 @@ def test_a_fit_at_its_bounds_is_not_determined() -> None:
     fit_doc, pr, _ = curvefit.project(steps, 3.0 + steps / 1e4, 100, 6_000, None)
     assert not fit_doc["determined"] and fit_doc["at_bounds"]
     assert not pr["determined"] and 0 < pr["low"] <= pr["loss"] <= pr["high"]
+
+
+def test_recent_points_steer_the_fit(monkeypatch) -> None:
+    # a power law whose last third falls faster than the law (as real tails do): weighted, the fit follows the
+    # recent points more closely than the early ones, and its slope at the end is the steeper, recent one
+    s = np.linspace(500, 10_000, 200)
+    truth = 3.0 + 8.0 * (s / 100.0) ** -0.5 - 0.05 * np.clip((s - 7_000) / 3_000, 0, None)
+    rng = np.random.default_rng(3)
+    values = truth + rng.normal(0, 0.002, len(s))
+
+    def misses(weight: float) -> tuple[float, float, float]:
+        monkeypatch.setattr(curvefit, "RECENT_WEIGHT", weight)
+        fit = curvefit.fit_curve(s, values, None)
+        resid = np.abs(fit.predict(s) - truth)
+        slope = float(np.diff(fit.predict(np.array([9_500.0, 10_000.0])))[0])
+        return float(resid[:20].mean()), float(resid[-20:].mean()), slope
+
+    early0, late0, slope0 = misses(0.0)
+    early3, late3, slope3 = misses(3.0)
+    assert late3 < late0 and early3 > early0  # the recent end fitted closer, at the start's expense
+    true_slope = float(np.diff(3.0 + 8.0 * (np.array([9_500.0, 10_000.0]) / 100.0) ** -0.5)[0]) - 0.05 / 6
+    assert abs(slope3 - true_slope) < abs(slope0 - true_slope)
