@@ -156,3 +156,18 @@ def test_recent_points_steer_the_fit(monkeypatch) -> None:
     assert late3 < late0 and early3 > early0  # the recent end fitted closer, at the start's expense
     true_slope = float(np.diff(3.0 + 8.0 * (np.array([9_500.0, 10_000.0]) / 100.0) ** -0.5)[0]) - 0.05 / 6
     assert abs(slope3 - true_slope) < abs(slope0 - true_slope)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_unfelt_blocks_match_the_step_by_step_recurrence(seed: int) -> None:
+    # the block-wise closed form against the plain loop: decrements of both signs (a cyclic re-warmup), steps of LR
+    # area from 0 to far past EXP_SPAN (a tiny τ), so blocks of one step and of thousands both occur
+    rng = np.random.default_rng(seed)
+    n = 5_000
+    dec = rng.normal(0, 0.01, n) * (rng.random(n) < 0.3)
+    a = np.where(rng.random(n) < 0.01, rng.uniform(100, 1_000, n), rng.uniform(0, 0.2, n))
+    want, u = np.empty(n), 0.0
+    for i in range(n):
+        u = (u + dec[i]) * math.exp(-a[i])
+        want[i] = u
+    assert curvefit.unfelt(dec, a) == pytest.approx(want, rel=1e-9, abs=1e-12)  # u is ~1e-2: 10 digits kept
