@@ -149,6 +149,7 @@ class Fit:
     prior: dict[str, float] | None = None  # the ρ and α priors, and how much the data moved ρ
     share: np.ndarray | None = None  # D(t) of the schedule at every step (None without a schedule)
     area: np.ndarray | None = None  # S1(t), the LR area in peak-LR steps, at every step (None without a schedule)
+    features: Features | None = None  # (S1, D) at any steps, past the schedule's end too (None without a schedule)
 
 
 def bin_window(steps: np.ndarray, values: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
@@ -218,10 +219,28 @@ def unfelt(dec: np.ndarray, a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _features(schedule: Schedule) -> tuple[np.ndarray, np.ndarray]:
+Features = Callable[["np.ndarray"], tuple["np.ndarray", "np.ndarray"]]
+
+
+def _features(schedule: Schedule) -> tuple[np.ndarray, np.ndarray, Features]:
+    """S1 and D at every step of the schedule, and (S1, D) at any steps: past the schedule's last step the LR holds
+    at its final value (S1 grows by it each step, the decay not yet felt keeps being felt at its lag), so a
+    projection far past a schedule computed up to lossdoc.schedule.MAX_SCHEDULE_STEPS needs no longer arrays."""
     import numpy as np
 
-    return np.cumsum(normalised(schedule.lr)), annealing_share(schedule.lr)
+    eta = normalised(schedule.lr)
+    s1, share = np.cumsum(eta), annealing_share(schedule.lr)
+    top, eta_end = len(s1) - 1, float(eta[-1])
+    not_felt = float(np.sum(decrements(eta))) - float(share[-1])
+    rate = max(eta_end, 0.0) ** (1 - LAG_GAMMA) / LAG_AREA
+
+    def at(steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        steps = np.asarray(steps, dtype=float)
+        i = np.clip(steps.astype(int), 0, top)
+        past = np.maximum(steps - top, 0.0)
+        return s1[i] + eta_end * past, share[i] + not_felt * (1 - np.exp(-rate * past))
+
+    return s1, share, at
 
 
 def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) -> Fit:
@@ -236,11 +255,11 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
     noise = point_noise(values)
     prior_row = None
     if schedule is not None:
-        s1_all, d_all = _features(schedule)
+        s1_all, d_all, features = _features(schedule)
 
         def model(p: np.ndarray, s: np.ndarray) -> np.ndarray:
-            i = np.clip(s.astype(int), 0, len(s1_all) - 1)
-            return p[0] + p[1] * np.maximum(s1_all[i], 1e-9) ** (-p[2]) - math.exp(p[3]) * l_ref * d_all[i]
+            s1, d = features(s)
+            return p[0] + p[1] * np.maximum(s1, 1e-9) ** (-p[2]) - math.exp(p[3]) * l_ref * d
 
         names = ["L0", "A", "alpha", "log_rho"]
         starts = [[max(lo_y - 0.5, 0.0), max(values[0] - lo_y, 0.1) * 2, a, math.log(ANNEAL_PRIOR_RHO)]
@@ -344,6 +363,7 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
         prior=prior,
         share=d_all if schedule is not None else None,
         area=s1_all if schedule is not None else None,
+        features=features if schedule is not None else None,
     )
 
 
@@ -362,17 +382,19 @@ def holdout_error(steps: np.ndarray, values: np.ndarray, schedule: Schedule | No
 
 def share_at(fit: Fit, step: float) -> float:
     """D(step): the share of a full decay the loss has felt by then (0 without a schedule)."""
-    if fit.share is None:
+    import numpy as np
+
+    if fit.features is None:
         return 0.0
-    return float(fit.share[min(max(int(step), 0), len(fit.share) - 1)])
+    return float(fit.features(np.array([float(step)]))[1][0])
 
 
 def lr_at(fit: Fit, step: float) -> float:
     """The LR at a step, as a share of its peak (1 without a schedule): the step's own LR area."""
-    if fit.area is None:
+    if fit.features is None:
         return 1.0
-    i = min(max(int(step), 1), len(fit.area) - 1)
-    return float(fit.area[i] - fit.area[i - 1])
+    step = max(int(step), 1)
+    return along(fit, step) - along(fit, step - 1)
 
 
 def situation(fit: Fit, last: float, step: int) -> str:
@@ -390,9 +412,11 @@ def situation(fit: Fit, last: float, step: int) -> str:
 def along(fit: Fit, step: float) -> float:
     """Where a step lies on the axis the fit extrapolates along: the LR area S1 when the schedule is known (steps at
     LR 0 move nothing: projecting past a finished decay is no extrapolation), else the step itself."""
-    if fit.area is None:
+    import numpy as np
+
+    if fit.features is None:
         return float(step)
-    return float(fit.area[min(max(int(step), 0), len(fit.area) - 1)])
+    return float(fit.features(np.array([max(float(step), 0.0)]))[0][0])
 
 
 def reach(fit: Fit, last: float, step: int) -> str:

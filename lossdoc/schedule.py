@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 LR_MATCH_TOL = 0.01  # a schedule rebuilt from facts matches a logged LR within 1% of peak (printing rounds to
 # 3 significant digits at worst: llm.c stdout %.2e, Megatron %.3E)
 LR_EXTEND_FRAC = 0.005  # a logged LR ending within 0.5% of the projection step is held at its last value
+# The LR is an array over every step (the fit's LR area and decay share too): ~110 bytes a step in a fit, so 5M steps
+# take ~0.6 GB and 3 s (measured: `phases --project` on llm.c main.log, 1M steps 0.2 GB, 10M 1.2 GB). Past it a
+# projection holds the LR at its value there (curvefit._features); a log or a planned run longer than this is fitted
+# without its schedule, and says so.
+MAX_SCHEDULE_STEPS = 5_000_000
+TOO_LONG = "the LR is computed step by step up to step"  # the reason schedule_for gives past MAX_SCHEDULE_STEPS
 
 # warmup formulas (the facts' ``warmup_rule``): LR multiplier at schedule step s of w warmup steps
 WARMUP_RULES = {
@@ -244,6 +250,8 @@ def schedule_for(run: Any, length: int, spec: str | None = None) -> tuple[Schedu
 
     from .facts import run_facts
 
+    if length > MAX_SCHEDULE_STEPS + 1:
+        return None, f"{TOO_LONG} {MAX_SCHEDULE_STEPS:,}, and this needs it up to step {length - 1:,}"
     if spec:
         return parse_schedule(spec, length), ""
     if run.has("train/lr"):

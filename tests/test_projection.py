@@ -486,3 +486,29 @@ def test_the_charts_draw_the_projected_curve_with_the_warmdown_where_it_is() -> 
     svg = "".join(_projection(Frame(), pr))
     polyline = svg.split('<polyline points="')[1].split('"')[0]
     assert len(polyline.split()) == len(pr["path"])
+
+
+@pytest.mark.parametrize("spec", ["wsd:peak=1,warmup=100,total=4000,decay=800", "constant:peak=1",
+                                  "cosine:peak=1,warmup=100,total=4000,final=0.1"])
+def test_past_the_computed_schedule_the_lr_holds_exactly(monkeypatch, spec: str) -> None:
+    # the LR array stops at MAX_SCHEDULE_STEPS and the fit holds the LR past it: the same projection as with the
+    # array computed all the way (a WSD run at 0, a constant LR still adding area, a cosine at its 10% floor)
+    from lossdoc import schedule as schedule_mod
+
+    run, _truth, _ = wsd_run(total=4_000, cut_frac=0.5)
+    full = ph.analyze(run, project=20_000, schedule=spec).projection
+    monkeypatch.setattr(schedule_mod, "MAX_SCHEDULE_STEPS", 5_000)
+    capped = ph.analyze(run, project=20_000, schedule=spec).projection
+    assert capped["loss"] == pytest.approx(full["loss"], abs=1e-9)
+    assert (capped["low"], capped["high"]) == pytest.approx((full["low"], full["high"]), abs=1e-9)
+
+
+def test_a_log_longer_than_the_computed_schedule_is_fitted_without_it(monkeypatch) -> None:
+    from lossdoc import schedule as schedule_mod
+
+    run, _truth, spec = wsd_run(total=8_000, cut_frac=0.5)
+    monkeypatch.setattr(schedule_mod, "MAX_SCHEDULE_STEPS", 3_000)  # the log reaches step 4,000
+    result = ph.analyze(run, project=8_000, schedule=spec)
+    assert result.fit["form"] == "power_law"
+    [note] = [n for n in result.notes if n.startswith("fit without the LR schedule")]
+    assert "up to step 3,000, and this needs it up to step 4,000" in note and "--schedule gives it" not in note

@@ -128,25 +128,30 @@ def fit_and_project(
     import numpy as np
 
     from .. import curvefit
-    from ..schedule import schedule_for
+    from ..schedule import MAX_SCHEDULE_STEPS, TOO_LONG, schedule_for
 
     last = int(steps[-1])
     if project is not None and project <= 0:
         raise InputError(f"--project must be a positive step (got {project})")
     planned = planned_steps(run)
     horizon = max(project or 0, last, int(planned or 0))
-    sched, why = schedule_for(run, horizon + 1, schedule_spec)
-    if sched is None:
-        held = held_logged_lr(run, horizon + 1)
+    # the LR array stops at MAX_SCHEDULE_STEPS; a projection past it holds the LR there (curvefit._features)
+    length = min(horizon, max(last, int(planned or 0), MAX_SCHEDULE_STEPS)) + 1
+    sched, why = schedule_for(run, length, schedule_spec)
+    if sched is None and length <= MAX_SCHEDULE_STEPS + 1:
+        held = held_logged_lr(run, length)
         if held is not None:
             sched, why = held, ""
+    if sched is not None and horizon >= length and not _settled(sched.lr):
+        sched, why = None, f"the LR still changes at step {length - 1:,}, the last one it is computed for"
     if sched is not None and (note := floor_note(sched, last, horizon)):
         result.notes.append(note)
     if sched is not None and project is None and horizon <= last:
         # a target to place beyond the log, and no LR known past its last step: a power law can still say
         sched, why = None, f"the LR is known only up to the last step, {last:,}"
     if sched is None:
-        result.notes.append(f"fit without the LR schedule ({why}); --schedule gives it")
+        hint = "" if why.startswith(TOO_LONG) else "; --schedule gives it"
+        result.notes.append(f"fit without the LR schedule ({why}){hint}")
     peak = int(np.argmax(sched.lr[: last + 1])) if sched is not None else None
     start = fit_start_step(result, steps, peak)
     fit_doc, projection, fit = curvefit.project(steps, values, start, project, sched)
@@ -192,6 +197,11 @@ def fit_and_project(
             )
         else:
             result.target.message += f"; projected at step {hit:,.0f} ({fit.form} fit)"
+
+
+def _settled(lr: np.ndarray) -> bool:
+    """The LR holds its value at the end of the array (a projection past it may hold it too)."""
+    return len(lr) < 2 or abs(float(lr[-1]) - float(lr[-2])) <= 1e-9 * max(float(abs(lr).max()), 1e-30)
 
 
 def planned_steps(run: Run) -> int | None:
