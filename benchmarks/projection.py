@@ -116,10 +116,12 @@ def ar1_noise(rng: np.random.Generator, n: int, sd: float, phi: float) -> np.nda
 def synthetic_runs(seeds: range) -> list[tuple[str, int, Run, float, np.ndarray]]:
     """(family, length, run with val/loss and train/lr, true final loss, lr)"""
     out = []
-    for kind in ("constant", "cosine", "wsd", "wsd40", "cyclic"):
+    for k, kind in enumerate(("constant", "cosine", "wsd", "wsd40", "cyclic")):
         for total in (5_000, 20_000):
             for seed in seeds:
-                rng = np.random.default_rng(1000 * seed + total + len(kind))
+                # one stream per (seed, length, family): 1000·seed + total + len(kind) gave seed 15 at 5K the draws
+                # of seed 0 at 20K (and 9 such pairs among the calibration seeds), and the cosines the cyclic ones'
+                rng = np.random.default_rng([seed, total, k])
                 alpha = rng.uniform(0.3, 0.6)
                 l0 = rng.uniform(2.0, 3.2)
                 a = rng.uniform(3.0, 5.0) * 100**alpha  # 3-5 nats above L0 after 100 peak-LR steps

@@ -96,7 +96,7 @@ PATH_POINTS = 41  # points of the projected curve the charts draw
 # Measured on the corpus backtests (benchmarks/projection.py, schedule known; the ρ and α priors re-derived from the
 # full-run fits at each weight), MAE / with the priors leave-one-out: 0 0.019 / 0.021, 1 0.018 / 0.019, 3 0.016 /
 # 0.018, 5 0.016 / 0.018, 10 0.018 / 0.020. The synthetic multi-power-law curves, which follow a law close to the
-# fitted one, lose a little: 0.0217 at 0, 0.0227 at 3.
+# fitted one, lose a little: 0.0217 at 0, 0.0227 at 3 (curves drawn before the benchmark's seeding fix).
 RECENT_WEIGHT = 3.0
 MIN_LOSS_FRAC = 0.05  # the lowest projection allowed: 5% of the loss now (a cross-entropy loss is positive)
 
