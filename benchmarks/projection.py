@@ -188,26 +188,27 @@ def backtest_one(rows: list, source: str, kind: str, run: Run, final_step: int, 
                 r = phases.analyze(cut_run(run, cut, mode), series="val/loss", project=final_step,
                                    schedule=spec if mode == "known" else None)
             except Exception as exc:  # a failure is a result: count it
-                rows.append(dict(row, err=math.nan, covered=False, half=math.nan, form=str(exc), score=math.inf))
+                rows.append(dict(row, err=math.nan, covered=False, half=math.nan, form=str(exc), below=math.inf,
+                                 above=math.inf))
                 continue
             pr = r.projection
             assert 0 < pr["low"] <= pr["loss"] <= pr["high"], (source, frac, pr)
             rows.append(dict(row, err=pr["loss"] - truth, covered=pr["low"] <= truth <= pr["high"],
                              half=(pr["high"] - pr["low"]) / 2, form=r.fit["form"],
-                             score=needed_factor(pr, truth), cell=(pr["calibration"]["situation"],
+                             **needed_factors(pr, truth), cell=(pr["calibration"]["situation"],
                                                                    pr["calibration"]["reach"])))
 
 
-def needed_factor(pr: dict, truth: float) -> float:
-    """The calibration factor that would just have held the truth: the conformity score of split conformal
-    prediction (Lei et al. 2018, "Distribution-free predictive inference for regression", JASA), the error in
-    units of Z_80 x the uncalibrated sd, the low end's allowance for an unseen decay (no schedule) counted."""
+def needed_factors(pr: dict, truth: float) -> dict[str, float]:
+    """The calibration factor each side would have needed to just hold the truth: the conformity scores of split
+    conformal prediction (Lei et al. 2018, "Distribution-free predictive inference for regression", JASA), the
+    error in units of Z_80 x the uncalibrated sd, the low end's allowance for an unseen decay (no schedule) counted;
+    0 on the side the truth is not on."""
     from lossdoc.curvefit import Z_80
 
     unit = Z_80 * pr["calibration"]["sd"]
-    above = (truth - pr["loss"]) / unit
-    below = (pr["loss"] - truth - pr["unknown_decay"]) / unit
-    return max(above, below, 0.0)
+    return {"above": max((truth - pr["loss"]) / unit, 0.0),
+            "below": max((pr["loss"] - truth - pr["unknown_decay"]) / unit, 0.0)}
 
 
 def corpus_cases() -> list[tuple[str, str, Run, int, float, np.ndarray | None, str | None]]:

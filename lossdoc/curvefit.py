@@ -32,9 +32,9 @@ back when the LR does.
 Interval (a prediction interval for the value an eval will show at that step): the parameter covariance of
 the least-squares fit including the prior (delta method), the scatter of points around the fit, and a
 hold-out check (refit on the first HOLDOUT_FRAC of the window, error at the window's end, scaled by how much
-further the projection reaches), times a calibration factor per situation and reach (lossdoc/calibration.py),
-split-conformal factors set by benchmarks/projection.py on backtests so that the nominal PROJECTION_COVERAGE
-holds.
+further the projection reaches), times a calibration factor per side (below and above the projection), situation
+and reach (lossdoc/calibration.py): split-conformal factors set by benchmarks/projection.py on backtests, each side
+missing the truth in 10% of them, so that the nominal PROJECTION_COVERAGE holds.
 """
 
 from __future__ import annotations
@@ -80,9 +80,10 @@ ALPHA_PRIOR_SD = 0.17
 RHO_BOUNDS = (1e-3, 0.5)  # a full decay buys between 0.1% and 50% of the loss
 PRIOR_DOMINATED = 0.5  # posterior sd of log ρ above half the prior's: the data cannot tell ρ, the prior does
 
-# The interval half-width is Z_80 x the combined standard error x a calibration factor per situation (what the
-# schedule says lies between the last step and the projection) and reach (how far past the log it projects):
-# split-conformal factors (lossdoc/calibration.py, written by `python benchmarks/projection.py --calibrate`).
+# The interval's width on each side is Z_80 x the combined standard error x a calibration factor for that side, per
+# situation (what the schedule says lies between the last step and the projection) and reach (how far past the log
+# it projects): split-conformal factors (lossdoc/calibration.py, written by `python benchmarks/projection.py
+# --calibrate`), each side holding the truth in 90% of the backtests, so that the interval holds 80%.
 FLAT_SHARE = 0.05  # less than 5% of a full decay between the last step and the projection: no decay ahead
 REACH_EDGES = (0.5, 1.5)  # remaining steps / steps seen: a 75% prefix reaches 0.33, 50% 1, 25% 3
 ROBUST_SCALE = 3.0  # residuals beyond 3 noise sd count linearly, not squared (soft-L1): spikes pull little
@@ -444,8 +445,12 @@ def standard_error(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | 
 
 def interval(
     fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int
-) -> tuple[float, float, dict[str, Any]]:
-    """(projected loss, half-width of its PROJECTION_COVERAGE interval, how the width was made)."""
+) -> tuple[float, float, float, dict[str, Any]]:
+    """(projected loss, the PROJECTION_COVERAGE interval's width below it and above it, how they were made).
+
+    Each side has its own factor (lossdoc/calibration.py): the interval is not symmetric where the errors are not
+    (the power law's low end also allows for a decay no schedule tells of; its high end only for the fit's own
+    error), and one factor for both sides would be set by the side that misses more."""
     import numpy as np
 
     from .calibration import CALIBRATION, DEFAULT_FACTOR
@@ -455,12 +460,14 @@ def interval(
     at_last = float(fit.predict(np.array([last]))[0])
     sd = standard_error(fit, s, v, schedule, step)
     cell = (situation(fit, last, step), reach(fit, last, step))
-    factor = CALIBRATION.get(cell, DEFAULT_FACTOR)
-    half = factor * Z_80 * sd
-    widened = bool(fit.at_bounds) and REL_LOOSE * abs(at_last - loss) > half
+    down, up = CALIBRATION.get(cell, DEFAULT_FACTOR)
+    below, above = down * Z_80 * sd, up * Z_80 * sd
+    loose = REL_LOOSE * abs(at_last - loss)
+    widened = bool(fit.at_bounds) and loose > min(below, above)
     if widened:  # a fit at its bounds is not determined: its further drop is uncertain by all of itself
-        half = REL_LOOSE * abs(at_last - loss)
-    return loss, half, {"sd": sd, "situation": cell[0], "reach": cell[1], "factor": factor, "widened": widened}
+        below, above = max(below, loose), max(above, loose)
+    return loss, below, above, {"sd": sd, "situation": cell[0], "reach": cell[1], "factor_below": down,
+                                "factor_above": up, "widened": widened}
 
 
 def project(
@@ -492,11 +499,11 @@ def project(
     if project_step is None:
         return fit_doc, None, fit
     current = float(v[-1])  # the loss now: the last eval, or the median of the last bin of a binned series
-    loss, half, calibration = interval(fit, s, v, schedule, project_step)
+    loss, below, above, calibration = interval(fit, s, v, schedule, project_step)
     at_last = float(fit.predict(np.array([float(s[-1])]))[0])
     floor = MIN_LOSS_FRAC * current
     loss = max(loss, floor)
-    low, high = max(loss - half, floor), loss + half
+    low, high = max(loss - below, floor), loss + above
     unknown_decay = 0.0
     if fit.form == "power_law" and project_step > s[-1]:
         # no schedule known: the power law assumes the LR stays as it is; a run that decays it by then ends

@@ -359,10 +359,14 @@ def test_each_projection_names_its_calibration_cell_and_uses_its_factor(case: st
     result = ph.analyze(run, project=8_000, schedule=spec)
     pr, cal = result.projection, result.projection["calibration"]
     assert (cal["situation"], cal["reach"]) == (situation, reach)
-    assert any(f"interval is {cal['factor']:.2f} x 1.28 sd" in n for n in result.notes)  # the report says so
-    assert cal["factor"] == CALIBRATION[(situation, reach)]
-    if pr["high"] > pr["loss"] and pr["determined"]:  # the high end is not clamped: it is factor x Z x sd away
-        assert pr["high"] - pr["loss"] == pytest.approx(cal["factor"] * Z_80 * cal["sd"], rel=1e-9)
+    factors = f"-{cal['factor_below']:.2f}/+{cal['factor_above']:.2f} x 1.28 sd"
+    assert any(f"interval is {factors}" in n for n in result.notes)  # the report says so
+    assert (cal["factor_below"], cal["factor_above"]) == CALIBRATION[(situation, reach)]
+    if pr["determined"]:  # neither end is clamped: each is its own factor x Z x sd away (the low end also by the
+        # allowance for a decay no schedule tells of)
+        assert pr["high"] - pr["loss"] == pytest.approx(cal["factor_above"] * Z_80 * cal["sd"], rel=1e-9)
+        below = pr["loss"] - pr["low"] - pr["unknown_decay"]
+        assert below == pytest.approx(cal["factor_below"] * Z_80 * cal["sd"], rel=1e-9, abs=1e-12)
 
 
 def test_conformal_factor_is_the_corrected_quantile_and_lifts_a_family_left_behind() -> None:
@@ -373,18 +377,38 @@ def test_conformal_factor_is_the_corrected_quantile_and_lifts_a_family_left_behi
     from projection_calibration import conformal_factor
 
     def rows(scores: list[float], family: str, corpus: bool = False) -> list[dict]:
-        return [{"score": s, "family": family, "corpus": corpus} for s in scores]
+        return [{"above": s, "family": family, "corpus": corpus} for s in scores]
 
-    # 9 cases: the level 0.8 x (1 + 1/9) = 0.889 of the sorted scores 0.1..0.9 is the 8th, 0.8
-    scores = [round(0.1 * k, 1) for k in range(1, 10)]
-    assert conformal_factor(rows(scores, "cosine")) == 0.8
-    # 20 constant-LR cases covered by anything, and 5 WSD cases that need 1-5: the pool's 80% quantile (0.0)
-    # would leave the WSD family at 0%; the family floor (70% of 5 x 1.2 = 84%: the 5th) lifts it to 5.0
-    pool = rows([0.0] * 20, "constant") + rows([1.0, 2.0, 3.0, 4.0, 5.0], "wsd_before")
-    assert conformal_factor(pool) == 5.0
+    # 9 cases: the level 0.9 x (1 + 1/9) = 1.0 of the sorted scores 0.1..0.9 is the 9th, 0.9; with 19 cases
+    # (0.05..0.95) 0.9 x 20/19 = 0.947 is the 18th, 0.9
+    assert conformal_factor(rows([round(0.1 * k, 1) for k in range(1, 10)], "cosine"), "above") == 0.9
+    assert conformal_factor(rows([round(0.05 * k, 2) for k in range(1, 20)], "cosine"), "above") == 0.9
+    # 40 constant-LR cases covered by anything, and 5 WSD cases that need 1-5: the pool's 90% quantile (0.0)
+    # would leave the WSD family at 0%; the family floor (85% of 5 x 1.2 = 102%: the 5th) lifts it to 5.0
+    pool = rows([0.0] * 40, "constant") + rows([1.0, 2.0, 3.0, 4.0, 5.0], "wsd_before")
+    assert conformal_factor(pool, "above") == 5.0
     # corpus cases weigh as much together as the synthetic ones: 2 corpus cases at 9 against 8 synthetic at 1
     mixed = rows([1.0] * 8, "cosine") + rows([9.0, 9.0], "cosine", corpus=True)
-    assert conformal_factor(mixed) == 9.0
+    assert conformal_factor(mixed, "above") == 9.0
+
+
+def test_each_side_of_the_interval_has_its_own_factor() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from projection_calibration import factors
+
+    # a power law's misses: the truth below it (within the allowance for an unseen decay: score 0) 9 times in 10,
+    # above it by 1-2 units once in 10; a shared factor at 80% would be 0 and its high end would hold nothing
+    # above, one factor per side keeps the high end where those misses are
+    rng = np.random.default_rng(0)
+    rows = [{"below": 0.0, "above": 0.0 if k % 10 else float(rng.uniform(1, 2)), "family": "cosine",
+             "corpus": False, "cell": ("no_schedule", "far")} for k in range(200)]
+    down, up, n_syn, n_cor = factors(rows)[("no_schedule", "far")]
+    assert down == 0.0 and 1.0 < up <= 2.0 and (n_syn, n_cor) == (200, 0)
+    held = np.mean([r["above"] <= up for r in rows])
+    assert 0.9 <= held < 0.96
 
 
 def test_a_cell_no_real_run_reached_is_not_narrowed_by_synthetic_curves_alone() -> None:
@@ -392,17 +416,18 @@ def test_a_cell_no_real_run_reached_is_not_narrowed_by_synthetic_curves_alone() 
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-    from projection_calibration import conformal_factor, factors
+    from projection_calibration import conformal_factors, factors
 
     def rows(scores: list[float], reach: str, corpus: bool) -> list[dict]:
-        return [{"score": x, "family": "cosine", "corpus": corpus, "cell": ("decaying", reach)} for x in scores]
+        return [{"below": x, "above": x, "family": "cosine", "corpus": corpus, "cell": ("decaying", reach)}
+                for x in scores]
 
     easy = rows([0.1] * 20, "mid", corpus=False)  # synthetic only, and easy
     hard = rows([1.0] * 10, "near", corpus=False) + rows([2.0] * 4, "near", corpus=True)
     table = factors(easy + hard)
-    pooled = conformal_factor(easy + hard)
-    assert table[("decaying", "mid")][0] == pooled > 0.1  # not the 0.1 its synthetic cases alone would give
-    assert table[("decaying", "near")][0] == conformal_factor(hard)
+    pooled = conformal_factors(easy + hard)
+    assert table[("decaying", "mid")][:2] == pooled and pooled[1] > 0.1  # not the 0.1 its synthetic cases alone give
+    assert table[("decaying", "near")][:2] == conformal_factors(hard)
 
 
 def test_an_undetermined_fit_spans_its_whole_further_drop_and_says_why(monkeypatch) -> None:

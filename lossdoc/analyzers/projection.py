@@ -308,7 +308,7 @@ def project_notes(
             f"--project {project:,} is inside the log (last step {last:,}): a fit check, not a forecast"
         )
     elif not projection["calibration"]["widened"]:  # else the note on the bound says how wide and why
-        result.notes.append(calibration_note(projection["calibration"]))
+        result.notes.append(calibration_note(projection["calibration"], projection["unknown_decay"]))
 
 
 SITUATION_WORDS = {
@@ -320,14 +320,18 @@ SITUATION_WORDS = {
 REACH_WORDS = {"near": "up to half", "mid": "half to 1.5 times", "far": "over 1.5 times"}
 
 
-def calibration_note(cal: dict[str, Any]) -> str:
-    """Where the interval's width comes from: the cell of lossdoc/calibration.py and its factor."""
+def calibration_note(cal: dict[str, Any], unknown_decay: float = 0.0) -> str:
+    """Where the interval's width comes from: the cell of lossdoc/calibration.py and its factor for each side."""
     from ..curvefit import Z_80
 
+    also = (f"; the low end lies a further {unknown_decay:.3f} lower, for a decay no schedule tells of"
+            if unknown_decay > 0 else "")
     return (
-        f"the 80% interval is {cal['factor']:.2f} x {Z_80:.2f} sd (sd {cal['sd']:.4f}): the factor that held 80% "
-        f"of the backtests with {SITUATION_WORDS[cal['situation']]}, projecting {REACH_WORDS[cal['reach']]} "
-        f"the {'steps' if cal['situation'] == 'no_schedule' else 'LR area'} seen (benchmarks/projection.py --calibrate)"
+        f"the 80% interval is -{cal['factor_below']:.2f}/+{cal['factor_above']:.2f} x {Z_80:.2f} sd (sd "
+        f"{cal['sd']:.4f}): the factors that held 90% of the backtests on each side with "
+        f"{SITUATION_WORDS[cal['situation']]}, projecting {REACH_WORDS[cal['reach']]} the "
+        f"{'steps' if cal['situation'] == 'no_schedule' else 'LR area'} seen (benchmarks/projection.py --calibrate)"
+        f"{also}"
     )
 
 
