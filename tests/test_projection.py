@@ -537,3 +537,15 @@ def test_a_log_longer_than_the_computed_schedule_is_fitted_without_it(monkeypatc
     assert result.fit["form"] == "power_law"
     [note] = [n for n in result.notes if n.startswith("fit without the LR schedule")]
     assert "up to step 3,000, and this needs it up to step 4,000" in note and "--schedule gives it" not in note
+
+
+def test_a_schedule_still_decaying_where_its_array_stops_is_not_held(monkeypatch) -> None:
+    # holding a cosine's LR at the step its array stops would promise the rest of its decay never comes
+    from lossdoc import schedule as schedule_mod
+
+    run, _truth, _ = wsd_run(total=4_000, cut_frac=0.5)
+    monkeypatch.setattr(schedule_mod, "MAX_SCHEDULE_STEPS", 5_000)
+    result = ph.analyze(run, project=8_000, schedule="cosine:peak=1,warmup=100,total=10000")
+    assert result.fit["form"] == "power_law"
+    [note] = [n for n in result.notes if n.startswith("fit without the LR schedule")]
+    assert "the LR still changes at step 5,000" in note and "--schedule gives it" not in note  # it was given

@@ -143,14 +143,15 @@ def fit_and_project(
         if held is not None:
             sched, why = held, ""
     if sched is not None and horizon >= length and not _settled(sched.lr):
-        sched, why = None, f"the LR still changes at step {length - 1:,}, the last one it is computed for"
+        sched, why = None, f"{STILL_CHANGING} {length - 1:,}, the last one it is computed for"
     if sched is not None and (note := floor_note(sched, last, horizon)):
         result.notes.append(note)
     if sched is not None and project is None and horizon <= last:
         # a target to place beyond the log, and no LR known past its last step: a power law can still say
         sched, why = None, f"the LR is known only up to the last step, {last:,}"
     if sched is None:
-        hint = "" if why.startswith(TOO_LONG) else "; --schedule gives it"
+        # --schedule cannot help past the computed length, nor when it was given
+        hint = "" if schedule_spec or why.startswith((TOO_LONG, STILL_CHANGING)) else "; --schedule gives it"
         result.notes.append(f"fit without the LR schedule ({why}){hint}")
     peak = int(np.argmax(sched.lr[: last + 1])) if sched is not None else None
     start = fit_start_step(result, steps, peak)
@@ -197,6 +198,9 @@ def fit_and_project(
             )
         else:
             result.target.message += f"; projected at step {hit:,.0f} ({fit.form} fit)"
+
+
+STILL_CHANGING = "the LR still changes at step"  # a schedule cut at MAX_SCHEDULE_STEPS before it settles
 
 
 def _settled(lr: np.ndarray) -> bool:
