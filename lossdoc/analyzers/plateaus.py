@@ -204,13 +204,32 @@ def _describe(name: str, xs: Any, ys: Any, steps: Any, values: Any, val: Any, i:
         "label": label,
         "val_low": None,
         "val_high": None,
+        "val_slope_per_1k": None,  # set when the evals' fall decided the label (see _falling)
     }
     if val is not None:
         v = val.within(a, b)
         v = v[np.isfinite(v)]
         if len(v):
             item["val_low"], item["val_high"] = float(v.min()), float(v.max())
+        if label in ("flat", "unclear") and (val_slope := _falling(val, a, b)) is not None:
+            # the evals fell significantly over the stretch: the train loss is noisy here (spikes, batches), the
+            # model is still learning; no plateau to call wasted compute
+            item["label"], item["val_slope_per_1k"] = "slow decline", val_slope * 1000.0
     return item
+
+
+def _falling(val: Any, a: int, b: int) -> float | None:
+    """The val loss's slope over steps a..b when it falls significantly (beyond SLOPE_T standard errors, and by
+    FLAT_REL of its level over the stretch), else None."""
+    import numpy as np
+
+    keep = (val.steps >= a) & (val.steps <= b) & np.isfinite(val.values)
+    if int(keep.sum()) < PLATEAU_MIN_POINTS // 2:
+        return None
+    x, y = val.steps[keep].astype(float), val.values[keep]
+    slope, stderr = _ols_slope(x, y)
+    falls = slope < -SLOPE_T * stderr and -slope * (b - a) >= FLAT_REL * float(np.median(y))
+    return slope if falls else None
 
 
 def _upticks(val: Any) -> list[dict[str, Any]]:

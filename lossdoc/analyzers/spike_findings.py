@@ -181,13 +181,19 @@ def context_clauses(sp: Any, spec: str) -> list[str]:
     return out
 
 
+def plateau_slope(pl: dict[str, Any], spec: str) -> str:
+    """"slope -0.016 per 1K steps", with the val loss's slope beside it when the evals' fall decided the label."""
+    val = f", val {pl['val_slope_per_1k']:{spec}}" if pl.get("val_slope_per_1k") is not None else ""
+    return f"slope {pl['slope_per_1k']:{spec}}{val} per 1K steps"
+
+
 def _plateau_finding(pl: dict[str, Any]) -> Finding:
     label = pl["label"]
     warn = pl.get("warn", label == "flat")
     band = plateau_band(pl, ".4g")
     title = (
         f"Plateau ({label}): {band} from step {pl['start_step']:,} to {pl['end_step']:,} "
-        f"(slope {pl['slope_per_1k']:+.3g} per 1K steps)"
+        f"({plateau_slope(pl, '+.3g')})"
     )
     if pl.get("expected") and label == "flat":
         title += f"; expected: {pl['expected']}"

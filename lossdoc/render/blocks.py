@@ -137,13 +137,15 @@ def spikes_blocks(r: Any) -> list[Block]:
         out.append(Block("text", text=f"Shard map: {s['spikes_near_boundary']} of {s['spikes']} spikes within "
                                       f"{s['window_steps']:,} steps after one of {s['boundaries']} boundaries "
                                       f"(chance {s['expected_by_chance']:.1f}, p = {s['p_value']:.2g})."))
+    from ..analyzers.spike_findings import plateau_slope
+
     items = []
     for pl in r.plateaus:
         band = f"{pl['series']} {pl['low']:.4f}–{pl['high']:.4f}"
         if pl.get("val_low") is not None:
             band += f", val {pl['val_low']:.4f}–{pl['val_high']:.4f}"
         items.append(f"Plateau ({pl['label']}): {band} from step {pl['start_step']:,} to {pl['end_step']:,}, "
-                     f"slope {pl['slope_per_1k']:+.4f} per 1K steps")
+                     f"{plateau_slope(pl, '+.4f')}")
     if items:
         out.append(Block("list", items=items))
     return out

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..analyzers.spike_findings import context_clauses, plateau_band, recovery_words
+from ..analyzers.spike_findings import context_clauses, plateau_band, plateau_slope, recovery_words
 from ..numbers import abbreviate
 from .terminal import fmt
 
@@ -114,7 +114,7 @@ def render(console: Console, result: Any) -> None:
         band = plateau_band(pl, ".4f")
         console.print(
             f"Plateau ({pl['label']}): {band} from step {fmt(pl['start_step'])} to {fmt(pl['end_step'])}, "
-            f"slope {pl['slope_per_1k']:+.4f} per 1K steps"
+            f"{plateau_slope(pl, '+.4f')}"
         )
     if result.val_upticks:
         shown = ", ".join(f"{fmt(u['step'])} (+{u['delta']:.4f})" for u in result.val_upticks[:UPTICKS_SHOWN])
