@@ -105,6 +105,15 @@ def compare_findings(runs: list[Run], rows: list[dict[str, Any]]) -> list[Findin
     for run, row in zip(runs, rows):
         if row["first"] is None or row["last"] is None or not row["series"]:
             continue
+        if row["last_step"] is not None and row["last_step"] == row["first_step"]:
+            # one point (the initial eval of a run the log cuts off, or that died at once): nothing to judge it by
+            out.append(Finding(analyzer=NAME, severity=Severity.INFO,
+                               title=f"run {row['name']}: {row['series']} has only its point at step "
+                                     f"{row['first_step']:,} ({row['first']:.4g}): no training logged",
+                               evidence={"run": row["name"], "first": row["first"], "first_step": row["first_step"]},
+                               advice="a run the log ends right after it started (a cut log, or a crash at start)",
+                               steps=(row["first_step"], row["last_step"])))
+            continue
         vocab = run_facts(run).get("vocab_size") or DEFAULT_VOCAB
         ln_v = math.log(vocab)
         assumed = "" if run_facts(run).get("vocab_size") else ", GPT-2 vocab assumed"

@@ -53,6 +53,16 @@ def test_failed_runs_are_named_but_not_the_analysed_one() -> None:
     assert none == []
 
 
+def test_a_run_cut_off_at_its_initial_eval_is_not_no_better_than_uniform() -> None:
+    # track3's 20 seeds cut at 90% of the file: the last seed has only its step-0 eval, 10.83 = ln(50,304)
+    fine = seed("fine", 385, 3.28)
+    started = make_run("started", {"val/loss": (np.array([0]), np.array([10.83]))})
+    _, found = compare_report([fine, started], fine)
+    [note] = found
+    assert note.severity.value == "info" and "has only its point at step 0 (10.83): no training logged" in note.title
+    assert "uniform" not in note.title
+
+
 def test_corpus_ablation_export_is_not_noise_and_its_failed_runs_are_in_the_report() -> None:
     path = corpus_file("wandb_csv/druidowm-nanogpt-8runs-train-loss-minmax.csv")
     res = CliRunner().invoke(app, ["analyze", str(path)], env={"COLUMNS": "200"})
