@@ -174,6 +174,26 @@ def test_bad_input_is_an_input_error(tmp_path: Path, content: bytes, message: st
         load(write(tmp_path, "bad.log", content))
 
 
+@pytest.mark.parametrize(
+    ("relative", "lines", "fmt", "record"),
+    [
+        ("megatron/bigscience-megds-3d-perf-n16-divergence.out", 700, "megatron", "`iteration N/M | ... lm loss`"),
+        ("llmc_stdout/hector-a100-gpt2-124M-full.log", 20, "llmc-stdout", "`step N/M | loss`"),
+    ],
+)
+def test_a_launch_that_logged_no_step_yet_is_named(tmp_path: Path, relative: str, lines: int, fmt: str,
+                                                     record: str) -> None:
+    """A run that died in setup (or a log cut before its first step): the first lines of a real log of the format."""
+    from tests.conftest import corpus_file
+
+    head = corpus_file(relative).read_text(errors="replace").splitlines(True)[:lines]
+    with pytest.raises(InputError) as err:
+        load(write(tmp_path, "setup.log", "".join(head)))
+    text = str(err.value)
+    assert f"the start of a log in the {fmt} format, but no {record} line in its first 256 KB" in text
+    assert "no reader recognised" not in text
+
+
 def test_unknown_format_names_readers_and_first_line(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load(write(tmp_path, "prose.txt", "\nhello world\nmore\n"))

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InputError, UnknownFormat
 from ..run import Run
 from ._bytes import binary_reason, decode, decompress, is_stdin, logical_path, looks_binary, read_input, read_probe
-from ._sniffers import SNIFFERS
+from ._sniffers import SNIFFERS, preamble_of
 from ._text import HEAD_BYTES, LogText, preloaded
 
 STDIN_NAME = "stdin"  # what a reader is told a log read from standard input is called (it names the run)
@@ -133,6 +133,10 @@ def _sniff(source: Source) -> ModuleType:
             return reader(module)
     if source.binary:
         raise InputError(f"{source.path}: {binary_reason(source.head.encode('utf-8', 'replace')) or _BINARY}")
+    if (preamble := preamble_of(source.head)) is not None:
+        raise UnknownFormat(f"{source.path}: the start of a log in the {preamble[0]} format, but no {preamble[1]} in "
+                            f"its first {HEAD_BYTES // 1024} KB: the run stopped before its first logged step, or the "
+                            "log is cut")
     first = next((line.strip() for line in source.head.splitlines() if line.strip()), "")
     tried = ", ".join(p.NAME for p in all_parsers())
     raise UnknownFormat(f"{source.path}: no reader recognised this file (tried {tried}); first line: {first[:120]!r}")

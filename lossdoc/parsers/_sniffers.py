@@ -75,3 +75,21 @@ SNIFFERS: dict[str, Callable[[str], bool]] = {  # reader module -> its sniff
     "llmc_stdout": llmc_stdout,
     "llmc": llmc,
 }
+
+
+# The start of a launch that logged no training record yet (it died in setup, or the log was cut before it): the
+# error for an unknown format says so instead of only "no reader recognised this file". Wording only: no reader
+# accepts such a file, there is nothing to read.
+PREAMBLES: dict[str, tuple[re.Pattern[str], str]] = {
+    "megatron": (re.compile(r"^using world size: \d+|^-{10,} arguments -{10,}\s*$", re.M),
+                 "`iteration N/M | ... lm loss` line"),
+    "llmc-stdout": (re.compile(r"^\| train data pattern\s+\|", re.M), "`step N/M | loss` line"),
+}
+
+
+def preamble_of(head: str) -> tuple[str, str] | None:
+    """(format, the record it lacks) when the head is a known launch preamble without records, else None."""
+    for name, (pattern, record) in PREAMBLES.items():
+        if pattern.search(head):
+            return name, record
+    return None
