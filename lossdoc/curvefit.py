@@ -148,8 +148,6 @@ class Fit:
     window: tuple[int, int]
     at_bounds: list[str] = field(default_factory=list)  # parameters that ran to a bound
     prior: dict[str, float] | None = None  # the ρ and α priors, and how much the data moved ρ
-    share: np.ndarray | None = None  # D(t) of the schedule at every step (None without a schedule)
-    area: np.ndarray | None = None  # S1(t), the LR area in peak-LR steps, at every step (None without a schedule)
     features: Features | None = None  # (S1, D) at any steps, past the schedule's end too (None without a schedule)
 
 
@@ -223,8 +221,8 @@ def unfelt(dec: np.ndarray, a: np.ndarray) -> np.ndarray:
 Features = Callable[["np.ndarray"], tuple["np.ndarray", "np.ndarray"]]
 
 
-def _features(schedule: Schedule) -> tuple[np.ndarray, np.ndarray, Features]:
-    """S1 and D at every step of the schedule, and (S1, D) at any steps: past the schedule's last step the LR holds
+def _features(schedule: Schedule) -> tuple[np.ndarray, Features]:
+    """D at every step of the schedule, and (S1, D) at any steps: past the schedule's last step the LR holds
     at its final value (S1 grows by it each step, the decay not yet felt keeps being felt at its lag), so a
     projection far past a schedule computed up to lossdoc.schedule.MAX_SCHEDULE_STEPS needs no longer arrays."""
     import numpy as np
@@ -241,7 +239,7 @@ def _features(schedule: Schedule) -> tuple[np.ndarray, np.ndarray, Features]:
         past = np.maximum(steps - top, 0.0)
         return s1[i] + eta_end * past, share[i] + not_felt * (1 - np.exp(-rate * past))
 
-    return s1, share, at
+    return share, at
 
 
 def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) -> Fit:
@@ -256,7 +254,7 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
     noise = point_noise(values)
     prior_row = None
     if schedule is not None:
-        s1_all, d_all, features = _features(schedule)
+        d_all, features = _features(schedule)
 
         def model(p: np.ndarray, s: np.ndarray) -> np.ndarray:
             s1, d = features(s)
@@ -362,8 +360,6 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
         window=(int(steps[0]), int(steps[-1])),
         at_bounds=at_bounds,
         prior=prior,
-        share=d_all if schedule is not None else None,
-        area=s1_all if schedule is not None else None,
         features=features if schedule is not None else None,
     )
 
@@ -403,7 +399,7 @@ def situation(fit: Fit, last: float, step: int) -> str:
     come); ``decay_ahead`` (more to come, of a decay ahead or of one just made and not yet felt in full, whose drop
     the data cannot measure: the prior decides, as before a WSD warmdown or early in a cosine); ``decaying`` (more
     to come, of a decay whose drop the fit has measured on the part already seen)."""
-    if fit.share is None:
+    if fit.features is None:
         return "no_schedule"
     if share_at(fit, step) - share_at(fit, last) < FLAT_SHARE:
         return "flat"
