@@ -297,7 +297,8 @@ def prior_report() -> None:
     if own:
         logs, alphas = [v[0] for v in own.values()], [v[1] for v in own.values()]
         print(f"rho: geometric mean {math.exp(np.mean(logs)):.4f}, log-sd {np.std(logs, ddof=1):.3f}; "
-              f"alpha: mean {np.mean(alphas):.3f}, sd {np.std(alphas, ddof=1):.3f}; over {len(own)} runs")
+              f"alpha: mean {np.mean(alphas):.3f}, sd {np.std(alphas, ddof=1):.3f}; "
+              f"correlation {np.corrcoef(logs, alphas)[0, 1]:.2f}; over {len(own)} runs")
 
 
 def corpus_rows(prior: str | None) -> list:
@@ -311,7 +312,7 @@ def corpus_rows(prior: str | None) -> list:
     if not cases:
         print("corpus absent: corpus backtest skipped")
     own = full_run_priors(cases) if prior else {}
-    names = ("ANNEAL_PRIOR_RHO", "ANNEAL_PRIOR_LOG_SD", "ALPHA_PRIOR")
+    names = ("ANNEAL_PRIOR_RHO", "ANNEAL_PRIOR_LOG_SD", "ALPHA_PRIOR", "ALPHA_PRIOR_SD", "ANNEAL_PRIOR_CORR")
     for name, kind, run, final_step, truth, lr, spec in cases:
         saved = [getattr(curvefit, n) for n in names]
         if prior == "loo":  # the priors from the other runs only: the run being projected did not help set them
@@ -319,8 +320,11 @@ def corpus_rows(prior: str | None) -> list:
             curvefit.ANNEAL_PRIOR_RHO = math.exp(float(np.mean([o[0] for o in others])))
             curvefit.ANNEAL_PRIOR_LOG_SD = float(np.std([o[0] for o in others], ddof=1))
             curvefit.ALPHA_PRIOR = float(np.mean([o[1] for o in others]))
+            curvefit.ALPHA_PRIOR_SD = float(np.std([o[1] for o in others], ddof=1))
+            # ANNEAL_PRIOR_CORR stays: a constant chosen on the synthetic curves as much as on these runs
         elif prior == "oracle":
             curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = math.exp(own[name][0]), 0.02
+            curvefit.ANNEAL_PRIOR_CORR = 0.0  # the drop is given, not read from α
         backtest_one(rows, name, kind, run, final_step, truth, lr, spec, corpus=True)
         if kind == "wsd" and lr is not None:  # its stable phase is a real constant-LR curve: project to its end
             end, value = last_eval_before(run, decay_start(lr))
@@ -343,14 +347,14 @@ def synthetic_rows(seeds: range, modes: tuple[str, ...] = ("known", "none"), ora
     from lossdoc import curvefit
 
     rows: list = []
-    saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD
+    saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ANNEAL_PRIOR_CORR
     for kind, total, run, truth, lr in synthetic_runs(seeds):
         if oracle:
             own = own_rho(run, total)
             if own is not None:
-                curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = own, 0.02
+                curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ANNEAL_PRIOR_CORR = own, 0.02, 0.0
         backtest_one(rows, f"{kind}-{total}", kind, run, total, truth, lr, None, corpus=False, modes=modes)
-        curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD = saved
+        curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ANNEAL_PRIOR_CORR = saved
     return rows
 
 

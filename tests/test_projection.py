@@ -69,6 +69,30 @@ def test_wsd_cut_before_its_decay_uses_the_prior_and_stays_possible(cut: float) 
     assert pr["low"] <= truth <= pr["high"]
 
 
+def test_the_prior_sizes_an_unseen_drop_by_the_exponent_the_data_show() -> None:
+    # ρ and α have one bivariate normal prior (curvefit.ANNEAL_PRIOR_CORR): a stable phase says nothing of ρ, so
+    # the fit's ρ sits at the prior's mean given the fitted α, log ρ0 + r·(sd_ρ / sd_α)·(α − α0), computed here
+    from lossdoc import curvefit
+
+    lr = wsd_lr(8_000, 100, 1_600)
+    at = np.arange(0, 4_001, 100)
+    fits = []
+    for alpha in (0.3, 0.7):
+        run = make_run("stable", {"val/loss": (at, multi_power_law(lr, at, 2.8, 3.0 * 100**alpha, alpha, 0.18))}, {})
+        fits.append(ph.analyze(run, project=8_000, schedule="wsd:peak=1,warmup=100,total=8000,decay=1600"))
+    slope = curvefit.ANNEAL_PRIOR_CORR * curvefit.ANNEAL_PRIOR_LOG_SD / curvefit.ALPHA_PRIOR_SD
+    for result in fits:
+        fit = result.fit
+        want = curvefit.ANNEAL_PRIOR_RHO * math.exp(slope * (fit["params"]["alpha"] - curvefit.ALPHA_PRIOR))
+        assert fit["prior"]["prior_dominated"]
+        assert any(f"exponent {fit['params']['alpha']:.2f}, {want:.1%} x/÷" in n for n in result.notes)
+        assert fit["params"]["rho"] == pytest.approx(want, rel=0.02)
+        assert fit["prior"]["rho_prior_given_alpha"] == pytest.approx(want, rel=1e-9)
+    (shallow, steep) = (r.fit["params"] for r in fits)
+    assert steep["alpha"] > shallow["alpha"] + 0.1
+    assert steep["rho"] > shallow["rho"] * 1.1  # the steeper curve is given the larger drop
+
+
 def test_the_prior_note_tells_a_decay_to_come_from_one_already_made() -> None:
     from pathlib import Path
 

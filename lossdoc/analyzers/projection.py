@@ -292,13 +292,16 @@ def project_notes(
     from .. import curvefit
 
     if projection["prior_used"]:
-        sd = math.exp(curvefit.ANNEAL_PRIOR_LOG_SD)
+        prior = fit.prior
         why = ("the log does not show enough LR decay to measure the drop a decay brings"
                if curvefit.lr_at(fit, project) < curvefit.lr_at(fit, last) - curvefit.FLAT_SHARE else
                f"the {fit.points} points of the fit window do not pin down the drop the LR decay brought")
+        spread, spread_here = (math.exp(prior[k]) for k in ("rho_prior_log_sd", "rho_prior_log_sd_given_alpha"))
         result.notes.append(
-            f"{why}: a prior was used (a full decay buys {curvefit.ANNEAL_PRIOR_RHO:.1%} of the loss, x/÷ {sd:.2f}; "
-            "Tissue et al. 2024 form, set on the corpus runs), and the interval includes its spread"
+            f"{why}: a prior was used (a full decay buys {prior['rho_prior']:.1%} of the loss on the corpus runs, "
+            f"x/÷ {spread:.2f}; for a curve of this fit's exponent {fit.params['alpha']:.2f}, "
+            f"{prior['rho_prior_given_alpha']:.1%} x/÷ {spread_here:.2f}, as steeper curves drop more; Tissue et al. "
+            "2024 form), and the interval includes its spread"
         )
     if planned and project > planned:
         result.notes.append(
