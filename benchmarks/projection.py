@@ -16,7 +16,9 @@ Curves:
 Each curve is projected with the schedule known (logged/stated LR, or the LR series given), from the log alone
 (every series cut, the log's own statements kept; a logged LR already decaying is extended by its shape) and
 without anything (no LR and no meta: the power law). Reported per schedule family and prefix: mean absolute error
-of the projected final loss, coverage of the stated interval (nominal 80%), and the median half-width.
+of the projected final loss, coverage of the stated interval (nominal 80%), and the median half-width. For the
+synthetic WSD curves cut before their decay it also prints the floor no such fit can beat: the error of a predictor
+that knows every parameter of the curve but its drop.
 
     python benchmarks/projection.py [--seeds 16] [--prior] [--markdown] [--loo | --oracle] [--calibrate]
 """
@@ -113,8 +115,13 @@ def ar1_noise(rng: np.random.Generator, n: int, sd: float, phi: float) -> np.nda
     return out
 
 
-def synthetic_runs(seeds: range) -> list[tuple[str, int, Run, float, np.ndarray]]:
-    """(family, length, run with val/loss and train/lr, true final loss, lr)"""
+RHO_MEDIAN = 0.054  # the synthetic drops' median: log-normal around it with a log-sd of 0.31 (the corpus runs')
+RHO_LOG_SD = 0.31
+
+
+def synthetic_runs(seeds: range) -> list[tuple[str, int, Run, float, np.ndarray, float]]:
+    """(family, length, run with val/loss and train/lr, true final loss, lr, the final loss had the drop been the
+    median one: what a predictor that knows every parameter of the curve but its drop would say)"""
     out = []
     for k, kind in enumerate(("constant", "cosine", "wsd", "wsd40", "cyclic")):
         for total in (5_000, 20_000):
@@ -125,7 +132,7 @@ def synthetic_runs(seeds: range) -> list[tuple[str, int, Run, float, np.ndarray]
                 alpha = rng.uniform(0.3, 0.6)
                 l0 = rng.uniform(2.0, 3.2)
                 a = rng.uniform(3.0, 5.0) * 100**alpha  # 3-5 nats above L0 after 100 peak-LR steps
-                rho = math.exp(rng.normal(math.log(0.054), 0.31))
+                rho = math.exp(rng.normal(math.log(RHO_MEDIAN), RHO_LOG_SD))
                 p = {"L0": l0, "A": a, "alpha": alpha, "C": rng.uniform(0.01, 0.1), "beta": rng.uniform(0.4, 0.8),
                      "gamma": rng.uniform(0.3, 0.6)}
                 p["B"] = rho * (l0 + a * total ** (-alpha))
@@ -136,7 +143,8 @@ def synthetic_runs(seeds: range) -> list[tuple[str, int, Run, float, np.ndarray]
                 steps = np.arange(total + 1)
                 run = make_run(f"{kind}-{total}-{seed}", {"val/loss": (at, noisy), "train/lr": (steps, lr)},
                                {"format": "synthetic"})
-                out.append(("wsd" if kind == "wsd40" else kind, total, run, float(clean[-1]), lr))
+                blind = mpl_loss(lr, at[-1:], dict(p, B=p["B"] * RHO_MEDIAN / rho))[0]
+                out.append(("wsd" if kind == "wsd40" else kind, total, run, float(clean[-1]), lr, float(blind)))
     return out
 
 
@@ -272,6 +280,17 @@ def markdown(corpus: list, synthetic: list) -> None:
                 print(f"| {fam} | {frac:.0%} | " + " | ".join(cells) + " |")
 
 
+def drop_blind_floor(rows: list) -> None:
+    """What no fit of a prefix that shows no decay can beat: the MAE of a predictor that knows every parameter of each
+    synthetic curve but its drop, and takes the drops' median in its place (the median minimises the expected absolute
+    error)."""
+    for frac in PREFIXES:
+        rs = [r for r in rows if r["family"] == "wsd_before" and r["frac"] == frac and r["mode"] == "known"]
+        if rs:
+            floor = float(np.mean([abs(r["drop_blind_err"]) for r in rs]))
+            print(f"wsd_before {frac:.0%}: MAE {mae(rs):.4f}; knowing all but the drop {floor:.4f} (n={len(rs)})")
+
+
 def full_run_priors(cases: list, show: bool = False) -> dict[str, tuple[float, float]]:
     """Each corpus run's (log ρ, α) from a fit of its whole curve, the priors made weak."""
     from lossdoc import curvefit
@@ -348,12 +367,15 @@ def synthetic_rows(seeds: range, modes: tuple[str, ...] = ("known", "none"), ora
 
     rows: list = []
     saved = curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ANNEAL_PRIOR_CORR
-    for kind, total, run, truth, lr in synthetic_runs(seeds):
+    for kind, total, run, truth, lr, blind in synthetic_runs(seeds):
         if oracle:
             own = own_rho(run, total)
             if own is not None:
                 curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ANNEAL_PRIOR_CORR = own, 0.02, 0.0
+        start = len(rows)
         backtest_one(rows, f"{kind}-{total}", kind, run, total, truth, lr, None, corpus=False, modes=modes)
+        for row in rows[start:]:
+            row["drop_blind_err"] = blind - truth
         curvefit.ANNEAL_PRIOR_RHO, curvefit.ANNEAL_PRIOR_LOG_SD, curvefit.ANNEAL_PRIOR_CORR = saved
     return rows
 
@@ -399,6 +421,7 @@ def main() -> None:
     syn = synthetic_rows(range(args.seeds), tuple(MODES), oracle=prior == "oracle")
     table(syn, f"Synthetic multi-power-law curves ({args.seeds} seeds x 2 lengths per family, not the "
                "calibration curves)")
+    drop_blind_floor(syn)
     if args.markdown:
         markdown(rows, syn)
     failures = [r for r in rows + syn if r["form"] not in ("lr_annealing", "power_law")]
