@@ -284,9 +284,11 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
         slope = ANNEAL_PRIOR_CORR * ANNEAL_PRIOR_LOG_SD / ALPHA_PRIOR_SD
         rho_sd_given_alpha = ANNEAL_PRIOR_LOG_SD * math.sqrt(1 - ANNEAL_PRIOR_CORR**2)
 
+        def log_rho_given(alpha: float) -> float:
+            return math.log(ANNEAL_PRIOR_RHO) + slope * (alpha - ALPHA_PRIOR)
+
         def prior_row(p: np.ndarray) -> np.ndarray:
-            rho_mean = math.log(ANNEAL_PRIOR_RHO) + slope * (p[2] - ALPHA_PRIOR)
-            return np.array([(p[3] - rho_mean) / rho_sd_given_alpha, (p[2] - ALPHA_PRIOR) / ALPHA_PRIOR_SD])
+            return np.array([(p[3] - log_rho_given(p[2])) / rho_sd_given_alpha, (p[2] - ALPHA_PRIOR) / ALPHA_PRIOR_SD])
     else:
 
         s_first = float(steps[0])
@@ -348,7 +350,7 @@ def fit_curve(steps: np.ndarray, values: np.ndarray, schedule: Schedule | None) 
             "rho_log_sd": sd_post,
             "prior_dominated": bool(sd_post > PRIOR_DOMINATED * rho_sd_given_alpha),
             "rho_alpha_corr": ANNEAL_PRIOR_CORR,
-            "rho_prior_given_alpha": math.exp(math.log(ANNEAL_PRIOR_RHO) + slope * (p[2] - ALPHA_PRIOR)),
+            "rho_prior_given_alpha": math.exp(log_rho_given(p[2])),
             "rho_prior_log_sd_given_alpha": rho_sd_given_alpha,
             "alpha_prior": ALPHA_PRIOR,
             "alpha_prior_sd": ALPHA_PRIOR_SD,
