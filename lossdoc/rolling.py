@@ -2,11 +2,11 @@
 
 Each function returns what ``pandas.Series(a).rolling(window, min_periods=..., center=...)`` gives: NaN and
 +-inf are skipped (pandas reads inf as missing) and do not count towards ``min_periods``. So `lossdoc analyze`
-need not import pandas (~0.25 s of a 0.5 s budget, issue 12). Medians are exactly pandas' (same order statistics,
-the mean of the two middle values on an even count; tests/test_rolling.py compares them). The numpy median
-partitions a copy of every window, O(n x window): from PANDAS_FROM points on, pandas' skiplist (O(n log window))
-does it instead (the same numbers). The trailing mean replays pandas' running (Kahan) sum point by point, so it
-is pandas' to the bit.
+need not import pandas (~0.25 s of a 0.5 s budget, issue 12). Medians are bottleneck's ``move_median`` (a double
+heap in C, O(n log window)): exactly pandas' numbers (the same order statistics, the mean of the two middle values
+on an even count; tests/test_rolling.py compares them), ~5x faster than pandas' skiplist on one core (1M points,
+windows 51-1001: 0.07 s against 0.31-0.33 s) and than the numpy partition this module did before. The trailing
+mean replays pandas' running (Kahan) sum point by point, so it is pandas' to the bit.
 """
 
 from __future__ import annotations
@@ -17,68 +17,30 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-# From this many points pandas does the windows: its skiplist median costs ~0.22 us a point against 0.32-0.57 us for
-# numpy's partition (windows 64-128), and the mean's Python loop ~0.5 us; 1M points, this 2-core machine. Past
-# ~250,000 points that pays for importing pandas (~0.25 s), which the readers import on logs this long anyway.
+# From this many points pandas does the trailing mean: the mean's Python loop costs ~0.5 us a point; past ~250,000
+# points that pays for importing pandas (~0.25 s), which the readers import on logs this long anyway.
 PANDAS_FROM = 200_000
-SMALL_WINDOW = 8  # numpy is faster than pandas at any length for windows this small (1M points, window 3: 2x)
-MAX_THREADS = 4  # a trailing median of a long series is split over at most this many cores
-CHUNK_ELEMENTS = 1 << 17  # window elements partitioned at a time (1 MB of float64: in cache; 2x faster than 32 MB)
-
-
-def _bounds(n: int, window: int, center: bool) -> tuple[np.ndarray, np.ndarray]:
-    """[start, end) of each point's window, as pandas' fixed-window indexer makes them."""
-    import numpy as np
-
-    offset = (window - 1) // 2 if center else 0
-    end = np.arange(1 + offset, n + 1 + offset, dtype=np.int64)
-    start = end - window
-    return np.clip(start, 0, n), np.clip(end, 0, n)
-
-
-def _use_pandas(n: int, window: int) -> bool:
-    return n >= PANDAS_FROM and window > SMALL_WINDOW
 
 
 def rolling_median(a: np.ndarray, window: int, min_periods: int, center: bool = False) -> np.ndarray:
-    """``pd.Series(a).rolling(window, min_periods=min_periods, center=center).median().to_numpy()``."""
+    """``pd.Series(a).rolling(window, min_periods=min_periods, center=center).median().to_numpy()``.
+
+    A centred window is the trailing window ending (window - 1) // 2 points later: the series is padded with that
+    many NaN at its end (missing, as pandas' window is cut there) and the trailing result shifted back."""
+    import bottleneck as bn
     import numpy as np
 
     a = np.asarray(a, dtype=np.float64)
-    if _use_pandas(len(a), window):
-        if not center and _cores() > 1:
-            return _threaded_median(a, window, min_periods, _cores())
-        return _pandas_median(a, window, min_periods, center)
-    return _windows(a, window, min_periods, center)
-
-
-def _pandas_median(a: np.ndarray, window: int, min_periods: int, center: bool) -> np.ndarray:
-    import pandas as pd
-
-    return pd.Series(a).rolling(window, min_periods=min_periods, center=center).median().to_numpy()
-
-
-def _cores() -> int:
-    import os
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return min(cores, MAX_THREADS)
-
-
-def _threaded_median(a: np.ndarray, window: int, min_periods: int, parts: int) -> np.ndarray:
-    """The trailing median in ``parts`` pieces at once: pandas' skiplist runs without the GIL, and a trailing
-    window's median depends on that window alone, so each piece starts window - 1 points early, drops those
-    outputs, and the pieces join to exactly the one-piece result (1M points, 2 cores: 0.23 -> 0.13 s)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    import numpy as np
-
     n = len(a)
-    cuts = [n * k // parts for k in range(parts + 1)]
-    pieces = [(lo, a[max(0, lo - (window - 1)) : hi]) for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)]
-    with ThreadPoolExecutor(parts) as pool:
-        done = list(pool.map(lambda piece: _pandas_median(piece[1], window, min_periods, False), pieces))
-    return np.concatenate([out[lo - max(0, lo - (window - 1)) :] for (lo, _), out in zip(pieces, done, strict=True)])
+    if n == 0 or window < 1:
+        return np.full(n, np.nan)
+    if np.isinf(a).any():
+        a = np.where(np.isinf(a), np.nan, a)  # pandas reads +-inf as missing, like NaN
+    offset = (window - 1) // 2 if center else 0
+    lead = max(0, window - n - offset)  # move_median wants window <= length: NaN in front, dropped after
+    padded = np.concatenate((np.full(lead, np.nan), a, np.full(offset, np.nan))) if lead or offset else a
+    out = bn.move_median(padded, window, min_count=max(1, min_periods))
+    return out[lead + offset : lead + offset + n]
 
 
 def rolling_mean(a: np.ndarray, window: int, min_periods: int) -> np.ndarray:
@@ -190,21 +152,6 @@ def _row_medians(rows: np.ndarray) -> np.ndarray:
     return (rows[:, :k].max(axis=1) + rows[:, k]) / 2
 
 
-def _gappy_medians(rows: np.ndarray, min_periods: int) -> np.ndarray:
-    """Medians of rows holding NaN (missing points, or the padding past an edge): each row sorted (NaN last), its
-    middle value or the mean (a + b) / 2 of its two middle ones among the valid values, as median_of takes it;
-    NaN where fewer than min_periods (and at least 1) values are valid."""
-    import numpy as np
-
-    rows.sort(axis=1)  # in place: rows is the caller's copy
-    count = rows.shape[1] - np.isnan(rows).sum(axis=1)
-    lo = np.take_along_axis(rows, np.maximum(count - 1, 0)[:, None] // 2, axis=1)[:, 0]
-    hi = np.take_along_axis(rows, (count // 2)[:, None], axis=1)[:, 0] if rows.shape[1] else lo
-    out = np.where(count % 2 == 1, lo, (lo + hi) / 2)
-    out[count < max(1, min_periods)] = np.nan
-    return out
-
-
 def bin_medians(a: np.ndarray, edges: Any) -> np.ndarray:
     """[np.median(a[lo:hi]) for lo, hi in zip(edges[:-1], edges[1:])] for NaN-free a and non-empty bins, the same
     floats: the bins of each length at once (a row each, partitioned as _row_medians does) instead of one
@@ -231,39 +178,3 @@ def median_of(values: Any) -> float:
         return math.nan
     k = n // 2
     return float(ordered[k]) if n % 2 else (ordered[k - 1] + ordered[k]) / 2
-
-
-def _windows(a: np.ndarray, window: int, min_periods: int, center: bool) -> np.ndarray:
-    """Medians: full windows without NaN by a partition, the others (cut by an edge, or holding NaN) by a sort of
-    the window padded with NaN; both vectorised a chunk of windows at a time (each chunk's copy stays in cache)."""
-    import numpy as np
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    n = len(a)
-    out = np.full(n, np.nan)
-    if n == 0 or window < 1:
-        return out
-    start, end = _bounds(n, window, center)
-    a = np.where(np.isinf(a), np.nan, a)  # pandas' rolling reads +-inf as missing, like NaN
-    nan = np.isnan(a)
-    nan_before = np.concatenate(([0], np.cumsum(nan)))
-    clean_full = ((end - start) == window) & (nan_before[end] == nan_before[start])
-    step = max(1, CHUNK_ELEMENTS // window)
-    if n >= window:
-        full = np.flatnonzero(clean_full)
-        if len(full):
-            view = sliding_window_view(a, window)  # row k = a[k : k + window]
-            for lo in range(0, len(full), step):
-                idx = full[lo : lo + step]
-                out[idx] = _row_medians(view[start[idx]])  # fancy indexing: a fresh copy to partition
-    gappy = np.flatnonzero(~clean_full)
-    if len(gappy):
-        # point i's window is a[e - window : e] with e = i + 1 + offset (end before clipping to n), NaN for the
-        # places before 0 or past n
-        padded = np.concatenate((np.full(window, np.nan), a, np.full(window, np.nan)))
-        view = sliding_window_view(padded, window)  # row k = padded[k : k + window] = a[k - window : k]
-        offset = (window - 1) // 2 if center else 0
-        for lo in range(0, len(gappy), step):
-            idx = gappy[lo : lo + step]
-            out[idx] = _gappy_medians(view[idx + 1 + offset], min_periods)
-    return out
