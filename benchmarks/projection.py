@@ -212,7 +212,7 @@ def needed_factors(pr: dict, truth: float) -> dict[str, float]:
     conformal prediction (Lei et al. 2018, "Distribution-free predictive inference for regression", JASA), the
     error in units of Z_80 x the uncalibrated sd, the low end's allowance for an unseen decay (no schedule) counted;
     0 on the side the truth is not on."""
-    from lossdoc.curvefit import Z_80
+    from lossdoc.forecast import Z_80
 
     unit = Z_80 * pr["calibration"]["sd"]
     return {"above": max((truth - pr["loss"]) / unit, 0.0),

@@ -2,7 +2,7 @@
 
 Each backtest case gives two scores, one per side: the factor by which its uncalibrated width (Z_80 x sd) would
 have had to be multiplied below the projection and above it to just hold the truth (projection.needed_factors;
-0 on the side the truth is not on). The shipped factors of a cell (situation x reach, lossdoc.curvefit.situation /
+0 on the side the truth is not on). The shipped factors of a cell (situation x reach, lossdoc.forecast.situation /
 reach) are, for each side, the SIDE_LEVEL (90%) quantile of its cases' scores, so that the two together hold
 80%, with the finite-sample correction of split conformal prediction (level x (1 + 1/n); Lei et al. 2018,
 JASA 113:1094), raised where needed so that every schedule family in the cell (corpus and synthetic apart, each
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lossdoc.curvefit import PROJECTION_COVERAGE
+from lossdoc.forecast import PROJECTION_COVERAGE
 
 MIN_CELL = 6
 MIN_GROUP = 4
@@ -87,7 +87,7 @@ def factors(rows: list) -> dict[tuple[str, str], tuple[float, float, int, int]]:
 
 def write_module(table: dict, default: tuple[float, float], seeds: range, n_rows: int) -> None:
     lines = [
-        '"""Calibration factors of the projection interval, per (situation, reach): see lossdoc.curvefit.interval.',
+        '"""Calibration factors of the projection interval, per (situation, reach): see lossdoc.forecast.interval.',
         "",
         f"Written by `python benchmarks/projection.py --calibrate` on {datetime.date.today()} from {n_rows} backtests:",
         f"synthetic multi-power-law curves of seeds {seeds.start}-{seeds.stop - 1} and the corpus runs",

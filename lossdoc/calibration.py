@@ -1,4 +1,4 @@
-"""Calibration factors of the projection interval, per (situation, reach): see lossdoc.curvefit.interval.
+"""Calibration factors of the projection interval, per (situation, reach): see lossdoc.forecast.interval.
 
 Written by `python benchmarks/projection.py --calibrate` on 2026-12-01 from 1514 backtests:
 synthetic multi-power-law curves of seeds 100-123 and the corpus runs

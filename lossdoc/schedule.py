@@ -22,7 +22,7 @@ LR_MATCH_TOL = 0.01  # a schedule rebuilt from facts matches a logged LR within 
 LR_EXTEND_FRAC = 0.005  # a logged LR ending within 0.5% of the projection step is held at its last value
 # The LR is an array over every step (the fit's LR area and decay share too): ~130 bytes a step in a fit, so 5M steps
 # take ~0.7 GB and 2.6 s (measured: `phases --project` on llm.c main.log, 1M steps 0.2 GB and 1.4 s). Past it a
-# projection holds the LR at its value there (curvefit._features); a log or a planned run longer than this is fitted
+# projection holds the LR at its value there (lr_features.features); a log or a planned run longer than this is fitted
 # without its schedule, and says so.
 MAX_SCHEDULE_STEPS = 5_000_000
 TOO_LONG = "the LR is computed step by step up to step"  # the reason schedule_for gives past MAX_SCHEDULE_STEPS

@@ -1,4 +1,4 @@
-"""lossdoc.curvefit against implementations written here: the annealing areas, the lagged annealing share, and
+"""lossdoc.curvefit, lossdoc.lr_features and lossdoc.forecast against implementations written here: the annealing areas, the lagged annealing share, and
 fits that recover a curve whose truth the test builds itself (not with the library's schedule or area code)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from lossdoc import curvefit
+from lossdoc import curvefit, forecast, lr_features
 from lossdoc.schedule import Schedule
 
 
@@ -45,7 +45,7 @@ def tissue_areas_by_loop(lr: list[float], lam: float) -> tuple[list[float], list
 
 def test_annealing_areas_match_a_loop_implementation() -> None:
     lr = warmup_cosine(3_000, 200, final=0.1)
-    s1, s2 = curvefit.annealing_areas(lr * 6e-4, 0.999)
+    s1, s2 = lr_features.annealing_areas(lr * 6e-4, 0.999)
     want1, want2 = tissue_areas_by_loop(list(lr * 6e-4), 0.999)
     assert s1 == pytest.approx(want1, rel=1e-9)
     assert s2 == pytest.approx(want2, rel=1e-9, abs=1e-9)
@@ -55,12 +55,12 @@ def test_warmup_is_not_a_negative_annealing_area() -> None:
     # Issue 8: warmup increases counted as negative decrements made S2 negative through warmup and cut the
     # drop a later decay buys by the warmup's height. Warmup then constant: nothing has annealed.
     lr = np.concatenate([np.linspace(0.01, 1.0, 500), np.ones(1_500)])
-    _, s2 = curvefit.annealing_areas(lr)
+    _, s2 = lr_features.annealing_areas(lr)
     assert np.all(s2 == 0)
-    assert np.all(curvefit.annealing_share(lr) == 0)
+    assert np.all(lr_features.annealing_share(lr) == 0)
     # after the peak, a re-warmup (cyclic schedule) does count against the area: the loss rises back with the LR
     cyc = np.concatenate([np.ones(100), np.full(100, 0.5), np.ones(100)])
-    _, s2 = curvefit.annealing_areas(cyc, 0.9)
+    _, s2 = lr_features.annealing_areas(cyc, 0.9)
     assert s2[199] == pytest.approx(0.5 * sum(0.9**k for k in range(100)))
     assert s2[-1] < s2[199]
 
@@ -82,7 +82,7 @@ def share_by_sum(lr: np.ndarray, tau: float) -> np.ndarray:
 def test_annealing_share_is_the_lagged_sum_of_decrements() -> None:
     # WSD: warmup, stable, linear decay to 0, then 100 steps held at 0
     lr = np.concatenate([np.linspace(0.1, 1, 10), np.ones(90), np.linspace(1, 0, 101)[1:], np.zeros(100)])
-    got = curvefit.annealing_share(lr, tau=20.0)
+    got = lr_features.annealing_share(lr, tau=20.0)
     assert got == pytest.approx(share_by_sum(lr, 20.0), abs=1e-9)
     assert got[99] == 0
     # with the LR at 0 the model does not move: the loss has felt all it will, nothing more is promised
@@ -92,7 +92,7 @@ def test_annealing_share_is_the_lagged_sum_of_decrements() -> None:
 
 
 def test_fit_recovers_a_known_annealing_curve_from_its_first_half() -> None:
-    total, tau = 8_000, curvefit.LAG_AREA
+    total, tau = 8_000, lr_features.LAG_AREA
     lr = warmup_cosine(total, 200)
     # the lagged share by a recurrence written here (share_by_sum is too slow at 8K steps):
     # u_t = (u_(t−1) + d_t)·exp(−η_t/τ), D = Σd − u
@@ -111,7 +111,7 @@ def test_fit_recovers_a_known_annealing_curve_from_its_first_half() -> None:
     truth = truth - rho * 3.3 * share  # a decay buys 5% of a loss of about 3.3
     rng = np.random.default_rng(7)
     at = steps[300 : total // 2 : 50]
-    fit_doc, pr, fit = curvefit.project(at, truth[at] + rng.normal(0, 0.004, len(at)), 300, total,
+    fit_doc, pr, fit = forecast.project(at, truth[at] + rng.normal(0, 0.004, len(at)), 300, total,
                                         Schedule(lr, "test"))
     assert fit_doc["form"] == "lr_annealing" and fit_doc["determined"]
     assert pr["loss"] == pytest.approx(truth[-1], abs=0.015)
@@ -131,7 +131,7 @@ def test_power_law_recovers_its_parameters() -> None:
 def test_a_fit_at_its_bounds_is_not_determined() -> None:
     # a loss that rises: the power law's amplitude runs to 0 (its bound): not a determined fit
     steps = np.arange(100, 3_001, 100).astype(float)
-    fit_doc, pr, _ = curvefit.project(steps, 3.0 + steps / 1e4, 100, 6_000, None)
+    fit_doc, pr, _ = forecast.project(steps, 3.0 + steps / 1e4, 100, 6_000, None)
     assert not fit_doc["determined"] and fit_doc["at_bounds"]
     assert not pr["determined"] and 0 < pr["low"] <= pr["loss"] <= pr["high"]
 
@@ -170,4 +170,4 @@ def test_unfelt_blocks_match_the_step_by_step_recurrence(seed: int) -> None:
     for i in range(n):
         u = (u + dec[i]) * math.exp(-a[i])
         want[i] = u
-    assert curvefit.unfelt(dec, a) == pytest.approx(want, rel=1e-9, abs=1e-12)  # u is ~1e-2: 10 digits kept
+    assert lr_features.unfelt(dec, a) == pytest.approx(want, rel=1e-9, abs=1e-12)  # u is ~1e-2: 10 digits kept

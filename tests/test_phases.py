@@ -602,11 +602,11 @@ def test_knee_advice_in_a_stable_phase_names_the_planned_warmdown() -> None:
 def test_a_warmdown_is_its_own_faster_phase() -> None:
     # Warmup-stable-decay: the loss follows the LR-annealing law, and the last 4K steps of linear LR decay
     # make it fall faster again; a practitioner draws that warmdown as a phase of its own.
-    from lossdoc import curvefit, schedule
+    from lossdoc import lr_features, schedule
 
     total = 20_000
     lr = schedule.wsd(1e-3, 200, total, 4_000, 0.0, total + 1)
-    s1, s2 = curvefit.annealing_areas(lr, 0.999)
+    s1, s2 = lr_features.annealing_areas(lr, 0.999)
     steps = np.arange(total + 1)
     loss = np.minimum(11.0, 3.0 + 6.0 * np.maximum(s1, 1e-9) ** -0.3 - 4e-4 * s2)
     noisy = loss + np.random.default_rng(0).normal(0, 0.02, len(steps))
@@ -617,20 +617,20 @@ def test_a_warmdown_is_its_own_faster_phase() -> None:
     assert last.rate_per_1k > 2 * before.rate_per_1k
 
 
-# --- schedules (lossdoc.curvefit) --------------------------------------------------------------------------
+# --- schedules (lossdoc.lr_features) --------------------------------------------------------------------------
 
 
 def test_annealing_areas_known_answers() -> None:
-    from lossdoc import curvefit
+    from lossdoc import lr_features
 
-    s1, s2 = curvefit.annealing_areas(np.full(100, 3e-4))
+    s1, s2 = lr_features.annealing_areas(np.full(100, 3e-4))
     assert s1 == pytest.approx(np.arange(1, 101))  # constant LR: S1 counts peak-LR steps, nothing anneals
     assert np.all(s2 == 0)
     lr = np.where(np.arange(20_000) < 1_000, 1.0, 0.5)  # one drop to half at step 1,000
-    s1, s2 = curvefit.annealing_areas(lr)
+    s1, s2 = lr_features.annealing_areas(lr)
     assert s1[-1] == pytest.approx(1_000 + 0.5 * 19_000)
     # m_i = 0.5·λ^(i−1000): S2 -> 0.5 / (1 − λ) = 500 (Tissue et al. 2024 momentum form)
-    assert s2[-1] == pytest.approx(0.5 / (1 - curvefit.MOMENTUM_LAMBDA), rel=1e-3)
+    assert s2[-1] == pytest.approx(0.5 / (1 - lr_features.MOMENTUM_LAMBDA), rel=1e-3)
     assert s2[1_000] == pytest.approx(0.5)
 
 

@@ -151,9 +151,9 @@ def test_no_projection_is_ever_impossible(kind: str, cut: float, horizon: float,
 
 
 def proj_floor(pr: dict) -> float:
-    from lossdoc import curvefit
+    from lossdoc import forecast
 
-    return curvefit.MIN_LOSS_FRAC * pr["current"] - 1e-12
+    return forecast.MIN_LOSS_FRAC * pr["current"] - 1e-12
 
 
 def test_after_the_lr_reached_its_floor_no_further_drop_is_promised() -> None:
@@ -371,7 +371,7 @@ def cosine_run(total: int, cut_frac: float) -> tuple[Run, str]:
 def test_each_projection_names_its_calibration_cell_and_uses_its_factor(case: str, situation: str, reach: str
                                                                        ) -> None:
     from lossdoc.calibration import CALIBRATION
-    from lossdoc.curvefit import Z_80
+    from lossdoc.forecast import Z_80
 
     if case.startswith("wsd"):
         run, _, spec = wsd_run(cut_frac=int(case[-3:-1]) / 100)
@@ -457,19 +457,19 @@ def test_a_cell_no_real_run_reached_is_not_narrowed_by_synthetic_curves_alone() 
 def test_an_undetermined_fit_spans_its_whole_further_drop_and_says_why(monkeypatch) -> None:
     from pathlib import Path
 
-    from lossdoc import curvefit, load
+    from lossdoc import forecast, load
 
     run = load(Path(__file__).resolve().parents[1] / "examples" / "logs" / "llmc-stdout-spikes.log")[0]
     # without its LR (logged or in the header) the power law is fitted on 11 points: L0 runs to its bound
     run = Run(run.name, run.df[run.df["metric"].astype(str) != "lr"].reset_index(drop=True), {"format": "llmc"})
     # a calibrated width wider than the further drop stays as it is, and the note gives its factor
-    monkeypatch.setattr(curvefit, "standard_error", lambda *args: 1.0)
+    monkeypatch.setattr(forecast, "standard_error", lambda *args: 1.0)
     result = ph.analyze(run, project=4_000)
     pr = result.projection
     assert result.fit["at_bounds"] and not pr["calibration"]["widened"]
     assert any("x 1.28 sd" in n for n in result.notes)
     # a calibrated width narrower than the further drop is widened to it, and the note on the bound says why
-    monkeypatch.setattr(curvefit, "standard_error", lambda *args: 1e-4)
+    monkeypatch.setattr(forecast, "standard_error", lambda *args: 1e-4)
     result = ph.analyze(run, project=4_000)
     pr = result.projection
     assert pr["calibration"]["widened"]

@@ -10,7 +10,7 @@ The analysis works on one loss series (``val/loss`` when it has enough points, e
    to the first window, "X% of the total drop happened in the first N steps", and whether the run is past
    the knee.
 4. **Target**: the first step where the (smoothed) series crosses a target loss, interpolated between points.
-5. **Fit and projection** (``--project``, or a target not reached yet): lossdoc.curvefit.
+5. **Fit and projection** (``--project``, or a target not reached yet): lossdoc.curvefit and lossdoc.forecast.
 """
 
 from __future__ import annotations
@@ -165,8 +165,8 @@ def analyze(
 ) -> PhasesResult:
     """The whole phases analysis of one run (see the module docstring).
 
-    ``project``: fit the curve and project it to that step (lossdoc.curvefit); ``schedule``: the LR schedule
-    as a spec or step/lr file when the log does not give it; ``price_per_hour``: USD per hour of the job,
+    ``project``: fit the curve and project it to that step (lossdoc.curvefit, lossdoc.forecast); ``schedule``: the
+    LR schedule as a spec or step/lr file when the log does not give it; ``price_per_hour``: USD per hour of the job,
     for the projection's cost. A target that is not reached also gets a fit, for its projected step.
     """
     import numpy as np

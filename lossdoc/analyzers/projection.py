@@ -1,8 +1,8 @@
 """The fit and projection of a loss series (``phases --project``, or a target not reached yet).
 
-The curve laws themselves are in lossdoc.curvefit; this module chooses the fit window, the LR schedule and the
-horizon, measures the step time, prices the rest of the run, and writes the fit, the projection and their notes
-into a PhasesResult.
+The curve laws are in lossdoc.curvefit, the projection and its interval in lossdoc.forecast; this module chooses
+the fit window, the LR schedule and the horizon, measures the step time, prices the rest of the run, and writes
+the fit, the projection and their notes into a PhasesResult.
 
 What the schedule can buy: after the planned end of the schedule the LR stays at its final value (the
 schedules of lossdoc.schedule hold it), and a log whose LR has already reached its floor is held there, so a
@@ -127,7 +127,7 @@ def fit_and_project(
 ) -> None:
     import numpy as np
 
-    from .. import curvefit
+    from .. import curvefit, forecast
     from ..schedule import MAX_SCHEDULE_STEPS, TOO_LONG, schedule_for
 
     last = int(steps[-1])
@@ -135,7 +135,7 @@ def fit_and_project(
         raise InputError(f"--project must be a positive step (got {project})")
     planned = planned_steps(run)
     horizon = max(project or 0, last, int(planned or 0))
-    # the LR array stops at MAX_SCHEDULE_STEPS; a projection past it holds the LR there (curvefit._features)
+    # the LR array stops at MAX_SCHEDULE_STEPS; a projection past it holds the LR there (lr_features.features)
     length = min(horizon, max(last, int(planned or 0), MAX_SCHEDULE_STEPS)) + 1
     sched, why = schedule_for(run, length, schedule_spec)
     if sched is None and length <= MAX_SCHEDULE_STEPS + 1:
@@ -155,7 +155,7 @@ def fit_and_project(
         result.notes.append(f"fit without the LR schedule ({why}){hint}")
     peak = int(np.argmax(sched.lr[: last + 1])) if sched is not None else None
     start = fit_start_step(result, steps, peak)
-    fit_doc, projection, fit = curvefit.project(steps, values, start, project, sched)
+    fit_doc, projection, fit = forecast.project(steps, values, start, project, sched)
     if fit.form == "power_law":
         fit_doc["caveat"] = (
             "a power law in steps ignores LR decay: it over-predicts the final loss of cosine/warmdown runs"
@@ -189,7 +189,7 @@ def fit_and_project(
         project_notes(result, projection, fit, sched, planned, project, last)
     if result.target is not None and not result.target.reached:
         limit = horizon if sched is not None else last * PROJECT_TARGET_REACH
-        hit = curvefit.step_reaching(fit, result.target.loss, last, int(limit))
+        hit = forecast.step_reaching(fit, result.target.loss, last, int(limit))
         result.target.projected_step = hit
         if hit is None:
             floor = fit.params.get("floor", fit.params["L0"])
@@ -289,12 +289,12 @@ def project_notes(
     project: int,
     last: int,
 ) -> None:
-    from .. import curvefit
+    from .. import forecast
 
     if projection["prior_used"]:
         prior = fit.prior
         why = ("the log does not show enough LR decay to measure the drop a decay brings"
-               if curvefit.lr_at(fit, project) < curvefit.lr_at(fit, last) - curvefit.FLAT_SHARE else
+               if forecast.lr_at(fit, project) < forecast.lr_at(fit, last) - forecast.FLAT_SHARE else
                f"the {fit.points} points of the fit window do not pin down the drop the LR decay brought")
         spread, spread_here = (math.exp(prior[k]) for k in ("rho_prior_log_sd", "rho_prior_log_sd_given_alpha"))
         result.notes.append(
@@ -329,7 +329,7 @@ REACH_WORDS = {"near": "up to half", "mid": "half to 1.5 times", "far": "over 1.
 
 def calibration_note(cal: dict[str, Any], unknown_decay: float = 0.0) -> str:
     """Where the interval's width comes from: the cell of lossdoc/calibration.py and its factor for each side."""
-    from ..curvefit import Z_80
+    from ..forecast import Z_80
 
     also = (f"; the low end lies a further {unknown_decay:.3f} lower, for a decay no schedule tells of"
             if unknown_decay > 0 else "")

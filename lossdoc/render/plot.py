@@ -85,7 +85,7 @@ def draw_loss(ax: Any, charts: Charts, legend: bool = True) -> None:
             ax.plot(xs([s["step"] for s in spikes]), [min(s["peak"], hi) for s in spikes], ls="none", marker="o",
                     mfc=color, mec="white", ms=size, clip_on=False,
                     label="single-step and short spikes" if brief else "spikes")
-    if proj:  # the projected curve and its interval opening along it (lossdoc.curvefit.projection_path)
+    if proj:  # the projected curve and its interval opening along it (lossdoc.forecast.projection_path)
         last = proj["step"] - proj.get("remaining_steps", 0)
         path = proj.get("path") or [[last, proj["current"], proj["current"], proj["current"]],
                                     [proj["step"], proj["loss"], proj["low"], proj["high"]]]
