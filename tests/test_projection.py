@@ -111,6 +111,14 @@ def test_the_prior_note_tells_a_decay_to_come_from_one_already_made() -> None:
     # the same run projected only to the end of its stable phase: no decay by then, so no prior to speak of
     result = ph.analyze(run, project=6_000, schedule=spec)
     assert not result.projection["prior_used"] and not any("a prior was used" in n for n in result.notes)
+    # a cosine seen most of the way down (nanoGPT's config schedule, cut at 14,500 of 20,000): how far, and what
+    # the data made of the prior
+    run = load(Path(__file__).resolve().parents[1] / "examples" / "logs" / "nanogpt-fineweb-40M.log")[0]
+    result = ph.analyze(run, project=20_000)
+    prior = result.fit["prior"]
+    note = next(n for n in result.notes if "a prior was used" in n)
+    assert note.startswith("the 28 points of the fit window, 80% of the way through the LR decay's drop")
+    assert note.endswith(f"the fit's drop is {prior['rho']:.1%} x/÷ {math.exp(prior['rho_log_sd']):.2f}")
 
 
 def test_a_decay_in_the_data_outweighs_the_prior() -> None:

@@ -280,6 +280,20 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%" if x < 0.1 else f"{100 * x:.0f}%"
 
 
+def _why_prior(fit: Any, last: int, project: int) -> str:
+    """Why the data cannot size the drop of the LR decay: none of it seen yet, part of it, or all of it in too few
+    points (the felt decay share D of lossdoc.lr_features, at the last step against at the projection)."""
+    from .. import forecast
+
+    felt, by_then = forecast.share_at(fit, last), forecast.share_at(fit, project)
+    if felt < forecast.FLAT_SHARE:
+        return "the log does not show enough LR decay to measure the drop a decay brings"
+    if forecast.lr_at(fit, project) < forecast.lr_at(fit, last) - forecast.FLAT_SHARE:
+        return (f"the {fit.points} points of the fit window, {felt / max(by_then, felt):.0%} of the way through the "
+                "LR decay's drop, do not pin down its size")
+    return f"the {fit.points} points of the fit window do not pin down the drop the LR decay brought"
+
+
 def project_notes(
     result: PhasesResult,
     projection: dict[str, Any],
@@ -289,19 +303,16 @@ def project_notes(
     project: int,
     last: int,
 ) -> None:
-    from .. import forecast
-
     if projection["prior_used"]:
         prior = fit.prior
-        why = ("the log does not show enough LR decay to measure the drop a decay brings"
-               if forecast.lr_at(fit, project) < forecast.lr_at(fit, last) - forecast.FLAT_SHARE else
-               f"the {fit.points} points of the fit window do not pin down the drop the LR decay brought")
-        spread, spread_here = (math.exp(prior[k]) for k in ("rho_prior_log_sd", "rho_prior_log_sd_given_alpha"))
+        spread, spread_here, spread_fit = (
+            math.exp(prior[k]) for k in ("rho_prior_log_sd", "rho_prior_log_sd_given_alpha", "rho_log_sd"))
         result.notes.append(
-            f"{why}: a prior was used (a full decay buys {prior['rho_prior']:.1%} of the loss on the corpus runs, "
-            f"x/÷ {spread:.2f}; for a curve of this fit's exponent {fit.params['alpha']:.2f}, "
+            f"{_why_prior(fit, last, project)}: a prior was used (a full decay buys {prior['rho_prior']:.1%} of the "
+            f"loss on the corpus runs, x/÷ {spread:.2f}; for a curve of this fit's exponent {fit.params['alpha']:.2f}, "
             f"{prior['rho_prior_given_alpha']:.1%} x/÷ {spread_here:.2f}, as steeper curves drop more; Tissue et al. "
-            "2024 form), and the interval includes its spread"
+            f"2024 form), and the interval includes its spread; with the data, the fit's drop is "
+            f"{prior['rho']:.1%} x/÷ {spread_fit:.2f}"
         )
     if planned and project > planned:
         result.notes.append(
