@@ -31,6 +31,7 @@ Z_80 = 1.2816  # two-sided 80% normal quantile
 # --calibrate`), each side holding the truth in 90% of the backtests, so that the interval holds 80%.
 FLAT_SHARE = 0.05  # less than 5% of a full decay between the last step and the projection: no decay ahead
 REACH_EDGES = (0.5, 1.5)  # remaining steps / steps seen: a 75% prefix reaches 0.33, 50% 1, 25% 3
+BACKTEST_REACH = 3.0  # the farthest the backtests reach (a 25% prefix: 3x the way seen): past it, no calibration
 REL_SD = 0.08  # sd of the further drop from the form's own error, as a share of it (benchmarks/projection.py)
 REL_LOOSE = 1.0  # a fit that is not determined: its predicted further drop is uncertain by all of itself
 PATH_POINTS = 41  # points of the projected curve the charts draw
@@ -76,10 +77,15 @@ def along(fit: Fit, step: float) -> float:
     return float(fit.features(np.array([max(float(step), 0.0)]))[0][0])
 
 
+def reach_ratio(fit: Fit, last: float, step: int) -> float:
+    """How far the projection reaches past the log: the way ahead over the way seen (LR area when the schedule is
+    known, else steps)."""
+    return max(along(fit, step) - along(fit, last), 0.0) / max(along(fit, last), 1.0)
+
+
 def reach(fit: Fit, last: float, step: int) -> str:
-    """How far the projection reaches past the log, as the way ahead over the way seen (LR area when the
-    schedule is known, else steps): near, mid or far."""
-    ratio = max(along(fit, step) - along(fit, last), 0.0) / max(along(fit, last), 1.0)
+    """The reach_ratio as a calibration cell: near, mid or far."""
+    ratio = reach_ratio(fit, last, step)
     return "near" if ratio <= REACH_EDGES[0] else "mid" if ratio <= REACH_EDGES[1] else "far"
 
 
@@ -123,7 +129,7 @@ def interval(
     if widened:  # a fit at its bounds is not determined: its further drop is uncertain by all of itself
         below, above = max(below, loose), max(above, loose)
     return loss, below, above, {"sd": sd, "situation": cell[0], "reach": cell[1], "factor_below": down,
-                                "factor_above": up, "widened": widened}
+                                "factor_above": up, "widened": widened, "reach_ratio": reach_ratio(fit, last, step)}
 
 
 def project(

@@ -581,3 +581,22 @@ def test_a_schedule_still_decaying_where_its_array_stops_is_not_held(monkeypatch
     assert result.fit["form"] == "power_law"
     [note] = [n for n in result.notes if n.startswith("fit without the LR schedule")]
     assert "the LR still changes at step 5,000" in note and "--schedule gives it" not in note  # it was given
+
+
+def test_a_projection_past_the_backtests_reach_says_its_interval_is_not_calibrated() -> None:
+    from pathlib import Path
+
+    from lossdoc import forecast, load
+
+    logs = Path(__file__).resolve().parents[1] / "examples" / "logs"
+    run = load(logs / "megatron-gpt-345M.log")[0]  # 1,000 steps, its cosine at its 10% floor
+    far = ph.analyze(run, project=445_000)
+    ratio = far.projection["calibration"]["reach_ratio"]
+    assert ratio > forecast.BACKTEST_REACH
+    assert any(n.startswith(f"--project 445,000 lies {ratio:,.0f}x the LR area seen") for n in far.notes)
+    near = ph.analyze(run, project=1_500)
+    assert near.projection["calibration"]["reach_ratio"] <= forecast.BACKTEST_REACH
+    assert not any("the interval's backtests reached" in n for n in near.notes)
+    # the LR at 0 after a finished warmdown: steps ahead are no way ahead at all
+    held = ph.analyze(load(logs / "modded-nanogpt-record.txt")[0], project=445_000)
+    assert held.projection["calibration"]["reach_ratio"] == 0.0

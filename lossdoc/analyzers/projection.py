@@ -303,6 +303,8 @@ def project_notes(
     project: int,
     last: int,
 ) -> None:
+    from .. import forecast
+
     if projection["prior_used"]:
         prior = fit.prior
         spread, spread_here, spread_fit = (
@@ -313,6 +315,15 @@ def project_notes(
             f"{prior['rho_prior_given_alpha']:.1%} x/÷ {spread_here:.2f}, as steeper curves drop more; Tissue et al. "
             f"2024 form), and the interval includes its spread; with the data, the fit's drop is "
             f"{prior['rho']:.1%} x/÷ {spread_fit:.2f}"
+        )
+    ratio = projection["calibration"]["reach_ratio"]
+    if ratio > forecast.BACKTEST_REACH:
+        axis = "LR area" if fit.features is not None else "steps"
+        result.notes.append(
+            f"--project {project:,} lies {ratio:,.0f}x the {axis} seen ahead of the log, past the "
+            f"{forecast.BACKTEST_REACH:.0f}x the interval's backtests reached: the interval "
+            f"({projection['low']:.3f}–{projection['high']:.3f}) is the fit's uncertainty carried that far, not one "
+            "measured to hold 80%"
         )
     if planned and project > planned:
         result.notes.append(
