@@ -1,4 +1,5 @@
-"""The README promises: the two set-up commands, and a formats table that matches `lossdoc formats`."""
+"""The README promises: the two set-up commands, a formats table that matches `lossdoc formats`, and the example
+report it quotes, as the tool prints it."""
 
 from __future__ import annotations
 
@@ -31,6 +32,29 @@ def test_readme_has_the_two_setup_commands_and_the_example_exists() -> None:
     assert (ROOT / "examples" / "logs" / "nanogpt-gpt2-124M.log").exists()
     ci = (ROOT / ".ci" / "run").read_text()
     assert "python -m pytest" in ci
+
+
+def test_the_example_report_is_what_the_tool_prints_and_the_readme_quotes_it(monkeypatch) -> None:
+    """docs/report.txt is the README's `lossdoc analyze` example: the tool's output for its command now (numbers
+    within the goldens' tolerance), and the README's excerpt of it the same lines, up to its first "…"."""
+    from click.testing import CliRunner
+
+    from lossdoc.cli import app
+
+    from .test_report_golden import assert_same_report
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("COLUMNS", "100")
+    args = ["analyze", "examples/logs/llmc-stdout-spikes.log", "--project", "4000", "--price-per-gpu-hour", "2.5",
+            "--gpus", "8"]
+    assert " ".join(["lossdoc", *args]) in README.replace("\\\n          ", "")
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    report = (ROOT / "docs" / "report.txt").read_text()
+    assert_same_report(result.stdout, report)
+    quoted = README.split("    $ cat docs/report.txt\n", 1)[1].split("\n    …", 1)[0].splitlines()
+    assert len(quoted) > 5
+    assert [line.strip() for line in quoted] == [line.strip() for line in report.splitlines()[: len(quoted)]]
 
 
 if __name__ == "__main__":  # python -m tests.test_readme: rewrite the README's formats table
