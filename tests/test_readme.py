@@ -57,6 +57,30 @@ def test_the_example_report_is_what_the_tool_prints_and_the_readme_quotes_it(mon
     assert [line.strip() for line in quoted] == [line.strip() for line in report.splitlines()[: len(quoted)]]
 
 
+def test_the_readme_projection_example_is_what_phases_prints(monkeypatch) -> None:
+    """The README's `phases --project` excerpt, wrapped by hand there: the same words and numbers as the tool's."""
+    from click.testing import CliRunner
+
+    from lossdoc.cli import app
+
+    monkeypatch.chdir(ROOT)
+    args = ["phases", "examples/logs/nanogpt-gpt2-124M.log", "--project", "5000", "--gpus", "8",
+            "--price-per-gpu-hour", "2"]
+    head = "    $ " + " ".join(["lossdoc", *args]) + "\n    ...\n"
+    assert head in README
+    from .test_report_golden import NUMBER, _same_number
+
+    quoted = " ".join(README.split(head, 1)[1].split("\n\n", 1)[0].split())
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    printed = " ".join(result.stdout.split())
+    start = printed.find("Projection step 5,000")
+    assert quoted.startswith("Projection step 5,000") and start >= 0
+    got = printed[start : start + len(quoted) + 20]  # a last digit may move the length a little
+    assert NUMBER.sub("#", got).startswith(NUMBER.sub("#", quoted)), f"\n got: {got}\nwant: {quoted}"
+    assert all(_same_number(a, b) for a, b in zip(NUMBER.findall(got), NUMBER.findall(quoted)))
+
+
 if __name__ == "__main__":  # python -m tests.test_readme: rewrite the README's formats table
     start, end = "-->\n", "\n<!-- /formats-table -->"
     head, _, rest = README.partition("<!-- formats-table")
