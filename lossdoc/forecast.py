@@ -165,7 +165,11 @@ def project(
     at_last = float(fit.predict(np.array([float(s[-1])]))[0])
     floor = MIN_LOSS_FRAC * current
     loss = max(loss, floor)
-    low, high = max(loss - below, floor), loss + above
+    # the laws fitted fall with LR area: training on does not take the loss back above where the fit window began
+    # (a re-warmup ahead may lift the projection itself, which is then the ceiling). Far ahead the sd alone put the
+    # high end of an llm.c run at 3.7 nats at 2,233 nats (--project 1e12)
+    ceiling = max(float(np.max(v)), loss)
+    low, high = max(loss - below, floor), min(loss + above, ceiling)
     unknown_decay = 0.0
     if fit.form == "power_law" and project_step > s[-1]:
         # no schedule known: the power law assumes the LR stays as it is; a run that decays it by then ends

@@ -600,3 +600,19 @@ def test_a_projection_past_the_backtests_reach_says_its_interval_is_not_calibrat
     # the LR at 0 after a finished warmdown: steps ahead are no way ahead at all
     held = ph.analyze(load(logs / "modded-nanogpt-record.txt")[0], project=445_000)
     assert held.projection["calibration"]["reach_ratio"] == 0.0
+
+
+def test_the_high_end_stays_below_where_the_fit_window_began() -> None:
+    # --project 1e12 on the example log: the sd carried that far put the high end at 2,233 nats, the loss now 3.73
+    from pathlib import Path
+
+    from lossdoc import load
+
+    run = load(Path(__file__).resolve().parents[1] / "examples" / "logs" / "llmc-stdout-spikes.log")[0]
+    result = ph.analyze(run, project=10**12)
+    pr = result.projection
+    start, _end = result.fit["window"]
+    steps, values = run.arrays("val/loss")
+    in_window = values[(steps >= start) & np.isfinite(values)]
+    assert pr["high"] == pytest.approx(float(in_window.max()))
+    assert 0 < pr["low"] <= pr["loss"] <= pr["high"]
