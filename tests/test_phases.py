@@ -772,10 +772,12 @@ def test_an_excerpt_that_starts_flat_then_spikes_is_not_rapid_learning() -> None
 
 
 def test_step_ranges_that_abbreviate_alike_are_written_in_full() -> None:
-    assert ph.step_span(17_060, 17_068) == "17,060–17,068"
-    assert ph.step_span(250, 1_000) == "250–1K"
-    assert ph.step_labels([17_060, 17_061, 17_068]) == ["17,060", "17,061", "17,068"]
-    assert ph.step_labels([0, 250, 1_000]) == ["0", "250", "1K"]
+    from lossdoc.analyzers.returns import step_labels, step_span
+
+    assert step_span(17_060, 17_068) == "17,060–17,068"
+    assert step_span(250, 1_000) == "250–1K"
+    assert step_labels([17_060, 17_061, 17_068]) == ["17,060", "17,061", "17,068"]
+    assert step_labels([0, 250, 1_000]) == ["0", "250", "1K"]
     path = corpus_file("megatron/bigscience-tr8b-104B-chronicles-excerpt-spike-overflow.log")
     out = CliRunner().invoke(app, ["phases", str(path)], env={"COLUMNS": "150"}).output
     assert "17.1K–17.1K" not in out and "17,061–17,062" in out

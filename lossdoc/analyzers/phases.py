@@ -6,31 +6,33 @@ The analysis works on one loss series (``val/loss`` when it has enough points, e
    so its first loss is close to ln(V) (ln 50257 = 10.825; ARCHITECTURE.md, domain facts).
 2. **Phases**: the fewest stretches (3..8) of near-constant rate on a log-step axis, labelled by rate
    relative to the run's mean rate (lossdoc/analyzers/segment.py says how).
-3. **Diminishing returns**: the drop per 1K steps over windows spread geometrically over the run, its ratio
-   to the first window, "X% of the total drop happened in the first N steps", and whether the run is past
-   the knee.
-4. **Target**: the first step where the (smoothed) series crosses a target loss, interpolated between points.
-5. **Fit and projection** (``--project``, or a target not reached yet): lossdoc.curvefit and lossdoc.forecast.
+3. **Diminishing returns** (returns.py): the drop per 1K steps over windows spread geometrically over the run,
+   its ratio to the first window, "X% of the total drop happened in the first N steps", and whether the run is
+   past the knee.
+4. **Target** (target.py): the first step where the (smoothed) series crosses a target loss, interpolated between
+   points.
+5. **Fit and projection** (projection.py; ``--project``, or a target not reached yet): lossdoc.curvefit and
+   lossdoc.forecast.
+
+The findings, with advice that follows the LR, are in phase_findings.py.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InputError
 from ..facts import run_facts
-from ..findings import Finding, Severity
-from ..numbers import abbreviate
+from ..findings import Finding
 from ..run import Run
 from .init_check import DEFAULT_VOCAB, InitCheck, check_init  # noqa: F401 (re-exported)
+from .phase_findings import NAME, final_lr_fraction, make_findings, planned_decay  # noqa: F401 (NAME: ANALYZERS)
+from .returns import Checkpoint, diminishing_returns, knee_of, observations
 from .segment import (
     MIN_PHASES,
-    PLATEAU_LABEL,
     RISING_LABEL,
     SAME_RATE_FACTOR,
-    Knots,
     Phase,
     Regime,
     despike,
@@ -41,47 +43,14 @@ from .segment import (
     segment,
     summarize_regimes,
 )
-
-if TYPE_CHECKING:
-    import numpy as np
-
-NAME = "phases"
+from .target import Target, find_target
 
 # --- series choice ---------------------------------------------------------------------------------------
 MIN_VAL_POINTS = 8  # finite val/loss points needed to prefer it over train/loss (issue 4: "say >= 8")
 MIN_POINTS = 2  # fewer finite points than this: nothing to analyse
 
-# --- diminishing returns ---------------------------------------------------------------------------------
-N_CHECKPOINTS = 4  # windows for the per-1K-step drop: end of phase 1, then geometric to the last step
-LR_DECAYED_FRAC = 0.1  # a last LR at or below 10% of the peak: the schedule has (nearly) finished decaying
-LR_STILL_PEAK_FRAC = 0.9  # a last LR at or above 90% of the peak: no decay yet (constant or stable phase)
-PAST_KNEE_RATIO = 0.1  # past the knee when the last window falls < 10% of the run's mean rate
-
 # --- a rise must agree with the evaluated loss (issue 8): series that evaluate the model on many batches
 EVAL_SERIES = ("val/loss", "train/eval_loss")
-
-# --- target crossing -------------------------------------------------------------------------------------
-TARGET_SMOOTH_FRAC = 0.01  # train/loss is smoothed by a centred mean over 1% of its points (<= 501)
-TARGET_SMOOTH_MAX = 501
-
-
-@dataclass
-class Checkpoint:
-    step: int
-    loss: float
-    window_start: int
-    rate_per_1k: float
-    times_less: float | None  # first window's rate / this window's rate
-
-
-@dataclass
-class Target:
-    loss: float
-    step: float | None  # interpolated crossing step; None when not reached
-    tokens: float | None
-    projected_step: float | None
-    reached: bool
-    message: str
 
 
 @dataclass
@@ -303,389 +272,3 @@ def choose_series(run: Run, override: str | None = None) -> tuple[str, str]:
     )
 
 
-# ---------------------------------------------------------------------------------------------------------
-# diminishing returns
-
-
-def smoothed_at(knots: Knots, step: float) -> float:
-    """The binned curve at a step, interpolated linearly on the log-step axis."""
-    import numpy as np
-
-    x = math.log1p(max(step, 0.0) / knots.unit)
-    return float(np.interp(x, knots.x, knots.loss))
-
-
-def diminishing_returns(knots: Knots, phases: list[Phase]) -> list[Checkpoint]:
-    """Drop per 1K steps over windows ending at the end of phase 1 and at geometric steps up to the last."""
-    first, last = phases[0].start_step, phases[-1].end_step
-    c1 = phases[0].end_step
-    if c1 >= last or c1 <= first:
-        return []
-    ends = [float(c1)]
-    if N_CHECKPOINTS > 2 and c1 > 0:
-        ratio = (last / c1) ** (1.0 / (N_CHECKPOINTS - 1))
-        ends += [c1 * ratio**k for k in range(1, N_CHECKPOINTS - 1)]
-    ends.append(float(last))
-    ends = sorted({int(round(e)) for e in ends})
-    out: list[Checkpoint] = []
-    start = first
-    start_loss = float(knots.loss[0])
-    for end in ends:
-        if end <= start:
-            continue
-        end_loss = float(knots.loss[-1]) if end == last else smoothed_at(knots, end)
-        if end == c1:
-            end_loss = phases[0].end_loss
-        rate = (start_loss - end_loss) / (end - start) * 1000.0
-        out.append(Checkpoint(step=end, loss=end_loss, window_start=start, rate_per_1k=rate, times_less=None))
-        start, start_loss = end, end_loss
-    first_rate = out[0].rate_per_1k if out else float("nan")
-    for c in out:
-        if first_rate > 0 and c.rate_per_1k > 0:
-            c.times_less = float(first_rate / c.rate_per_1k)
-    return out
-
-
-def knee_of(phases: list[Phase], mean_rate: float) -> int | None:
-    """The knee: the start of the first phase (after the first) that falls slower than the run's mean rate, read
-    on the segmentation before same-label phases are merged (a merged phase can start on the steep side of the
-    bend). The projection's fit window starts there (lossdoc/analyzers/projection.py, fit_start_step)."""
-    return next((p.start_step for p in phases[1:] if p.rate_per_1k < mean_rate), None)
-
-
-def observations(
-    phases: list[Phase], regimes: list[Regime], checkpoints: list[Checkpoint], mean_rate: float,
-    knee_step: int | None,
-) -> tuple[list[str], bool | None]:
-    """The practitioner's sentences, and whether the run is past the knee (which starts at ``knee_step``)."""
-    out: list[str] = []
-    first, last = phases[0].start_step, phases[-1].end_step
-    total = phases[0].start_loss - phases[-1].end_loss
-    if total <= 0:
-        out.append(f"The loss did not fall overall: {phases[0].start_loss:.4f} -> {phases[-1].end_loss:.4f}.")
-        return out, None
-    if all(p.label == PLATEAU_LABEL for p in phases):
-        out.append(
-            f"The loss is flat within noise: {phases[0].start_loss:.4f} -> {phases[-1].end_loss:.4f} "
-            f"over steps {step_span(first, last)}."
-        )
-        return out, None
-    rising = [p for p in phases if p.label == RISING_LABEL]
-    if rising:
-        # shares of a total that rose back are not "work done"; say where the curve turned instead
-        low = min(phases, key=lambda p: p.end_loss)
-        out.append(
-            f"The loss fell {phases[0].start_loss:.4f} -> {low.end_loss:.4f} by step {abbreviate(low.end_step)}, "
-            f"then rose to {phases[-1].end_loss:.4f} by step {abbreviate(last)}."
-        )
-    p1 = phases[0]
-    run_len = max(last - first, 1)
-    if len(phases) > 1 and p1.share is not None and not rising:
-        n1 = p1.end_step - first
-        out.append(
-            f"{p1.share:.0%} of the total drop happened in the first {_n_steps(n1)} ({n1 / run_len:.1%} of the run)."
-        )
-        if p1.share > 0.5:
-            out.append(f"The first {_n_steps(n1)} did more work than the next {_n_steps(last - p1.end_step)} combined.")
-        fast = next((r for r in regimes if r.name == "fast"), None)
-        if fast is not None and fast.end_step not in (p1.end_step, last):
-            cum = (phases[0].start_loss - phases[fast.phases[-1] - 1].end_loss) / total
-            out.append(f"{cum:.0%} of the learning happened in the first {_n_steps(fast.end_step - first)}.")
-    past_knee: bool | None = None
-    if checkpoints:
-        final = checkpoints[-1]
-        first_cp = checkpoints[0]
-        parts = []
-        for c in checkpoints:
-            less = f" ({c.times_less:,.0f}x less)" if c.times_less and c is not first_cp else ""
-            parts.append(f"step {abbreviate(c.step)} {_num(c.rate_per_1k)}{less}")
-        out.append("Per-1K-step drop: " + ", ".join(parts) + ".")
-        if final.rate_per_1k <= 0:
-            out.append(
-                f"The loss is no longer falling: {_num(final.rate_per_1k)}/1K steps over steps "
-                f"{step_span(final.window_start, final.step)}."
-            )
-        elif final.rate_per_1k < PAST_KNEE_RATIO * mean_rate:
-            past_knee = True
-            out.append(
-                f"Past the knee (from about step {abbreviate(knee_step or first_cp.step)}): the loss now falls "
-                f"{_num(final.rate_per_1k)}/1K steps, {mean_rate / final.rate_per_1k:,.0f}x below "
-                f"the run's mean of {_num(mean_rate)}/1K."
-            )
-        else:
-            past_knee = False
-            out.append(
-                f"Not past the knee: the last window still falls {_num(final.rate_per_1k)}/1K steps "
-                f"({final.rate_per_1k / mean_rate:.0%} of the run's mean rate)."
-            )
-    return out, past_knee
-
-
-def step_span(a: float, b: float) -> str:
-    """'250–500', '1K–2K'; in full ('17,060–17,068') when the abbreviations would not tell the ends apart."""
-    short_a, short_b = abbreviate(a), abbreviate(b)
-    if short_a == short_b and int(a) != int(b):
-        return f"{int(a):,}–{int(b):,}"
-    return f"{short_a}–{short_b}"
-
-
-def step_labels(steps: list[float]) -> list[str]:
-    """Steps for one table: all abbreviated, or all in full when two different steps would read the same."""
-    short = [abbreviate(x) for x in steps]
-    if len({(s, int(x)) for s, x in zip(short, steps)}) != len({s for s in short}):
-        return [f"{int(x):,}" for x in steps]
-    return short
-
-
-def _n_steps(n: float) -> str:
-    return "step" if n == 1 else f"{abbreviate(n)} steps"
-
-
-def _num(x: float) -> str:
-    return f"{x:.3g}" if abs(x) >= 1e-3 else f"{x:.2e}"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# target
-
-
-def smooth_for_target(values: np.ndarray, name: str) -> np.ndarray:
-    """Evaluated losses are used as they are; per-step train losses get a centred running mean."""
-    import numpy as np
-
-    if name.startswith("val/") or len(values) < 20:
-        return values
-    w = int(min(TARGET_SMOOTH_MAX, max(1, len(values) * TARGET_SMOOTH_FRAC)))
-    w += (w + 1) % 2  # odd
-    if w <= 1:
-        return values
-    pad = w // 2
-    padded = np.concatenate([np.full(pad, values[0]), values, np.full(pad, values[-1])])
-    c = np.cumsum(np.concatenate([[0.0], padded]))
-    return (c[w:] - c[:-w]) / w
-
-
-def find_target(
-    steps: np.ndarray, values: np.ndarray, name: str, target: float, meta: dict[str, Any], run: Run
-) -> Target:
-    """First step where the series reaches ``target`` (interpolated between points), and its tokens."""
-    import numpy as np
-
-    smooth = smooth_for_target(values, name)
-    below = np.flatnonzero(smooth <= target)
-    if not len(below):
-        i_best = int(np.argmin(smooth))
-        return Target(
-            loss=target,
-            step=None,
-            tokens=None,
-            projected_step=None,
-            reached=False,
-            message=(
-                f"{name} has not reached {target:.4f} yet: best {smooth[i_best]:.4f} at step {int(steps[i_best]):,} "
-                f"({smooth[i_best] - target:.4f} to go)"
-            ),
-        )
-    i = int(below[0])
-    if i == 0:
-        step = float(steps[0])
-    else:
-        s0, s1, v0, v1 = float(steps[i - 1]), float(steps[i]), float(smooth[i - 1]), float(smooth[i])
-        step = s0 + (s1 - s0) * (v0 - target) / (v0 - v1) if v0 != v1 else s1
-    tokens = _tokens_at(step, meta, run)
-    tok = f" ({abbreviate(tokens)} tokens)" if tokens else ""
-    return Target(
-        loss=target,
-        step=step,
-        tokens=tokens,
-        projected_step=None,
-        reached=True,
-        message=f"{name} reached {target:.4f} at step {step:,.0f}{tok}",
-    )
-
-
-def _tokens_at(step: float, meta: dict[str, Any], run: Run) -> float | None:
-    import numpy as np
-
-    if run.has("train/tokens"):
-        tok_steps, tok = run.arrays("train/tokens")
-        kept = ~np.isnan(tok)  # what pandas' dropna() dropped: NaN only
-        if int(kept.sum()) >= 2:
-            return float(np.interp(step, tok_steps[kept].astype(float), tok[kept]))
-    from ..facts import run_facts
-
-    per_step = run_facts(run).get("tokens_per_step")
-    if per_step:
-        return float(step) * float(per_step)
-    return None
-
-
-# ---------------------------------------------------------------------------------------------------------
-# findings
-
-
-def final_lr_fraction(run: Run, last_step: int) -> tuple[float | None, str | None]:
-    """(LR at the last step / peak LR, where it came from): the logged train/lr, else the stated schedule."""
-    import numpy as np
-
-    if run.has("train/lr"):
-        lr = run.arrays("train/lr")[1]
-        lr = lr[np.isfinite(lr)]
-        if len(lr) and lr.max() > 0:
-            return float(lr[-1] / lr.max()), "logged train/lr"
-    from ..schedule import schedule_for
-
-    if last_step < 1:
-        return None, None
-    try:
-        schedule, _ = schedule_for(run, last_step + 1)
-    except Exception:  # noqa: BLE001 - a schedule that cannot be built is an unknown LR here, not an error
-        return None, None
-    if schedule is None or not len(schedule.lr) or schedule.lr.max() <= 0:
-        return None, None
-    return float(schedule.lr[-1] / schedule.lr.max()), schedule.source
-
-
-def planned_decay(run: Run, last_step: int) -> dict[str, Any] | None:
-    """The LR decay the stated schedule plans after the last step: {"start", "end", "final_frac", "source"},
-    or None (no planned last step beyond the log, no stated schedule, or no decay ahead). A WSD run cut in its
-    stable phase has one: its advice is the warmdown already planned, not "add one"."""
-    import numpy as np
-
-    from ..schedule import schedule_for
-
-    planned = run_facts(run).get("max_steps")
-    if not planned or int(planned) <= last_step or last_step < 1:
-        return None
-    try:
-        schedule, _ = schedule_for(run, int(planned) + 1)
-    except Exception:  # noqa: BLE001 - a schedule that cannot be built is an unknown LR here, not an error
-        return None
-    if schedule is None or not len(schedule.lr) or schedule.lr.max() <= 0:
-        return None
-    lr = schedule.lr / schedule.lr.max()
-    final = float(lr[-1])
-    falling = np.flatnonzero(lr[last_step + 1 :] < lr[last_step] * (1 - 1e-6))
-    if final >= LR_STILL_PEAK_FRAC or final >= lr[last_step] or not len(falling):
-        return None
-    # the decay starts at the last step still at the LR of the last logged step
-    return {"start": last_step + int(falling[0]), "end": int(planned), "final_frac": final,
-            "source": schedule.source}
-
-
-def _lr_source_clause(lr_source: str | None) -> str:
-    """", LR from the log's header (...)" or " (LR from logged train/lr)": never "the the", never nested brackets."""
-    if not lr_source:
-        return ""
-    named = lr_source if lr_source.startswith("the ") else f"the {lr_source}"
-    return f", LR from {named}" if "(" in lr_source else f" (LR from {named})"
-
-
-def _knee_advice(lr_final_frac: float | None, lr_source: str | None = None,
-                 decay_ahead: dict[str, Any] | None = None, projection: dict[str, Any] | None = None) -> str:
-    """What moves the curve past the knee, consistent with what the LR is doing at the end of the log and with
-    the decay the schedule still plans."""
-    src = _lr_source_clause(lr_source)
-    if lr_final_frac is None:
-        return (
-            "the LR is neither logged nor stated, so whether it has decayed is unknown: if it is still at its "
-            "peak, decaying it (a warmdown) moves the curve more; if it has decayed, more data or a larger model does"
-        )
-    if lr_final_frac <= LR_DECAYED_FRAC + 1e-9:  # cosine to min_lr = 10% lands on 0.1 within rounding
-        return (
-            f"the LR has already decayed to {lr_final_frac:.0%} of its peak{src}: more steps at this size buy "
-            "little; more data with a new schedule, or a larger model, moves the curve"
-        )
-    if lr_final_frac < LR_STILL_PEAK_FRAC:
-        return (
-            f"the run is in its LR decay: {lr_final_frac:.0%} of the peak at the last step{src}; the rest of the "
-            "decay still lowers the loss, and past it more data or a larger model moves the curve"
-        )
-    if decay_ahead is not None:
-        pr = projection or {}
-        sized = (
-            f"projected {pr['loss']:.3f} ({pr['coverage']:.0%} interval {pr['low']:.3f}–{pr['high']:.3f}) at step "
-            f"{pr['step']:,}, from {pr['current']:.3f} now"
-            if pr.get("step") == decay_ahead["end"] and pr.get("determined")
-            else f"`lossdoc phases --project {decay_ahead['end']}` sizes it"
-        )
-        return (
-            f"the LR is still at {lr_final_frac:.0%} of its peak{src}; the schedule plans its decay from step "
-            f"{decay_ahead['start']:,} to {decay_ahead['final_frac']:.0%} of the peak at step {decay_ahead['end']:,}, "
-            f"which lowers the loss further than more steps at this LR would ({sized})"
-        )
-    return (
-        f"the LR is still at {lr_final_frac:.0%} of its peak{src}: more steps at this LR buy little; an LR "
-        "decay/warmdown (or a larger model) moves the curve more"
-    )
-
-
-def make_findings(r: PhasesResult) -> list[Finding]:
-    out: list[Finding] = []
-    init = r.init
-    if init.severity is not None:
-        out.append(
-            Finding(
-                analyzer=NAME,
-                severity=Severity(init.severity),
-                title=init.title,
-                evidence={
-                    "loss": init.loss,
-                    "step": init.step,
-                    "expected": round(init.expected, 4),
-                    "vocab": init.vocab,
-                    "vocab_source": init.vocab_source,
-                    "verdict": init.verdict,
-                    "start": init.start,
-                },
-                advice=init.advice,
-                steps=(init.step, init.step) if init.step is not None else None,
-            )
-        )
-    for i, p in enumerate(r.phases):
-        if p.label == RISING_LABEL:
-            title = (
-                f"{r.series} rose {p.start_loss:.4f} -> {p.end_loss:.4f} over steps "
-                f"{p.start_step:,}-{p.end_step:,} (+{-p.drop:.4f})"
-            )
-            evidence = {"start_loss": p.start_loss, "end_loss": p.end_loss, "rate_per_1k": p.rate_per_1k}
-            severity = Severity.WARNING
-            advice = "a sustained rise is divergence or overfitting: check the LR, grad norms and the train/val gap"
-            trend = r.eval_trends.get(i)
-            if trend is not None and trend[2] < trend[1]:  # the eval loss fell meanwhile: the train rise is noise
-                other, before, after = trend
-                severity = Severity.INFO
-                title += f", while {other} fell {before:.4f} -> {after:.4f}"
-                evidence.update({"eval_series": other, "eval_before": before, "eval_after": after})
-                advice = "the evaluated loss kept falling: the rise is in the noisy per-batch train loss, not the model"
-            out.append(Finding(NAME, severity, title, evidence, advice, (p.start_step, p.end_step)))
-    if r.past_knee and r.checkpoints:
-        final = r.checkpoints[-1]
-        out.append(
-            Finding(
-                analyzer=NAME,
-                severity=Severity.INFO,
-                title=(
-                    f"past the knee: {r.series} falls {_num(final.rate_per_1k)}/1K steps at the end vs "
-                    f"{_num(r.mean_rate_per_1k)}/1K on average"
-                ),
-                evidence={
-                    "final_rate_per_1k": final.rate_per_1k,
-                    "mean_rate_per_1k": r.mean_rate_per_1k,
-                    "knee_step": r.knee_step,
-                },
-                advice=_knee_advice(r.lr_final_frac, r.lr_source, r.lr_decay_ahead, r.projection),
-                steps=(final.window_start, final.step),
-            )
-        )
-    if r.target is not None:
-        t = r.target
-        out.append(
-            Finding(
-                analyzer=NAME,
-                severity=Severity.INFO,
-                title=t.message,
-                evidence={"target": t.loss, "step": t.step, "tokens": t.tokens, "projected_step": t.projected_step},
-            )
-        )
-    return out

@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..analyzers.phases import step_labels
+from ..analyzers.returns import step_labels
 from ..numbers import abbreviate
 from .terminal import fmt
 
