@@ -616,3 +616,16 @@ def test_the_high_end_stays_below_where_the_fit_window_began() -> None:
     in_window = values[(steps >= start) & np.isfinite(values)]
     assert pr["high"] == pytest.approx(float(in_window.max()))
     assert 0 < pr["low"] <= pr["loss"] <= pr["high"]
+
+
+def test_the_steps_left_count_from_where_the_training_is_not_from_the_last_eval() -> None:
+    # val every 100 steps up to 2,700, train every step up to 2,750: 2,250 steps are left to step 5,000, not 2,300
+    rng = np.random.default_rng(3)
+    train_steps, val_steps = np.arange(1, 2_751), np.arange(0, 2_701, 100)
+    train = 3.0 + 8.0 * (train_steps + 10.0) ** -0.5 + rng.normal(0, 0.02, len(train_steps))
+    val = 3.0 + 8.0 * (val_steps + 10.0) ** -0.5
+    run = make_run("evals behind", {"train/loss": (train_steps, train), "val/loss": (val_steps, val),
+                                    "train/step_time_ms": (train_steps, np.full(len(train_steps), 200.0))}, {})
+    pr = ph.analyze(run, project=5_000).projection
+    assert pr["remaining_steps"] == 5_000 - 2_750
+    assert pr["hours"] == pytest.approx(2_250 * 0.2 / 3600)

@@ -215,8 +215,12 @@ def planned_steps(run: Run) -> int | None:
 
 
 def time_and_cost(projection: dict[str, Any], run: Run, last: int, price_per_hour: float | None) -> None:
-    """Remaining steps, hours, days and cost, and the drop per dollar the curve still gives at the end."""
-    remaining_steps = max(projection["step"] - last, 0)
+    """Remaining steps, hours, days and cost, and the drop per dollar the curve still gives at the end. The steps
+    left count from the step the run has reached (its last train or val point), not from the last point of the
+    fitted series: a val series ends at the last eval, up to an eval interval behind the training."""
+    reached = max([last] + [int(run.arrays(n)[0][-1]) for n in ("train/loss", "val/loss")
+                            if run.has(n) and len(run.arrays(n)[0])])
+    remaining_steps = max(projection["step"] - reached, 0)
     ms = step_time_ms(run)
     hours = remaining_steps * ms / 3.6e6 if ms else None
     cost = hours * price_per_hour if hours is not None and price_per_hour is not None else None
