@@ -119,6 +119,10 @@ def test_the_prior_note_tells_a_decay_to_come_from_one_already_made() -> None:
     note = next(n for n in result.notes if "a prior was used" in n)
     assert note.startswith("the 28 points of the fit window, 80% of the way through the LR decay's drop")
     assert note.endswith(f"the fit's drop is {prior['rho']:.1%} x/÷ {math.exp(prior['rho_log_sd']):.2f}")
+    # a stable phase says nothing of the drop: the fit's is the prior's, and the note does not say it twice
+    run, _truth, spec = wsd_run(cut_frac=0.5)
+    note = next(n for n in ph.analyze(run, project=8_000, schedule=spec).notes if "a prior was used" in n)
+    assert note.endswith("and the interval includes its spread")
 
 
 def test_a_decay_in_the_data_outweighs_the_prior() -> None:

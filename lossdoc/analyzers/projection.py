@@ -39,6 +39,7 @@ STEP_TIME_SKIP_FRAC = 0.01  # the first 1% of step times (compile, warm caches) 
 # a log within 1% of its planned last step has finished: build-nanogpt's last step is max_steps - 1, nanoGPT's
 # max_iters, llm.c's num_iterations; projecting the last few steps of a finished run tells nothing
 FINISHED_FRAC = 0.01
+MOVED_LOG = 0.1  # the data moved the decay's drop off the prior's (given α) by more than 10%: the note gives both
 STEP_TIME_OUTLIER = 5.0  # step times above 5x the median (checkpoint saves, stalls) are left out of the mean
 
 
@@ -313,12 +314,13 @@ def project_notes(
         prior = fit.prior
         spread, spread_here, spread_fit = (
             math.exp(prior[k]) for k in ("rho_prior_log_sd", "rho_prior_log_sd_given_alpha", "rho_log_sd"))
+        moved = abs(math.log(prior["rho"] / prior["rho_prior_given_alpha"])) > MOVED_LOG
         result.notes.append(
             f"{_why_prior(fit, last, project)}: a prior was used (a full decay buys {prior['rho_prior']:.1%} of the "
             f"loss on the corpus runs, x/÷ {spread:.2f}; for a curve of this fit's exponent {fit.params['alpha']:.2f}, "
             f"{prior['rho_prior_given_alpha']:.1%} x/÷ {spread_here:.2f}, as steeper curves drop more; Tissue et al. "
-            f"2024 form), and the interval includes its spread; with the data, the fit's drop is "
-            f"{prior['rho']:.1%} x/÷ {spread_fit:.2f}"
+            "2024 form), and the interval includes its spread"
+            + (f"; with the data, the fit's drop is {prior['rho']:.1%} x/÷ {spread_fit:.2f}" if moved else "")
         )
     ratio = projection["calibration"]["reach_ratio"]
     if ratio > forecast.BACKTEST_REACH:
