@@ -277,3 +277,28 @@ def test_a_train_divergence_the_evals_contradict_is_not_called_one():
     (sp,) = ups(result)
     assert sp.val_disagrees is False
     assert [f.severity.value for f in result.findings if f.title.startswith("Spike in train")] == ["problem"]
+
+
+def test_tokens_spent_read_through_a_rounded_token_count() -> None:
+    # modded-nanogpt prints tokens_seen to 3 digits (4.25e+08): a 1-step recovery read off it cost 0 or 1M tokens
+    from lossdoc.analyzers.spike_events import tokens_spent
+    from lossdoc.analyzers.step_series import StepSeries
+
+    steps = np.arange(0, 6_000)
+    exact = steps * 524_288.0
+    rounded = np.array([float(f"{t:.2e}") for t in exact])
+    logged = StepSeries(steps, rounded)
+    assert tokens_spent(logged, 524_288, 811, 812) == 524_288  # the stated rate, exact
+    assert tokens_spent(None, 524_288, 811, 815) == 4 * 524_288
+    assert tokens_spent(logged, None, 811, 812) == pytest.approx(524_288, rel=0.02)  # nothing stated: the count's rate
+    # a batch size doubled at step 3,000: the count shows twice the stated rate there, and wins
+    doubled = StepSeries(steps, np.where(steps < 3_000, exact, exact[3_000] + (steps - 3_000) * 1_048_576.0))
+    assert tokens_spent(doubled, 524_288, 4_000, 4_010) == pytest.approx(10 * 1_048_576, rel=1e-9)
+    assert tokens_spent(StepSeries(steps, np.zeros(len(steps))), None, 811, 812) is None
+
+
+def test_one_step_recoveries_of_a_modded_nanogpt_record_cost_one_batch() -> None:
+    run = lossdoc.load(corpus_file("modded-nanogpt/tyler-romero-6312steps-tokps-vram.txt"))[0]
+    per_step = run_facts(run).get("tokens_per_step")
+    one_step = [sp for sp in spikes.analyze(run).spikes if sp.recovery_steps == 1]
+    assert len(one_step) >= 10 and all(sp.tokens_wasted == per_step for sp in one_step)

@@ -83,6 +83,34 @@ def value_at(series: Any, step: int) -> float | None:
     return float(series.values[idx]) if idx >= 0 else None
 
 
+TOKEN_RATE_STEPS = 100  # the logged token count is read this many steps either side of a spike for its rate
+TOKEN_RATE_AGREE = 0.2  # a logged rate within 20% of the stated tokens per step is that rate, rounded
+
+
+def tokens_rate(tokens: Any, start: int, end: int) -> float | None:
+    """Tokens per step around [start, end] from the logged token count, read TOKEN_RATE_STEPS either side: a count
+    printed to 3 digits (modded-nanogpt's tokens_seen:4.25e+08) moves in steps of 1M, so a 1-step recovery read
+    off it alone cost 0 or 1M tokens for 524K a step; over 200 steps the rounding is ~1%, and a batch-size schedule
+    still shows as it was then. None without such a series or where it does not grow."""
+    if tokens is None or not len(tokens):
+        return None
+    lo = max(start - TOKEN_RATE_STEPS, int(tokens.steps[0]))
+    hi = min(end + TOKEN_RATE_STEPS, int(tokens.steps[-1]))
+    t0, t1 = value_at(tokens, lo), value_at(tokens, hi)
+    if hi <= lo or t0 is None or t1 is None or t1 <= t0:
+        return None
+    return (t1 - t0) / (hi - lo)
+
+
+def tokens_spent(tokens: Any, tokens_per_step: float | None, start: int, end: int) -> float | None:
+    """Tokens trained on from step ``start`` to ``end``: at the stated tokens per step (exact), or at the logged
+    count's rate where that disagrees by more than its rounding can (a batch-size schedule) or nothing is stated."""
+    rate = tokens_rate(tokens, start, end)
+    if tokens_per_step and (rate is None or abs(rate / tokens_per_step - 1) <= TOKEN_RATE_AGREE):
+        return (end - start) * float(tokens_per_step)
+    return (end - start) * rate if rate is not None else None
+
+
 @dataclass
 class LrContext:
     """The LR of a run as the spike facts need it: the series, and what "of peak" is measured against."""
@@ -121,12 +149,8 @@ def spike_facts(
     recovery_step = int(steps[ev.end]) if ev.recovered else None
     recovery_steps = recovery_step - onset_step if recovery_step is not None else None
     tokens_wasted = None
-    if recovery_steps is not None:
-        t0, t1 = value_at(tokens, onset_step), value_at(tokens, recovery_step)
-        if t0 is not None and t1 is not None and t1 > t0:
-            tokens_wasted = t1 - t0
-        elif tokens_per_step:
-            tokens_wasted = recovery_steps * tokens_per_step
+    if recovery_step is not None:
+        tokens_wasted = tokens_spent(tokens, tokens_per_step, onset_step, recovery_step)
     spike = Spike(
         step=onset_step,
         series=name,
