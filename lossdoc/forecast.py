@@ -106,7 +106,7 @@ def standard_error(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | 
 
 
 def interval(
-    fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int
+    fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int, determined: bool = True
 ) -> tuple[float, float, float, dict[str, Any]]:
     """(projected loss, the PROJECTION_COVERAGE interval's width below it and above it, how they were made).
 
@@ -125,8 +125,8 @@ def interval(
     down, up = CALIBRATION.get(cell, DEFAULT_FACTOR)
     below, above = down * Z_80 * sd, up * Z_80 * sd
     loose = REL_LOOSE * abs(at_last - loss)
-    widened = bool(fit.at_bounds) and loose > min(below, above)
-    if widened:  # a fit at its bounds is not determined: its further drop is uncertain by all of itself
+    widened = not determined and loose > min(below, above)
+    if widened:  # a fit the data do not determine: its further drop is uncertain by all of itself
         below, above = max(below, loose), max(above, loose)
     return loss, below, above, {"sd": sd, "situation": cell[0], "reach": cell[1], "factor_below": down,
                                 "factor_above": up, "widened": widened, "reach_ratio": reach_ratio(fit, last, step)}
@@ -146,7 +146,11 @@ def project(
     if len(s) < 5:
         raise InputError(f"only {len(s)} point(s) after step {fit_start:,}: too few to fit a loss curve")
     fit = fit_curve(s, v, schedule)
-    determined = not fit.at_bounds
+    warmup_end = int(np.argmax(schedule.lr)) if schedule is not None else None
+    # a window that starts inside the LR warmup (an early log, too few points past it): the law describes the
+    # curve after it, and such fits missed the end of GPT-2 runs cut at 10% by 0.3 nats with 80% intervals of ±0.2
+    in_warmup = warmup_end is not None and float(s[0]) < warmup_end
+    determined = not fit.at_bounds and not in_warmup
     fit_doc: dict[str, Any] = {
         "form": fit.form,
         "params": fit.params,
@@ -155,13 +159,14 @@ def project(
         "window": list(fit.window),
         "lr_source": schedule.source if schedule else None,
         "at_bounds": fit.at_bounds,
+        "warmup_end": warmup_end if in_warmup else None,  # the window starts before the LR's peak at this step
         "determined": determined,
         "prior": fit.prior,
     }
     if project_step is None:
         return fit_doc, None, fit
     current = float(v[-1])  # the loss now: the last eval, or the median of the last bin of a binned series
-    loss, below, above, calibration = interval(fit, s, v, schedule, project_step)
+    loss, below, above, calibration = interval(fit, s, v, schedule, project_step, determined)
     at_last = float(fit.predict(np.array([float(s[-1])]))[0])
     floor = MIN_LOSS_FRAC * current
     loss = max(loss, floor)

@@ -263,7 +263,7 @@ def test_analyze_projects_a_modded_run_cut_in_its_stable_phase(tmp_path) -> None
     ph_doc = doc["sections"]["phases"]
     pr = ph_doc["projection"]
     assert pr["step"] == 6_000 and pr["low"] <= 3.2763 <= pr["high"] and pr["prior_used"]
-    assert ph_doc["points"] < 2 * proj.MIN_FIT_POINTS  # fewer points than analyze once required
+    assert ph_doc["points"] < 20  # fewer points than analyze once required (2 x the fit window's 10 then)
     knee = next(f for f in doc["findings"] if f["title"].startswith("past the knee"))
     assert "plans its decay from step" in knee["advice"] and "moves the curve more" not in knee["advice"]
     # analyze has projected to that end already: the advice quotes it rather than a command to run
@@ -633,3 +633,28 @@ def test_the_steps_left_count_from_where_the_training_is_not_from_the_last_eval(
     pr = ph.analyze(run, project=5_000).projection
     assert pr["remaining_steps"] == 5_000 - 2_750
     assert pr["hours"] == pytest.approx(2_250 * 0.2 / 3600)
+
+
+def test_a_fit_window_inside_the_warmup_is_not_determined() -> None:
+    # a GPT-2-like cosine (warmup 700 of 19,560 steps, an eval every 250) cut at step 1,750: 4 evals past the
+    # warmup, so the window starts inside it; the law describes the curve after it
+    total, warmup = 19_560, 700
+    s = np.arange(total + 1, dtype=float)
+    lr = np.where(s < warmup, (s + 1) / warmup, 0.1 + 0.45 * (1 + np.cos(np.pi * (s - warmup) / (total - warmup))))
+    at = np.arange(0, total + 1, 250)
+    loss = multi_power_law(lr, at, 2.9, 60.0, 0.5, 0.2)
+    spec = f"cosine:peak=1,warmup={warmup},total={total},final=0.1"
+
+    def cut(step: int) -> Run:
+        keep = at <= step
+        return make_run("early", {"val/loss": (at[keep], loss[keep])}, {})
+
+    early = ph.analyze(cut(1_750), project=total, schedule=spec)
+    assert early.fit["warmup_end"] == warmup and not early.fit["determined"]
+    assert not early.projection["determined"] and early.projection["calibration"]["widened"]
+    assert any(n.startswith("the fit window (steps ") and "starts inside the LR warmup (to step 700)" in n
+               for n in early.notes)
+    pr = early.projection
+    assert pr["high"] - pr["low"] >= pr["remaining"]  # it spans the whole further drop
+    later = ph.analyze(cut(5_000), project=total, schedule=spec)
+    assert later.fit["warmup_end"] is None and later.fit["window"][0] >= warmup

@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from ..schedule import Schedule
     from .phases import PhasesResult
 
-MIN_FIT_POINTS = 10  # points the fit window should keep past the knee and warmup ...
+# points the fit window should keep past the knee and warmup ... (10 before: the GPT-2 cosines cut at 15%, 8-9 val
+# points past their 700-step warmup, were fitted from step 250 inside it and projected 0.2 nats low; corpus runs
+# cut at 15%: MAE 0.144 with 10, 0.076 with 8; at 20% 0.026 / 0.028; the 25-75% backtests unchanged)
+MIN_FIT_POINTS = 8
 MIN_FIT_HARD_POINTS = 6  # ... and must keep past the first phase (else the whole series is fitted)
 MIN_FIT_SPAN_FRAC = 0.2  # ... and it must cover at least the last 20% of the log
 # analyze projects to the planned end only from this many points of the series: the fewest a backtest of
@@ -173,6 +176,12 @@ def fit_and_project(
         result.notes.append(
             f"only {fit.points} points in the fit window (steps {fit.window[0]:,}-{fit.window[1]:,}): "
             "the fit is loose and its interval wide"
+        )
+    if fit_doc["warmup_end"] is not None:
+        result.notes.append(
+            f"the fit window (steps {fit.window[0]:,}-{fit.window[1]:,}) starts inside the LR warmup (to step "
+            f"{fit_doc['warmup_end']:,}): too few points past it for the curve's law, so the projection is not "
+            "determined by the data and its interval spans the whole further drop"
         )
     if fit.at_bounds:
         result.notes.append(
