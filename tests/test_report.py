@@ -87,6 +87,17 @@ def test_a_healthy_run_says_so_in_one_line_and_nothing_alarming() -> None:
     assert not re.search(r"\bwarning\b|\bproblem\b", out), out
 
 
+def test_the_headline_tells_the_loss_on_the_series_the_phases_read() -> None:
+    # 3 evals are too few for the phases (8): the headline's loss is the train loss too, not a sparse val's last eval
+    steps = np.arange(1, 2_001)
+    evals = np.array([0, 1_000, 2_000])
+    run = make_run("sparse val", {"train/loss": (steps, 3.0 + 8.0 * steps ** -0.5),
+                                  "val/loss": (evals, 3.1 + 8.0 * np.maximum(evals, 1) ** -0.5)}, {"format": "synthetic"})
+    report, results = report_mod.build_report(run, [run], "x.log")
+    assert results["phases"].series == "train/loss"
+    assert report["headline"].startswith("No warnings: train/loss fell 11 → 3.1789 over 1,999 steps")
+
+
 def test_the_headline_leads_with_the_most_important_finding() -> None:
     steps = np.arange(0, 400)
     loss = 10.0 * (1 + steps / 20.0) ** -0.5 + 2.0
