@@ -90,8 +90,9 @@ TOKEN_RATE_AGREE = 0.2  # a logged rate within 20% of the stated tokens per step
 def tokens_rate(tokens: Any, start: int, end: int) -> float | None:
     """Tokens per step around [start, end] from the logged token count, read TOKEN_RATE_STEPS either side: a count
     printed to 3 digits (modded-nanogpt's tokens_seen:4.25e+08) moves in steps of 1M, so a 1-step recovery read
-    off it alone cost 0 or 1M tokens for 524K a step; over 200 steps the rounding is ~1%, and a batch-size schedule
-    still shows as it was then. None without such a series or where it does not grow."""
+    off it alone cost 0 or 1M tokens for 524K a step (10M at 1e9 tokens); over 200 steps the rounding is 1-10% of the
+    rate, and a batch-size schedule still shows as it was then. None without such a series or where it does not
+    grow."""
     if tokens is None or not len(tokens):
         return None
     lo = max(start - TOKEN_RATE_STEPS, int(tokens.steps[0]))
