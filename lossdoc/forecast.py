@@ -198,9 +198,18 @@ def project(
         "prior_used": bool(fit.prior and fit.prior["prior_dominated"] and share_at(fit, project_step) >= FLAT_SHARE),
         "unknown_decay": unknown_decay,  # how far the low end was lowered for a decay no schedule tells of
         "calibration": calibration,  # the sd before calibration, the cell of lossdoc/calibration.py, its factor
+        # within the reach of the backtests that calibrated the interval: only then is it an 80% interval
+        "calibrated": calibration["reach_ratio"] <= BACKTEST_REACH,
     }
     projection["path"] = projection_path(fit, float(s[-1]), projection)
     return fit_doc, projection, fit
+
+
+def interval_label(pr: dict[str, Any]) -> str:
+    """"80% interval", or "uncalibrated interval" past the reach of the backtests that set it (BACKTEST_REACH)."""
+    if pr.get("calibrated", True):
+        return f"{pr['coverage']:.0%} interval"
+    return "uncalibrated interval"
 
 
 def projection_path(fit: Fit, last: float, pr: dict[str, Any]) -> list[list[float]] | None:

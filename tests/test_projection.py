@@ -598,9 +598,13 @@ def test_a_projection_past_the_backtests_reach_says_its_interval_is_not_calibrat
     ratio = far.projection["calibration"]["reach_ratio"]
     assert ratio > forecast.BACKTEST_REACH
     assert any(n.startswith(f"--project 445,000 lies {ratio:,.0f}x the LR area seen") for n in far.notes)
+    assert not far.projection["calibrated"] and forecast.interval_label(far.projection) == "uncalibrated interval"
     near = ph.analyze(run, project=1_500)
     assert near.projection["calibration"]["reach_ratio"] <= forecast.BACKTEST_REACH
     assert not any("the interval's backtests reached" in n for n in near.notes)
+    assert near.projection["calibrated"] and forecast.interval_label(near.projection) == "80% interval"
+    out = CliRunner().invoke(app, ["phases", str(logs / "megatron-gpt-345M.log"), "--project", "445000"]).output
+    assert "(uncalibrated interval " in out and "80% interval" not in out.split("Projection step", 1)[1]
     # the LR at 0 after a finished warmdown: steps ahead are no way ahead at all
     held = ph.analyze(load(logs / "modded-nanogpt-record.txt")[0], project=445_000)
     assert held.projection["calibration"]["reach_ratio"] == 0.0

@@ -98,9 +98,11 @@ def _knee_advice(lr_final_frac: float | None, lr_source: str | None = None,
             "decay still lowers the loss, and past it more data or a larger model moves the curve"
         )
     if decay_ahead is not None:
+        from ..forecast import interval_label
+
         pr = projection or {}
         sized = (
-            f"projected {pr['loss']:.3f} ({pr['coverage']:.0%} interval {pr['low']:.3f}–{pr['high']:.3f}) at step "
+            f"projected {pr['loss']:.3f} ({interval_label(pr)} {pr['low']:.3f}–{pr['high']:.3f}) at step "
             f"{pr['step']:,}, from {pr['current']:.3f} now"
             if pr.get("step") == decay_ahead["end"] and pr.get("determined")
             else f"`lossdoc phases --project {decay_ahead['end']}` sizes it"

@@ -404,10 +404,12 @@ def report_options(run: Run, project: int | None) -> dict[str, Any]:
 
 def headline_clause(phases_doc: dict[str, Any] | None) -> str:
     """" Projected val/loss at the planned end (step N): X (80% interval a–b)." for the analyze headline."""
+    from .. import forecast
+
     pr = (phases_doc or {}).get("projection")
     if not pr or pr.get("remaining_steps", 0) <= 0 or not pr.get("determined"):
         return ""  # a fit the data do not determine (or a rising loss) makes no headline
     return (
         f" Projected {phases_doc['series']} at step {pr['step']:,}: {pr['loss']:.3f} "
-        f"({pr['coverage']:.0%} interval {pr['low']:.3f}–{pr['high']:.3f})."
+        f"({forecast.interval_label(pr)} {pr['low']:.3f}–{pr['high']:.3f})."
     )

@@ -84,8 +84,10 @@ def phases_blocks(r: Any) -> list[Block]:
     if r.target is not None:
         out.append(Block("text", text=f"Target: {r.target.message}."))
     if r.projection is not None:
+        from ..forecast import interval_label
+
         pr = r.projection
-        line = (f"Projection to step {pr['step']:,}: {r.series} {pr['loss']:.4f} ({pr['coverage']:.0%} interval "
+        line = (f"Projection to step {pr['step']:,}: {r.series} {pr['loss']:.4f} ({interval_label(pr)} "
                 f"{pr['low']:.4f}–{pr['high']:.4f}); now {pr['current']:.4f}, {pr['remaining']:.4f} more over "
                 f"{pr['remaining_steps']:,} more steps")
         if pr.get("hours") is not None:

@@ -102,12 +102,14 @@ def _phases_and_after(console: Console, result: Any) -> None:
         if fit.get("caveat"):
             console.print(f"  [yellow]{fit['caveat']}[/yellow]", highlight=False)
     if result.projection is not None:
+        from ..forecast import interval_label
+
         pr = result.projection
         loose = "" if pr.get("determined", True) else ", not determined by the data"
         prior = ", with a prior for the drop of the LR decay" if pr.get("prior_used") else ""
         console.print(
             f"[bold]Projection[/bold] step {pr['step']:,}: {result.series} {pr['loss']:.4f} "
-            f"({pr['coverage']:.0%} interval {pr['low']:.4f}–{pr['high']:.4f}{prior}{loose}); now {pr['current']:.4f}",
+            f"({interval_label(pr)} {pr['low']:.4f}–{pr['high']:.4f}{prior}{loose}); now {pr['current']:.4f}",
             highlight=False,
         )
         if pr.get("summary"):
