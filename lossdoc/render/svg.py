@@ -288,9 +288,11 @@ def _projection(f: Frame, pr: dict[str, Any]) -> list[str]:
     upper = [f"{f.px(x):.1f},{f.py(hi):.1f}" for x, _v, _lo, hi in path]
     lower = [f"{f.px(x):.1f},{f.py(lo):.1f}" for x, _v, lo, _hi in reversed(path)]
     line = " ".join(f"{f.px(x):.1f},{f.py(v):.1f}" for x, v, _lo, _hi in path)
-    cov = pr.get("coverage") or 0
+    from ..forecast import interval_label
+
+    label = interval_label(pr) if pr.get("coverage") else "interval"
     return [
-        f'<polygon points="{" ".join(upper + lower)}" class="projband"><title>{cov:.0%} interval at step '
+        f'<polygon points="{" ".join(upper + lower)}" class="projband"><title>{label} at step '
         f'{pr["step"]:,}: {pr["low"]:.4f}–{pr["high"]:.4f}</title></polygon>',
         f'<polyline points="{line}" class="projline"/>',
         f'<circle cx="{x1:.1f}" cy="{f.py(pr["loss"]):.1f}" r="4" class="projdot"><title>projected '
