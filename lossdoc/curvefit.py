@@ -46,27 +46,28 @@ HOLDOUT_FRAC = 0.7  # the hold-out refit uses the first 70% of the window and is
 
 # Prior for ρ, the drop a full LR decay (peak -> 0, felt in full) brings, as a fraction of the loss now. Set from
 # the full-length fits of the 9 corpus runs that decay (llm.c, build-nanogpt and TinyStories cosines, the
-# modded-nanogpt and llm.c AdamW warmdowns), weighted as every fit is (RECENT_WEIGHT): `python
-# benchmarks/projection.py --prior` prints each run's ρ, 0.031-0.099, geometric mean 0.058, log-sd 0.34 (0.056 and
-# 0.30 with unweighted fits). Of the normalisations tried (the drop in nats, over the
-# reducible loss, over the loss), the drop over the loss spreads least across these runs.
-ANNEAL_PRIOR_RHO = 0.058
-ANNEAL_PRIOR_LOG_SD = 0.34
-# Prior for α, the exponent of the LR area, from the same full-length fits (both priors weak): 0.40-0.85 over
-# those 9 runs, mean 0.63, sd 0.166; the prior's sd is that spread, rounded up.
+# modded-nanogpt and llm.c AdamW warmdowns), weighted as every fit is (RECENT_WEIGHT), with the lag of
+# lossdoc/lr_features.py (LAG_GAMMA 0.5): `python benchmarks/projection.py --prior` prints each run's ρ, 0.030-0.091,
+# geometric mean 0.0515, log-sd 0.317 (with γ = 0: 0.031-0.099, 0.058, 0.34). Of the normalisations tried (the drop
+# in nats, over the reducible loss, over the loss), the drop over the loss spreads least across these runs.
+ANNEAL_PRIOR_RHO = 0.0515
+ANNEAL_PRIOR_LOG_SD = 0.32
+# Prior for α, the exponent of the LR area, from the same full-length fits (both priors weak): 0.38-0.83 over
+# those 9 runs, mean 0.585, sd 0.141; the prior's sd is that spread, rounded up.
 # A short prefix (a few evals past the knee) cannot tell a steep curve to a high floor from a shallow one to a
 # low floor; the prior keeps such a fit to exponents real runs have (benchmarks/projection.py --prior).
-ALPHA_PRIOR = 0.63
-ALPHA_PRIOR_SD = 0.17
-# The two priors are one bivariate normal. Over the same 9 fits log ρ and α correlate at 0.75 (a run whose loss falls
-# steeply in LR area drops more when its LR decays: the AdamW GPT-2 runs against modded-nanogpt's), so the α a prefix
-# shows tells part of a drop it has not seen. Nine runs leave that loose (95% interval about 0.17-0.94), and the
-# synthetic curves draw α and ρ independently (their full fits correlate at -0.12 to 0.14): the prior uses 0.5.
-# Measured (benchmarks/projection.py, schedule known, the calibration re-set at each) at 0 / 0.5 / 0.75: corpus MAE
-# 0.0162 / 0.0150 / 0.0151 (priors leave-one-out 0.0174 / 0.0166 / 0.0170), synthetic seeds 0-15 0.0214 / 0.0180 /
-# 0.0186, the calibration seeds 100-123 0.0199 / 0.0181 / 0.0189; corpus cosines at 25% 0.019 / 0.012 / 0.006, WSD
-# before its decay at 50% 0.028 / 0.022 / 0.024. The cost: a drop far from the one α suggests is missed by more
-# (synthetic WSD worst case 0.13 -> 0.17 nats), so the intervals where the prior sizes a drop are wider.
+ALPHA_PRIOR = 0.585
+ALPHA_PRIOR_SD = 0.15
+# The two priors are one bivariate normal. Over the same 9 fits log ρ and α correlate at 0.80 (0.75 with γ = 0; a run
+# whose loss falls steeply in LR area drops more when its LR decays: the AdamW GPT-2 runs against modded-nanogpt's),
+# so the α a prefix shows tells part of a drop it has not seen. Nine runs leave that loose (95% interval about
+# 0.17-0.94 at 0.75), and the synthetic curves draw α and ρ independently (their full fits correlate at -0.12 to
+# 0.14): the prior uses 0.5. Measured with γ = 0 (benchmarks/projection.py, schedule known, the calibration re-set at
+# each) at 0 / 0.5 / 0.75: corpus MAE 0.0162 / 0.0150 / 0.0151 (priors leave-one-out 0.0174 / 0.0166 / 0.0170),
+# synthetic seeds 0-15 0.0214 / 0.0180 / 0.0186, the calibration seeds 100-123 0.0199 / 0.0181 / 0.0189; corpus
+# cosines at 25% 0.019 / 0.012 / 0.006, WSD before its decay at 50% 0.028 / 0.022 / 0.024. The cost: a drop far from
+# the one α suggests is missed by more (synthetic WSD worst case 0.13 -> 0.17 nats), so the intervals where the prior
+# sizes a drop are wider.
 ANNEAL_PRIOR_CORR = 0.5
 RHO_BOUNDS = (1e-3, 0.5)  # a full decay buys between 0.1% and 50% of the loss
 # posterior sd of log ρ above half the prior's given α (ANNEAL_PRIOR_LOG_SD·√(1 − ANNEAL_PRIOR_CORR²)): no decay seen

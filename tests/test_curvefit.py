@@ -65,16 +65,16 @@ def test_warmup_is_not_a_negative_annealing_area() -> None:
     assert s2[-1] < s2[199]
 
 
-def share_by_sum(lr: np.ndarray, tau: float) -> np.ndarray:
-    """D(t) = Σ_k d_k (1 − exp(−(S1(t) − S1(k))/τ)), a double loop over the normalised LR."""
+def share_by_sum(lr: np.ndarray, tau: float, gamma: float) -> np.ndarray:
+    """D(t) = Σ_k d_k (1 − exp(−Σ_(j=k..t) η_j^(1−γ) / τ)), a double loop over the normalised LR."""
     eta = lr / lr.max()
     peak = int(np.argmax(eta))
-    s1 = np.cumsum(eta)
     out = np.zeros(len(eta))
     for t in range(len(eta)):
         total = 0.0
         for k in range(peak + 1, t + 1):
-            total += (eta[k - 1] - eta[k]) * (1 - math.exp(-(s1[t] - s1[k - 1]) / tau))
+            felt = sum(eta[j] ** (1 - gamma) for j in range(k, t + 1)) / tau
+            total += (eta[k - 1] - eta[k]) * (1 - math.exp(-felt))
         out[t] = total
     return out
 
@@ -82,26 +82,30 @@ def share_by_sum(lr: np.ndarray, tau: float) -> np.ndarray:
 def test_annealing_share_is_the_lagged_sum_of_decrements() -> None:
     # WSD: warmup, stable, linear decay to 0, then 100 steps held at 0
     lr = np.concatenate([np.linspace(0.1, 1, 10), np.ones(90), np.linspace(1, 0, 101)[1:], np.zeros(100)])
-    got = lr_features.annealing_share(lr, tau=20.0)
-    assert got == pytest.approx(share_by_sum(lr, 20.0), abs=1e-9)
+    got = lr_features.annealing_share(lr, tau=20.0, gamma=0.0)
+    assert got == pytest.approx(share_by_sum(lr, 20.0, 0.0), abs=1e-9)
     assert got[99] == 0
     # with the LR at 0 the model does not move: the loss has felt all it will, nothing more is promised
     assert got[-1] == pytest.approx(got[200], abs=1e-12)
     # a decay to 0 over 50 peak-LR steps of area with τ = 20: its last decrements come with little LR after them
     assert 0.3 < got[-1] < 0.7
+    # the lag on η^(1−γ): a decrement made at a low LR is felt sooner, so more of the decay is felt by its end
+    sooner = lr_features.annealing_share(lr, tau=20.0, gamma=0.5)
+    assert sooner == pytest.approx(share_by_sum(lr, 20.0, 0.5), abs=1e-9)
+    assert sooner[-1] > got[-1] + 0.05 and sooner[-1] == pytest.approx(sooner[200], abs=1e-12)
 
 
 def test_fit_recovers_a_known_annealing_curve_from_its_first_half() -> None:
-    total, tau = 8_000, lr_features.LAG_AREA
+    total, tau, gamma = 8_000, lr_features.LAG_AREA, lr_features.LAG_GAMMA
     lr = warmup_cosine(total, 200)
     # the lagged share by a recurrence written here (share_by_sum is too slow at 8K steps):
-    # u_t = (u_(t−1) + d_t)·exp(−η_t/τ), D = Σd − u
+    # u_t = (u_(t−1) + d_t)·exp(−η_t^(1−γ)/τ), D = Σd − u
     eta = lr / lr.max()
     d = np.concatenate([[0.0], eta[:-1] - eta[1:]])
     d[: int(np.argmax(eta)) + 1] = 0.0
     u, share = 0.0, []
     for dk, e in zip(d, eta, strict=True):
-        u = (u + dk) * math.exp(-e / tau)
+        u = (u + dk) * math.exp(-(e ** (1 - gamma)) / tau)
         share.append(u)
     share = np.cumsum(d) - np.array(share)
     steps = np.arange(total + 1)
