@@ -255,7 +255,7 @@ def _mfu_gap_facts(meta: dict[str, Any], facts: RunFacts, where: str) -> None:
         facts.set("mfu_convention_logged", convention[0], f"default: {convention[1]}")
 
 
-# the FLOPs count behind each format's printed MFU (lossdoc.analyzers.mfu.FORMULAS)
+# the FLOPs count behind each format's printed MFU (lossdoc.analyzers.flops.FORMULAS)
 _MFU_CONVENTION_OF_FORMAT = {
     "nanogpt": ("nanogpt", "nanoGPT model.py estimate_mfu, 6N + 12*L*H*Q*T"),
     "llmc-stdout": ("llmc", "llm.c train_gpt2.cu gpt2_estimate_mfu, 6N + 6*L*C*T"),
