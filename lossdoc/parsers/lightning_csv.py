@@ -28,8 +28,8 @@ from typing import Any
 from ..errors import InputError
 from ..run import ALIASES, Run, canonical_name
 from ._assemble import PointBuffer
+from ._numeric_table import fast_numeric_table, runs_from_matrix
 from ._text import LineAccount, read_text
-from .table import fast_numeric_table, runs_from_matrix
 
 NAME = "lightning-csv"
 DESCRIPTION = "PyTorch Lightning CSVLogger metrics.csv (+ hparams.yaml beside it)"

@@ -16,14 +16,13 @@ stated in sequences. Scripts without that class (track 3) keep their literal mod
 A printed ``Hyperparameters(...)`` repr (the values actually used) wins over the source defaults.
 Timing: ``train_time`` (cumulative, validation excluded; seconds converted to ms) and ``step_avg`` are kept,
 and ``train/step_time_ms`` is their per-step difference. Several runs in one file (the counter back to 0) are
-several runs (the shared assemble()).
+several runs (the shared assemble()). The header is read by _modded_header.py, the embedded script (with ``ast``)
+by _modded_script.py.
 """
 
 from __future__ import annotations
 
-import ast
 import re
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from ..run import Run
 from . import _events, _sniffers
 from ._assemble import PointBuffer, assemble
 from ._fast import Grammar, Scan, Sink, merge, scan
+from ._modded_header import CHUNK_END, read_header
 from ._sniffers import MODDED_RECORD
 from ._text import HEAD_BYTES, LineAccount, is_noise, read_text, to_float, visible
 
@@ -44,15 +44,7 @@ _FIELD = re.compile(r"([A-Za-z_/]+):(\S*)")
 _SEPARATOR = re.compile(r"^={20,}\s*$")  # print0("=" * 100) between source, nvidia-smi and the records
 _TIME = re.compile(r"^([-+\d.eE]+|nan|inf)(ms|s)$")
 _VRAM = re.compile(r"^([\d.]+)/([\d.]+)GB$")
-_RUNNING = re.compile(
-    r"^Running [Pp]y[Tt]orch (\S+)(?: compiled for CUDA (\S+))?(?: on (.+?))?(?: with world_size (\d+))?\s*$"
-)
-_SMI_GPU = re.compile(r"^\|\s+(\d+)\s+(NVIDIA .+?|Tesla .+?|AMD .+?)\s{2,}(?:On|Off)\s+\|")
 _PEAK_MEMORY = re.compile(r"^peak memory (?:consumption|allocated): (\d+) MiB")
-_PARAMS = re.compile(r"^\s*(Total|Embedding|Non-embedding) parameters: ([\d,]+)\s*$")
-_REPR = re.compile(r"^(?:Hyperparameters: )?(Hyperparameters\(.*\))\s*$")
-_MODEL_CONFIG = re.compile(r"^Model Config: (GPTConfig\(.*\))\s*$")  # tyler-romero/nanogpt-speedrun banner
-_ASSIGNMENTS = re.compile(r"^(?:[A-Za-z_][\w.]*=\S+ ?)+$")  # B=32 T=1024 ddp_world_size=2 ...
 
 # Field name in a record -> series name (others keep their own name under the record's split).
 _TRAIN_FIELDS = {
@@ -62,24 +54,6 @@ _TRAIN_FIELDS = {
     "tokens_seen": "train/tokens",
     "tokens/sec": "train/tokens_per_sec",
     "vram": "train/vram_gb",  # used part of `used/total GB`
-}
-# Config names that state the schedule and the batch, as the records spell them -> meta keys.
-_MAX_STEPS_KEYS = ("num_iterations", "num_steps", "max_steps")
-_WARMUP_KEYS = ("warmup_iters", "warmup_steps")
-_WARMDOWN_KEYS = ("warmdown_iters", "cooldown_iters", "warmdown_steps")
-_SEQ_KEYS = ("sequence_length", "seq_len", "train_seq_len")
-_MODEL_CALLS = {"GPT", "GPTConfig"}
-_CHUNK_END = "\x00"  # marks a `====` separator in the header list
-_MIN_SOURCE_LINES = 20  # a chunk that fails to parse before this line is not source code
-_PREFIX_TRIES = 5  # parses tried when only a prefix of the source parses (each costs ~10 ms per 1000 lines)
-_MODEL_KEYS = {
-    "vocab_size": "vocab_size",
-    "n_layer": "n_layer",
-    "num_layers": "n_layer",
-    "n_head": "n_head",
-    "num_heads": "n_head",
-    "n_embd": "n_embd",
-    "model_dim": "n_embd",
 }
 
 
@@ -140,7 +114,7 @@ def _read_lines(lines: Any, account: LineAccount, meta: dict[str, Any]) -> list[
         line = visible(line)
         if _SEPARATOR.match(line):
             in_header = True  # a separator after records: another run's header follows
-            header.append(_CHUNK_END)
+            header.append(CHUNK_END)
             account.ignored += 1
         elif in_header:
             header.append(line)
@@ -153,7 +127,7 @@ def _read_lines(lines: Any, account: LineAccount, meta: dict[str, Any]) -> list[
             account.ignored += 1
         else:
             account.unknown(lineno, raw)
-    _read_header(header, meta)
+    read_header(header, meta)
     return records
 
 
@@ -302,237 +276,3 @@ def _per_run_meta(runs: list[Run], records: list[tuple[int, int, list[tuple[str,
     if len(run_totals) == len(runs):
         for run, total in zip(runs, run_totals, strict=True):
             run.meta["max_steps"] = total
-
-
-def _read_header(header: list[str], meta: dict[str, Any]) -> None:
-    """Facts from the lines before the first record: the embedded source (via ast), banners, nvidia-smi."""
-    config: dict[str, Any] = meta["config"]
-    model: dict[str, Any] = {}
-    gpus: list[str] = []
-    chunk: list[str] = []
-    for line in header + [_CHUNK_END]:
-        if line is not _CHUNK_END:
-            chunk.append(line)
-            continue
-        tree, used = _parse_source(chunk) if chunk else (None, 0)
-        if tree is not None:
-            _read_source(tree, config, model)
-        _read_banners(chunk[used:], config, meta, gpus)  # what follows the source in the same chunk
-        for line in chunk[used:]:
-            if m := _MODEL_CONFIG.match(line):  # the model's shape printed as a repr (no source in these logs)
-                model.update(_repr_kwargs(m.group(1)))
-        chunk = []
-    if gpus:
-        meta.setdefault("gpu", gpus[0])
-        meta["gpus_visible"] = len(gpus)
-    if model:
-        config["model"] = model
-        for key, meta_key in _MODEL_KEYS.items():
-            if isinstance(model.get(key), int):
-                meta.setdefault(meta_key, model[key])
-    _derive(config, meta)
-
-
-def _read_banners(lines: list[str], config: dict[str, Any], meta: dict[str, Any], gpus: list[str]) -> None:
-    for line in lines:
-        if m := _REPR.match(line):
-            config.update(_repr_kwargs(m.group(1)))  # the values the run used: they override the defaults
-        elif m := _RUNNING.match(line):
-            meta["torch_version"] = m.group(1)
-            if m.group(3):
-                meta["gpu"] = m.group(3)
-            if m.group(4):
-                meta["world_size"] = int(m.group(4))
-        elif m := _SMI_GPU.match(line):
-            gpus.append(m.group(2).strip())
-        elif m := _PARAMS.match(line):
-            key = {"Total": "params", "Embedding": "params_embedding", "Non-embedding": "params_non_embedding"}
-            meta[key[m.group(1)]] = int(m.group(2).replace(",", ""))
-        elif _ASSIGNMENTS.match(line.strip()):
-            for pair in line.split():  # `B=32 T=1024 ddp_world_size=2 tokens_per_fwdbwd=524288`
-                key, _, text = pair.partition("=")
-                value = _literal(text)
-                if value is not None:
-                    config[key] = value
-
-
-def _derive(config: dict[str, Any], meta: dict[str, Any]) -> None:
-    """Meta keys the analyzers use, from config names the records use (only where they are unambiguous)."""
-    for keys, meta_key in (
-        (_MAX_STEPS_KEYS, "max_steps"),
-        (_WARMUP_KEYS, "warmup_steps"),
-        (_WARMDOWN_KEYS, "warmdown_steps"),
-    ):
-        for key in keys:
-            if isinstance(config.get(key), (int, float)) and not isinstance(config.get(key), bool):
-                meta[meta_key] = int(config[key])
-                break
-    if isinstance(config.get("cooldown_frac"), float):
-        # newer records: the LR decays linearly to 0 over the last cooldown_frac of num_iterations
-        meta["cooldown_frac"] = config["cooldown_frac"]
-        if "max_steps" in meta and "warmdown_steps" not in meta:
-            meta["warmdown_steps"] = round(config["cooldown_frac"] * meta["max_steps"])
-    if isinstance(config.get("lr_floor"), float):
-        meta["lr_floor"] = config["lr_floor"]  # a fraction of peak (the schedule is relative)
-    seq = next((config[k] for k in _SEQ_KEYS if isinstance(config.get(k), int)), None)
-    if "sequence_length" in config and isinstance(config.get("batch_size"), int) and isinstance(seq, int):
-        # Older records: batch_size counts sequences across all devices ("batch size, in sequences").
-        meta["batch_size"] = config["batch_size"]
-        meta["block_size"] = seq
-        meta["tokens_per_step"] = config["batch_size"] * seq
-    if isinstance(config.get("device_batch_size"), int):
-        meta["device_batch_size"] = config["device_batch_size"]
-    if isinstance(config.get("tokens_per_fwdbwd"), int):  # printed by forks: B*T*world*accumulation
-        meta["tokens_per_step"] = config["tokens_per_fwdbwd"]
-    if isinstance(config.get("args.batch_size"), int):
-        meta["batch_size"] = config["args.batch_size"]
-
-
-def _ast_parse(text: str, mode: str = "exec") -> Any:
-    """ast.parse without its SyntaxWarnings (`1abc`, invalid escapes) on stderr: the library never prints."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ast.parse(text, mode=mode)
-
-
-def _parse_source(lines: list[str]) -> tuple[ast.Module | None, int]:
-    """The embedded script as an AST (never executed) and how many lines it took; if the whole does not
-    parse, the statements before the first line that does not (source followed by other prints).
-    (None, 0) when the lines are not Python."""
-    try:
-        return _ast_parse("\n".join(lines)), len(lines)
-    except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
-        bad = getattr(exc, "lineno", None) or 0
-    if bad < _MIN_SOURCE_LINES:
-        return None, 0
-    # Cut before the bad line, else before the last top-level statements that start before it; a few tries.
-    cuts = [bad] + [i for i in range(bad - 1, 0, -1) if lines[i - 1][:1] not in ("", " ", "\t", ")", "]", "}")]
-    for cut in cuts[:_PREFIX_TRIES]:
-        try:
-            return _ast_parse("\n".join(lines[: cut - 1])), cut - 1
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            continue
-    return None, 0
-
-
-def _read_source(tree: ast.Module, config: dict[str, Any], model: dict[str, Any]) -> None:
-    found_class = False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == "Hyperparameters":
-            found_class = True
-            for stmt in node.body:
-                name, value = _assigned(stmt)
-                if name is not None and value is not _NOT_CONSTANT:
-                    config[name] = value
-        elif isinstance(node, ast.FunctionDef) and node.name == "get_lr":
-            floor = _lr_floor(node)
-            if floor is not None:
-                config["lr_floor"] = floor
-        elif isinstance(node, ast.Call) and _call_name(node) in _MODEL_CALLS:
-            for kw in node.keywords:
-                if kw.arg and (value := _constant(kw.value)) is not _NOT_CONSTANT:
-                    model.setdefault(kw.arg, value)
-    if found_class:
-        return
-    # Scripts without a Hyperparameters class (track 3) state sizes as module-level constants. They are kept
-    # apart and not turned into meta: a module-level `warmup_steps = 10` can be kernel warm-up, not the LR's.
-    module: dict[str, Any] = {}
-    for stmt in tree.body:
-        name, value = _assigned(stmt)
-        if name is not None and value is not _NOT_CONSTANT:
-            module[name] = value
-    if module:
-        config["module_constants"] = module
-
-
-# Newer records cool down to a floor, not to 0: `return w * 1.0 + (1 - w) * 0.05` (2025 records' get_lr).
-_FLOOR_RETURN = re.compile(r"^(\w+) \* 1(?:\.0)? \+ \(1 - \1\) \* ([0-9.]+(?:e-?\d+)?)$")
-
-
-def _lr_floor(func: ast.FunctionDef) -> float | None:
-    """The LR multiplier get_lr() cools down to, when its return is the blend of 1.0 and a constant floor."""
-    for node in ast.walk(func):
-        if isinstance(node, ast.Return) and node.value is not None:
-            if m := _FLOOR_RETURN.match(ast.unparse(node.value)):
-                return float(m.group(2))
-    return None
-
-
-def _assigned(stmt: ast.stmt) -> tuple[str | None, Any]:
-    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
-        return stmt.target.id, _constant(stmt.value)
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
-        return stmt.targets[0].id, _constant(stmt.value)
-    return None, _NOT_CONSTANT
-
-
-def _call_name(node: ast.Call) -> str:
-    func = node.func
-    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-
-
-_NOT_CONSTANT = object()
-_BINOPS = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.FloorDiv: lambda a, b: a // b,
-    ast.Mod: lambda a, b: a % b,
-}
-_MAX_POWER = 64  # 2**64 is plenty for sizes; refuse larger exponents (no huge integers from a log)
-
-
-def _constant(node: ast.AST) -> Any:
-    """Value of a constant expression (`8*64`, `5800 + (128 * 4)`, `10_485_760`, `"a"`), else _NOT_CONSTANT.
-
-    Only literals and arithmetic on them: names, calls and attributes are not evaluated.
-    """
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str, bool, type(None))):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _constant(node.operand)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.BinOp):
-        left, right = _constant(node.left), _constant(node.right)
-        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right))
-        if not numbers:
-            return _NOT_CONSTANT
-        if isinstance(node.op, ast.Pow) and abs(right) <= _MAX_POWER and abs(left) < 2**20:
-            return left**right
-        op = _BINOPS.get(type(node.op))
-        if op is not None:
-            try:
-                return op(left, right)
-            except (ZeroDivisionError, OverflowError):
-                return _NOT_CONSTANT
-    if isinstance(node, (ast.Tuple, ast.List)):
-        items = [_constant(e) for e in node.elts]
-        if all(i is not _NOT_CONSTANT for i in items):
-            return items
-    return _NOT_CONSTANT
-
-
-def _repr_kwargs(text: str) -> dict[str, Any]:
-    """`Hyperparameters(a=1, b='x')` as printed by the script -> {a: 1, b: 'x'} (literal values only)."""
-    try:
-        node = _ast_parse(text, mode="eval").body
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return {}
-    if not isinstance(node, ast.Call):
-        return {}
-    out = {}
-    for kw in node.keywords:
-        if kw.arg and (value := _constant(kw.value)) is not _NOT_CONSTANT:
-            out[kw.arg] = value
-    return out
-
-
-def _literal(text: str) -> Any:
-    try:
-        node = _ast_parse(text, mode="eval").body
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
-    value = _constant(node)
-    return None if value is _NOT_CONSTANT else value
