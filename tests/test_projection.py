@@ -322,6 +322,20 @@ def test_a_rising_loss_is_not_forecast() -> None:
     assert "Projected" not in report["headline"]
 
 
+def test_a_series_below_zero_is_neither_fitted_nor_projected_nor_checked_against_ln_vocab() -> None:
+    # a "loss" that falls from -1 to -3 (a negated objective): the laws fall to a floor >= 0; fitted anyway, the
+    # power law ran to its bounds and projected 0.0000
+    steps = np.arange(0, 3_001, 10)
+    loss = -1.0 - 2.0 * (1 - np.exp(-steps / 800))
+    run = make_run("neg", {"train/loss": (steps, loss)}, {"max_steps": 6_000})
+    result = ph.analyze(run, project=6_000)
+    assert result.projection is None and result.fit is None
+    assert any("reaches -2.953, at or below 0" in n for n in result.notes)
+    assert result.init.verdict == "not_init" and result.init.severity is None and "not positive" in result.init.title
+    report, _ = build_report(run, [], "test")
+    assert "Projected" not in report["headline"]
+
+
 def test_corpus_run_whose_logged_lr_reached_zero_gets_no_further_drop() -> None:
     from lossdoc import load
 

@@ -137,6 +137,13 @@ def fit_and_project(
     last = int(steps[-1])
     if project is not None and project <= 0:
         raise InputError(f"--project must be a positive step (got {project})")
+    lowest = float(np.min(values))
+    if lowest <= 0:
+        # both laws fall to a floor >= 0 (a cross-entropy is positive): fitted to a series below 0 the power law's
+        # floor and amplitude ran to 0 and it "projected" 0.0000, with a note about an LR at 0
+        result.notes.append(f"no fit and no projection: {result.series} reaches {lowest:.4g}, at or below 0, and "
+                            "the laws lossdoc fits describe a positive loss (a cross-entropy)")
+        return  # (a target, > 0, was reached where the series crossed it)
     planned = planned_steps(run)
     horizon = max(project or 0, last, int(planned or 0))
     # the LR array stops at MAX_SCHEDULE_STEPS; a projection past it holds the LR there (lr_features.features)
