@@ -347,6 +347,21 @@ def test_corpus_run_whose_logged_lr_reached_zero_gets_no_further_drop() -> None:
     # at an LR of 0 the curve does not move: the summary says so instead of a range of "improvement" from the width
     line = proj.summary_line(pr)
     assert line.startswith("No further improvement: with the LR at 0") and "Remaining improvement" not in line
+    # and the loss stays where the log left it, not at the fit's value there
+    assert pr["loss"] == pr["current"] and pr["low"] <= pr["current"] <= pr["high"]
+
+
+def test_with_no_lr_ahead_the_projection_is_the_loss_now_even_when_the_fit_sits_off_it() -> None:
+    # a WSD run logged to the end of its decay to 0, the last evals 0.02 below the law (a loose fit): projected past
+    # the end, nothing moves, so it stays at the last eval, and "no further improvement" is said beside that number
+    total = 4_000
+    lr = wsd_lr(total, 100, 800)
+    steps = np.arange(100, total + 1, 100)
+    loss = multi_power_law(lr, steps, 3.0, 6.0, 0.5, 0.15) - np.where(steps >= total - 200, 0.02, 0.0)
+    run = make_run("wsd0", {"val/loss": (steps, loss), "train/lr": (np.arange(total + 1), lr)})
+    pr = ph.analyze(run, project=2 * total).projection
+    assert pr["loss"] == pytest.approx(loss[-1], abs=1e-12) and pr["remaining"] == 0.0
+    assert proj.summary_line(pr).startswith("No further improvement")
 
 
 @pytest.mark.parametrize("cut", [0.25, 0.5])
