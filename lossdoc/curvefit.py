@@ -67,7 +67,8 @@ ALPHA_PRIOR_SD = 0.15
 # synthetic seeds 0-15 0.0214 / 0.0180 / 0.0186, the calibration seeds 100-123 0.0199 / 0.0181 / 0.0189; corpus
 # cosines at 25% 0.019 / 0.012 / 0.006, WSD before its decay at 50% 0.028 / 0.022 / 0.024. The cost: a drop far from
 # the one α suggests is missed by more (synthetic WSD worst case 0.13 -> 0.17 nats), so the intervals where the prior
-# sizes a drop are wider.
+# sizes a drop are wider. Re-measured with γ = 0.5 (the priors re-derived; corpus with priors leave-one-out /
+# synthetic seeds 0-15): 0.3 0.0153 / 0.0181, 0.5 0.0147 / 0.0175, 0.75 0.0148 / 0.0181.
 ANNEAL_PRIOR_CORR = 0.5
 RHO_BOUNDS = (1e-3, 0.5)  # a full decay buys between 0.1% and 50% of the loss
 # posterior sd of log ρ above half the prior's given α (ANNEAL_PRIOR_LOG_SD·√(1 − ANNEAL_PRIOR_CORR²)): no decay seen
