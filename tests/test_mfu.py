@@ -287,3 +287,14 @@ def test_megatron_achieved_tflops_rescaled_to_the_gpu_given() -> None:
     r = mfu.analyze(run, gpu="NVIDIA A100-SXM4-80GB")
     kept = tflops[1:]  # the first logged point is skipped as warm-up
     assert r.mfu_method == "logged_tflops" and r.mfu["median"] == pytest.approx(100 * np.median(kept) / 312)
+
+
+def test_a_logged_mfu_column_with_no_finite_value_is_no_mfu_not_an_error(tmp_path: Path) -> None:
+    # a CSV whose mfu column is NaN throughout (a logger that printed it before it had a step time): there is no
+    # printed MFU to read, and no convention to infer from it (this was an internal error)
+    log = tmp_path / "nan-mfu.csv"
+    log.write_text("step,loss,mfu\n" + "".join(f"{s},{10.9 - 0.3 * s:.2f},nan\n" for s in range(1, 9)))
+    result = runner.invoke(app, ["mfu", str(log), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["logged_mfu"] is None and doc["mfu"] is None

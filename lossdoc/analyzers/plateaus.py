@@ -27,7 +27,6 @@ DECAYED_LR_FRAC = 0.10  # a plateau where the LR is at <= 10% of its peak is the
 MIN_RUN_STEPS = 1000  # a log spanning fewer steps (a CI trace, a benchmark) is too short to call a plateau wasted
 #                       compute; our choice: the shortest real pre-training runs in the corpus are ~1,750 steps
 UPTICK_MIN_REL = 0.001  # a val uptick is a rise over the previous eval of more than 0.1% of the loss
-MAX_UPTICKS = 50  # listed in JSON (the count is always given)
 
 
 def _smoothed(steps: Any, values: Any) -> tuple[Any, Any]:

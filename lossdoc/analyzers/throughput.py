@@ -78,7 +78,9 @@ def read_logged(run: Run, facts: Any, r: MfuResult) -> None:
                 "rescaled": med * float(assumed) / r.peak_tflops if assumed and r.peak_tflops else None,
             }
         r.logged_convention = facts.get("mfu_convention_logged")
-        if r.logged_convention is None and r.logged_mfu["assumed_peak_tflops"] and r.tokens_per_sec_per_gpu:
+        # (no finite positive MFU printed: logged_mfu stays None, and so does the convention it would tell)
+        if (r.logged_convention is None and r.logged_mfu and r.logged_mfu["assumed_peak_tflops"]
+                and r.tokens_per_sec_per_gpu):
             r.logged_convention = which_convention(facts, r, med)
         if r.logged_convention in CONVENTIONS and r.flops_per_token:
             try:
