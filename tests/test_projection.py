@@ -330,10 +330,15 @@ def test_a_series_below_zero_is_neither_fitted_nor_projected_nor_checked_against
     run = make_run("neg", {"train/loss": (steps, loss)}, {"max_steps": 6_000})
     result = ph.analyze(run, project=6_000)
     assert result.projection is None and result.fit is None
-    assert any("reaches -2.953, at or below 0" in n for n in result.notes)
+    assert any("reaches -2.953, below 0" in n for n in result.notes)
     assert result.init.verdict == "not_init" and result.init.severity is None and "not positive" in result.init.title
     report, _ = build_report(run, [], "test")
     assert "Projected" not in report["headline"]
+    # a small loss printed as 0.0000 is still a loss: fitted, its floor at its bound of 0, and said to be undetermined
+    zero = make_run("zero", {"train/loss": (steps, np.round(2.5 * np.exp(-steps / 150.0), 4))})
+    pr = ph.analyze(zero, project=6_000).projection
+    assert pr is not None and not pr["determined"] and 0 <= pr["low"] <= pr["loss"] <= pr["high"]
+    assert proj.summary_line(pr).startswith("Remaining improvement ~0.00")
 
 
 def test_corpus_run_whose_logged_lr_reached_zero_gets_no_further_drop() -> None:

@@ -94,8 +94,8 @@ def check_init(
     where = f"{loss:.4f} at step {step:,}"
     vs = f"ln({v:,}) = {expected:.2f}" + (" (GPT-2 vocab assumed; --vocab sets it)" if source == "assumed" else "")
     tuner = _fine_tune_evidence(meta, lr_peak)
-    if loss <= 0:  # a cross-entropy is at least 0: not a loss ln(vocab) says anything about
-        return _set(out, "not_init", f"the first loss ({where}) is not positive: not a cross-entropy",
+    if loss <= 0:  # a random init's cross-entropy is near ln(vocab), far above 0: not a loss it says anything about
+        return _set(out, "not_init", f"the first loss ({where}) is not positive: not a random init's cross-entropy",
                     "no initial-loss check", None)
     if start == "excerpt":
         return _set(out, "not_init", f"the log starts at step {step:,}, far from 0 (an excerpt or a resumed run)",

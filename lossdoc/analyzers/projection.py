@@ -138,11 +138,12 @@ def fit_and_project(
     if project is not None and project <= 0:
         raise InputError(f"--project must be a positive step (got {project})")
     lowest = float(np.min(values))
-    if lowest <= 0:
-        # both laws fall to a floor >= 0 (a cross-entropy is positive): fitted to a series below 0 the power law's
-        # floor and amplitude ran to 0 and it "projected" 0.0000, with a note about an LR at 0
-        result.notes.append(f"no fit and no projection: {result.series} reaches {lowest:.4g}, at or below 0, and "
-                            "the laws lossdoc fits describe a positive loss (a cross-entropy)")
+    if lowest < 0:
+        # both laws fall to a floor >= 0 (a cross-entropy is not negative): fitted to a series below 0 the power law's
+        # floor and amplitude ran to 0 and it "projected" 0.0000, with a note about an LR at 0. (A loss printed as
+        # 0.0000 is a small loss rounded: fitted, its floor runs to its bound of 0, and the projection says so.)
+        result.notes.append(f"no fit and no projection: {result.series} reaches {lowest:.4g}, below 0, and the laws "
+                            "lossdoc fits describe a loss that is not negative (a cross-entropy)")
         return  # (a target, > 0, was reached where the series crossed it)
     planned = planned_steps(run)
     horizon = max(project or 0, last, int(planned or 0))
@@ -270,10 +271,8 @@ def summary_line(pr: dict[str, Any]) -> str:
         )
         cost = _cost_words(pr)
         return line + (f"; {cost} would buy nothing" if cost else "")
-    line = (
-        f"Remaining improvement ~{lo:.2f}–{hi:.2f} ({_pct(lo / now)}–{_pct(hi / now)} of {now:.2f}) "
-        f"over {pr['remaining_steps']:,} more steps"
-    )
+    share = f" ({_pct(lo / now)}–{_pct(hi / now)} of {now:.2f})" if now > 0 else ""  # a loss printed as 0.0000
+    line = f"Remaining improvement ~{lo:.2f}–{hi:.2f}{share} over {pr['remaining_steps']:,} more steps"
     cost = _cost_words(pr)
     if cost:
         line += f"; {cost} for it"
