@@ -16,18 +16,14 @@ from .cli_params import (
     fail_on_option,
     format_option,
     json_option,
-    log_argument,
     run_option,
+    run_options,
 )
 from .errors import InputError
 
 
 @click.command(cls=_Command)
-@log_argument
-@json_option
-@format_option
-@run_option
-@fail_on_option
+@run_options
 @_option("--series", help="Loss series to analyse (default: val/loss if >= 8 points).")
 @_option("--vocab", kind=int, help="Vocabulary size for the initial-loss check (ln V).")
 @_option("--target", kind=float, help="Target loss: the first step that reaches it.")
@@ -101,11 +97,7 @@ def job_price(run: Any, per_hour: float | None, gpus: int | None, per_gpu_hour: 
 
 
 @click.command(cls=_Command)
-@log_argument
-@json_option
-@format_option
-@run_option
-@fail_on_option
+@run_options
 @_option(
     "--shard-map",
     kind=Path,
@@ -141,11 +133,7 @@ def spikes(
 
 
 @click.command(cls=_Command)
-@log_argument
-@json_option
-@format_option
-@run_option
-@fail_on_option
+@run_options
 @_option("--gpu", help="GPU name (case-insensitive; nvidia-smi names and aliases).")
 @_option("--peak-tflops", kind=float, help="Dense peak TFLOPS of one GPU, for a GPU not in the table.")
 @_option("--dtype", help="Training precision: bf16, fp16, fp8, tf32, fp32 (default: the log's).")
@@ -247,11 +235,7 @@ def config_check(
 
 
 @click.command(cls=_Command)
-@log_argument
-@json_option
-@format_option
-@run_option
-@fail_on_option
+@run_options
 @_option("--grad-clip", kind=float, help="Clip threshold for the grad-norm report (default: the log's, else 1.0).")
 def gap(
     log: Path, json: bool, format: str | None, run: str | None, fail_on: str | None, grad_clip: float | None,

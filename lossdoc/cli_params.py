@@ -88,3 +88,10 @@ config_option = _option(
 log_argument = _log_argument(
     help="The training log: a file (also .gz/.bz2/.xz/.zst), a directory, or - for standard input."
 )
+
+
+def run_options(command: Any) -> Any:
+    """LOG, --json, --format, --run and --fail-on, in that order: what every command that analyses one run takes."""
+    for decorate in (fail_on_option, run_option, format_option, json_option, log_argument):  # innermost first
+        command = decorate(command)
+    return command

@@ -13,21 +13,13 @@ from .cli_params import (
     _Command,
     _option,
     config_option,
-    fail_on_option,
-    format_option,
-    json_option,
-    log_argument,
-    run_option,
+    run_options,
 )
 from .errors import InputError
 
 
 @click.command(cls=_Command)
-@log_argument
-@json_option
-@format_option
-@run_option
-@fail_on_option
+@run_options
 @config_option
 @_option("--project", kind=int, help="Project the loss to STEP (default: the planned last step).")
 @_option("--target", kind=float, help="Target loss: when it is (or will be) reached.")
