@@ -22,16 +22,33 @@ PIPE_WIDTH = 140  # columns of a report written to a file or pipe (rich would as
 def _console(stderr: bool = False) -> Any:
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # rich's own exits 1 (SystemExit), which here means a finding at or above --fail-on: _guard exits
+            # EXIT_BROKEN_PIPE instead
+            self.quiet = True
+            raise BrokenPipeError
+
     stream = sys.stderr if stderr else sys.stdout
     width = None if stream.isatty() or os.environ.get("COLUMNS") else PIPE_WIDTH
     # emoji=False: log text such as "step:1 :smile:" stays as written (and rich skips its emoji table)
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width, emoji=False)
+    return _Console(stderr=stderr, highlight=False, soft_wrap=True, width=width, emoji=False)
+
+
+# the reader of stdout closed it (`lossdoc analyze run.log | head`): exit as a shell reports a process SIGPIPE ended,
+# 128 + 13. click's own handling exits 1, which means "a finding at or above --fail-on" here
+EXIT_BROKEN_PIPE = 141
 
 
 def _guard(body: Callable[[], int]) -> None:
     """Run a command body; input errors become one line on stderr and exit 2, never a traceback."""
     try:
         code = body()
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+    except BrokenPipeError:
+        # nothing more can be written: point stdout at /dev/null so the interpreter's last flush stays quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
     except InputError as exc:
         click.echo(f"lossdoc: error: {exc}", err=True)
         raise click.exceptions.Exit(2) from None

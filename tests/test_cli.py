@@ -170,3 +170,16 @@ def test_analyze_compares_the_runs_of_a_multi_run_file() -> None:
     spread = json.loads(out)["comparison"]["final_spread"]
     assert spread["runs"] == 20
     assert spread["min"] == pytest.approx(3.2764, abs=1e-4) and spread["max"] == pytest.approx(3.2810, abs=1e-4)
+
+
+@pytest.mark.parametrize("args", [["analyze"], ["analyze", "--json"], ["phases"], ["show", "-v"]])
+def test_a_reader_that_closes_the_pipe_gets_exit_141_not_1(args: list[str]) -> None:
+    # `lossdoc analyze run.log | head`: rich and click both exit 1 on a broken pipe, which here means "a finding at or
+    # above --fail-on"; a shell reports a process SIGPIPE ended as 141, and so does lossdoc, quietly
+    log = str(EXAMPLES / "nanogpt-gpt2-124M.log")
+    proc = subprocess.Popen([sys.executable, "-m", "lossdoc", args[0], log, *args[1:]], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # before the first write: the first write fails
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert err == ""
