@@ -77,15 +77,16 @@ def along(fit: Fit, step: float) -> float:
     return float(fit.features(np.array([max(float(step), 0.0)]))[0][0])
 
 
-def reach_ratio(fit: Fit, last: float, step: int) -> float:
+def reach_ratio(fit: Fit, last: float, step: int, first: float = 0.0) -> float:
     """How far the projection reaches past the log: the way ahead over the way seen (LR area when the schedule is
-    known, else steps)."""
-    return max(along(fit, step) - along(fit, last), 0.0) / max(along(fit, last), 1.0)
+    known, else steps), seen from the log's first point: an excerpt of 50 steps at step 29,040 projected to 100,000
+    reaches 1,400x, not 2.4x."""
+    return max(along(fit, step) - along(fit, last), 0.0) / max(along(fit, last) - along(fit, first), 1.0)
 
 
-def reach(fit: Fit, last: float, step: int) -> str:
+def reach(fit: Fit, last: float, step: int, first: float = 0.0) -> str:
     """The reach_ratio as a calibration cell: near, mid or far."""
-    ratio = reach_ratio(fit, last, step)
+    ratio = reach_ratio(fit, last, step, first)
     return "near" if ratio <= REACH_EDGES[0] else "mid" if ratio <= REACH_EDGES[1] else "far"
 
 
@@ -106,7 +107,8 @@ def standard_error(fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | 
 
 
 def interval(
-    fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int, determined: bool = True
+    fit: Fit, s: np.ndarray, v: np.ndarray, schedule: Schedule | None, step: int, determined: bool = True,
+    first: float = 0.0,
 ) -> tuple[float, float, float, dict[str, Any]]:
     """(projected loss, the PROJECTION_COVERAGE interval's width below it and above it, how they were made).
 
@@ -121,15 +123,16 @@ def interval(
     loss = float(fit.predict(np.array([step]))[0])
     at_last = float(fit.predict(np.array([last]))[0])
     sd = standard_error(fit, s, v, schedule, step)
-    cell = (situation(fit, last, step), reach(fit, last, step))
+    cell = (situation(fit, last, step), reach(fit, last, step, first))
     down, up = CALIBRATION.get(cell, DEFAULT_FACTOR)
     below, above = down * Z_80 * sd, up * Z_80 * sd
     loose = REL_LOOSE * abs(at_last - loss)
     widened = not determined and loose > min(below, above)
     if widened:  # a fit the data do not determine: its further drop is uncertain by all of itself
         below, above = max(below, loose), max(above, loose)
+    ratio = reach_ratio(fit, last, step, first)
     return loss, below, above, {"sd": sd, "situation": cell[0], "reach": cell[1], "factor_below": down,
-                                "factor_above": up, "widened": widened, "reach_ratio": reach_ratio(fit, last, step)}
+                                "factor_above": up, "widened": widened, "reach_ratio": ratio}
 
 
 def project(
@@ -166,7 +169,7 @@ def project(
     if project_step is None:
         return fit_doc, None, fit
     current = float(v[-1])  # the loss now: the last eval, or the median of the last bin of a binned series
-    loss, below, above, calibration = interval(fit, s, v, schedule, project_step, determined)
+    loss, below, above, calibration = interval(fit, s, v, schedule, project_step, determined, float(steps[0]))
     at_last = float(fit.predict(np.array([float(s[-1])]))[0])
     if project_step > s[-1] and abs(at_last - loss) < 1e-9 * max(abs(at_last), 1.0):
         # no LR area ahead (the LR is 0 from the last step on): the curve does not move, so the loss stays where it is

@@ -644,6 +644,22 @@ def test_a_projection_past_the_backtests_reach_says_its_interval_is_not_calibrat
     assert held.projection["calibration"]["reach_ratio"] == 0.0
 
 
+def test_the_way_seen_is_the_one_the_log_covers_not_the_steps_since_0() -> None:
+    # an excerpt of 500 steps logged from step 29,000 (no schedule): to step 31,000 it reaches 1,500/500 = 3x the way
+    # it saw, not 1,500/29,500 = 0.05x; a log from step 0 of the same curve is measured from 0
+    def curve(start: int) -> Run:
+        steps = np.arange(start, 29_501, 10)
+        return make_run("x", {"train/loss": (steps, 2.5 + 40.0 * (steps + 100.0) ** -0.4)})
+
+    excerpt = ph.analyze(curve(29_000), project=31_000).projection
+    assert excerpt["calibration"]["reach_ratio"] == pytest.approx(1_500 / 500)
+    assert excerpt["calibration"]["reach"] == "far"
+    whole = ph.analyze(curve(0), project=31_000).projection
+    assert whole["calibration"]["reach_ratio"] == pytest.approx(1_500 / 29_500, rel=0.05)  # (last: its last bin)
+    assert whole["calibration"]["reach"] == "near"
+    assert not ph.analyze(curve(29_000), project=100_000).projection["calibrated"]
+
+
 def test_the_high_end_stays_below_where_the_fit_window_began() -> None:
     # --project 1e12 on the example log: the sd carried that far put the high end at 2,233 nats, the loss now 3.73
     from pathlib import Path
