@@ -79,8 +79,8 @@ def along(fit: Fit, step: float) -> float:
 
 def reach_ratio(fit: Fit, last: float, step: int, first: float = 0.0) -> float:
     """How far the projection reaches past the log: the way ahead over the way seen (LR area when the schedule is
-    known, else steps), seen from the log's first point: an excerpt of 50 steps at step 29,040 projected to 100,000
-    reaches 1,400x, not 2.4x."""
+    known, else steps), seen from the series' first point: an excerpt of steps 29,020-29,090 projected to 100,000
+    reaches 1,013x, not 2.4x."""
     return max(along(fit, step) - along(fit, last), 0.0) / max(along(fit, last) - along(fit, first), 1.0)
 
 
