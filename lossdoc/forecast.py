@@ -176,6 +176,7 @@ def project(
         # now, not at the fit's value there (a loose fit of a modded-nanogpt record sat 0.017 above its last eval)
         loss = at_last = current
     floor = MIN_LOSS_FRAC * current
+    at_floor = loss < floor  # the fitted curve runs below the lowest projection allowed: held there, no forecast
     loss = max(loss, floor)
     # the laws fitted fall with LR area: training on does not take the loss back above where the fit window began
     # (a re-warmup ahead may lift the projection itself, which is then the ceiling). Far ahead the sd alone put the
@@ -201,6 +202,7 @@ def project(
         "per_1k_steps_at_end": -slope * 1000.0,  # drop per 1K steps the curve still gives at the projection
         "current": current,
         "determined": determined,
+        "at_floor": at_floor,  # the fit fell below MIN_LOSS_FRAC of the loss now: the projection is that floor
         # the prior matters only where the schedule has a decay by the projection (a constant LR has D = 0 throughout)
         "prior_used": bool(fit.prior and fit.prior["prior_dominated"] and share_at(fit, project_step) >= FLAT_SHARE),
         "unknown_decay": unknown_decay,  # how far the low end was lowered for a decay no schedule tells of

@@ -644,6 +644,19 @@ def test_a_projection_past_the_backtests_reach_says_its_interval_is_not_calibrat
     assert held.projection["calibration"]["reach_ratio"] == 0.0
 
 
+def test_a_fit_that_falls_below_the_lowest_projection_allowed_says_it_is_held_there() -> None:
+    # a steep 100-step stretch projected 100x ahead: the power law runs to ~0; the projection is the 5% floor, marked
+    steps = np.arange(1_000, 1_101, 10)
+    run = make_run("steep", {"train/loss": (steps, 8.0 - 0.05 * (steps - 1_000.0))})
+    result = ph.analyze(run, project=100_000)
+    pr = result.projection
+    assert pr["at_floor"] and not pr["determined"]
+    assert pr["loss"] == pytest.approx(0.05 * pr["current"]) and pr["low"] <= pr["loss"] <= pr["high"]
+    assert any(n.startswith("the fitted curve falls below 5% of the loss now by step 100,000") for n in result.notes)
+    near = ph.analyze(run, project=1_200).projection
+    assert not near["at_floor"] and not any("falls below 5%" in n for n in ph.analyze(run, project=1_200).notes)
+
+
 def test_the_way_seen_is_the_one_the_log_covers_not_the_steps_since_0() -> None:
     # an excerpt of 500 steps logged from step 29,000 (no schedule): to step 31,000 it reaches 1,500/500 = 3x the way
     # it saw, not 1,500/29,500 = 0.05x; a log from step 0 of the same curve is measured from 0

@@ -337,6 +337,12 @@ def project_notes(
             "2024 form), and the interval includes its spread"
             + (f"; with the data, the fit's drop is {prior['rho']:.1%} x/÷ {spread_fit:.2f}" if moved else "")
         )
+    if projection["at_floor"]:
+        projection["determined"] = False
+        result.notes.append(
+            f"the fitted curve falls below {forecast.MIN_LOSS_FRAC:.0%} of the loss now by step {project:,}: the "
+            f"projection is held at that floor ({projection['loss']:.4f}), which is no forecast"
+        )
     ratio = projection["calibration"]["reach_ratio"]
     if ratio > forecast.BACKTEST_REACH:
         axis = "LR area" if fit.features is not None else "steps"
