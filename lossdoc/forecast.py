@@ -201,7 +201,7 @@ def project(
         "remaining_high": at_last - min(low, loss),
         "per_1k_steps_at_end": -slope * 1000.0,  # drop per 1K steps the curve still gives at the projection
         "current": current,
-        "determined": determined,
+        "determined": determined and not at_floor,
         "at_floor": at_floor,  # the fit fell below MIN_LOSS_FRAC of the loss now: the projection is that floor
         # the prior matters only where the schedule has a decay by the projection (a constant LR has D = 0 throughout)
         "prior_used": bool(fit.prior and fit.prior["prior_dominated"] and share_at(fit, project_step) >= FLAT_SHARE),

@@ -653,8 +653,8 @@ def test_a_fit_that_falls_below_the_lowest_projection_allowed_says_it_is_held_th
     assert pr["at_floor"] and not pr["determined"]
     assert pr["loss"] == pytest.approx(0.05 * pr["current"]) and pr["low"] <= pr["loss"] <= pr["high"]
     assert any(n.startswith("the fitted curve falls below 5% of the loss now by step 100,000") for n in result.notes)
-    near = ph.analyze(run, project=1_200).projection
-    assert not near["at_floor"] and not any("falls below 5%" in n for n in ph.analyze(run, project=1_200).notes)
+    near = ph.analyze(run, project=1_200)
+    assert not near.projection["at_floor"] and not any("falls below 5%" in n for n in near.notes)
 
 
 def test_the_way_seen_is_the_one_the_log_covers_not_the_steps_since_0() -> None:

@@ -338,7 +338,6 @@ def project_notes(
             + (f"; with the data, the fit's drop is {prior['rho']:.1%} x/÷ {spread_fit:.2f}" if moved else "")
         )
     if projection["at_floor"]:
-        projection["determined"] = False
         result.notes.append(
             f"the fitted curve falls below {forecast.MIN_LOSS_FRAC:.0%} of the loss now by step {project:,}: the "
             f"projection is held at that floor ({projection['loss']:.4f}), which is no forecast"
