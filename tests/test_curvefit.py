@@ -175,3 +175,40 @@ def test_unfelt_blocks_match_the_step_by_step_recurrence(seed: int) -> None:
         u = (u + dec[i]) * math.exp(-a[i])
         want[i] = u
     assert lr_features.unfelt(dec, a) == pytest.approx(want, rel=1e-9, abs=1e-12)  # u is ~1e-2: 10 digits kept
+
+
+def ar1_by_loop(rng: np.random.Generator, n: int, phi: float) -> np.ndarray:
+    """AR(1) errors of marginal sd 1, written here."""
+    out = [rng.normal()]
+    for _ in range(n - 1):
+        out.append(phi * out[-1] + math.sqrt(1 - phi**2) * rng.normal())
+    return np.array(out)
+
+
+@pytest.mark.parametrize("phi", [0.0, 0.5, 0.8])
+def test_autocorrelated_residuals_count_as_fewer_points(phi: float) -> None:
+    rng = np.random.default_rng(7)
+    got = curvefit.autocorr_inflation(ar1_by_loop(rng, 20_000, phi))
+    assert got == pytest.approx((1 + phi) / (1 - phi), rel=0.08)
+
+
+def test_autocorrelation_inflation_is_bounded() -> None:
+    alternating = np.array([1.0, -1.0] * 50)  # negative autocorrelation: no credit for more than n points
+    drift = np.linspace(-1, 1, 100)  # all one way: φ near 1, capped at AUTOCORR_MAX
+    assert curvefit.autocorr_inflation(alternating) == 1.0
+    cap = curvefit.AUTOCORR_MAX
+    assert curvefit.autocorr_inflation(drift) == pytest.approx((1 + cap) / (1 - cap))
+    assert curvefit.autocorr_inflation(np.zeros(10)) == 1.0 and curvefit.autocorr_inflation(drift[:3]) == 1.0
+
+
+def test_drifting_noise_widens_the_parameter_error() -> None:
+    # the same noise values around the same power law, once in a drifting order (AR(1), φ 0.8) and once shuffled:
+    # the scatter is identical, but drifting points hold fewer independent facts, so the fit is less sure
+    s = np.linspace(200, 8_000, 80)
+    truth = 2.5 + 4.0 * (s / 100.0) ** -0.45
+    noise = 0.004 * ar1_by_loop(np.random.default_rng(11), len(s), 0.8)
+    shuffled = np.random.default_rng(12).permutation(noise)
+    far = np.array([30_000.0])
+    drifting = float(curvefit.fit_curve(s, truth + noise, None).stderr(far)[0])
+    independent = float(curvefit.fit_curve(s, truth + shuffled, None).stderr(far)[0])
+    assert drifting > 1.5 * independent
