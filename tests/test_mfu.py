@@ -174,6 +174,25 @@ def test_modded_nanogpt_2x_rtx4090_named_by_nvidia_smi() -> None:
     assert not [f for f in r.findings if f.severity != Severity.INFO]  # ~56%: below the check-the-peak line
 
 
+@pytest.mark.parametrize(("relative", "vocab", "layers", "width"), [
+    ("modded-nanogpt/fp4-19073steps-spike.txt", 50304, 12, 1024),
+    ("modded-nanogpt/soap-6000steps.txt", 50257, 12, 768),
+])
+def test_modded_nanogpt_size_from_its_num_vocab_constant(relative: str, vocab: int, layers: int, width: int) -> None:
+    # GPT(GPTConfig(vocab_size=num_vocab, n_layer=12, ...)) after `num_vocab = ...`: these records' MFU needs it
+    path = corpus_file(relative)
+    text = path.read_text(errors="replace")
+    assert re.search(rf"^num_vocab = {vocab}$", text, re.M)
+    assert f"GPTConfig(vocab_size=num_vocab, n_layer={layers}" in text and f"n_embd={width}))" in text
+    times = np.array([float(t) for t in re.findall(r"^step:\d+/\d+ train_loss:\S+ train_time:(\d+)ms", text, re.M)])
+    n = 12 * layers * width**2 + vocab * width
+    per_gpu = 8 * 64 * 1024 / 8 / (np.diff(times)[5:] / 1000)  # batch 8x64 sequences of 1024 on 8 H100s
+    truth = float(np.median((6 * n + 12 * layers * width * 1024) * per_gpu / 989.4e12 * 100))
+    r = mfu.analyze(runs_of(path)[0])
+    assert r.gpu_count == 8 and r.mfu is not None
+    assert r.mfu["median"] == pytest.approx(truth, rel=0.01)
+
+
 def _synthetic(gpu: str | None, ms: float, **meta) -> object:
     steps = np.arange(1, 201)
     base = {"params": N, "n_layer": L, "n_embd": D, "block_size": T, "tokens_per_step": TOKENS_PER_ITER}

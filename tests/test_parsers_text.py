@@ -99,6 +99,17 @@ def test_modded_source_lines_are_not_records_and_config_is_read_with_ast(tmp_pat
     assert_accounted(meta, log)
 
 
+def test_modded_model_size_through_a_module_constant(tmp_path: Path) -> None:
+    # 2024 records (fp4, SOAP) write `num_vocab = 50304` and then GPTConfig(vocab_size=num_vocab, ...): the name
+    # is read as the literal it is bound to; a name bound twice, or to a call, is not read at all
+    source = MODDED_SOURCE.replace("vocab_size=50304, n_layer=12", "vocab_size=num_vocab, n_layer=layers")
+    source = source.replace("args = Hyperparameters()", "num_vocab = 50304\nlayers = 12\nlayers = 24\nargs = Hyperparameters()")
+    log = write(tmp_path, "rec.txt", source + "step:0/6312 val_loss:10.9876 train_time:0ms step_avg:nanms\n")
+    (run,) = modded_nanogpt.parse(log)
+    assert run.meta["vocab_size"] == 50304 and run.meta["n_embd"] == 768
+    assert "n_layer" not in run.meta and "n_layer" not in run.meta["config"]["model"]
+
+
 def test_modded_seconds_new_style_fork_fields_and_concatenated_runs(tmp_path: Path) -> None:
     body = (
         "step:0/50 val_loss:10.82584 train_time:0.001s step_avg:nanms\n"
