@@ -317,3 +317,24 @@ def test_a_logged_mfu_column_with_no_finite_value_is_no_mfu_not_an_error(tmp_pat
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["logged_mfu"] is None and doc["mfu"] is None
+
+
+@pytest.mark.parametrize(("drop", "missing"), [
+    ("tokens_per_step", "no tokens per step"),  # a val-only record: its size and step time, not its batch
+    ("params", "no parameter count"),
+])
+def test_mfu_not_computed_says_what_the_log_lacks(drop: str, missing: str) -> None:
+    meta = {"params": N, "n_layer": L, "n_embd": D, "block_size": T, "tokens_per_step": TOKENS_PER_ITER,
+            "gpu": "NVIDIA H100 80GB HBM3"}
+    if drop == "params":
+        for key in ("params", "n_layer", "n_embd"):
+            meta.pop(key)
+    else:
+        meta.pop(drop)
+    steps = np.arange(1, 201)
+    r = mfu.analyze(make_run("s", {"train/step_time_ms": (steps, np.full(200, 300.0))}, meta))
+    assert r.mfu is None
+    (finding,) = [f for f in r.findings if f.title.startswith("MFU not computed")]
+    assert f"the log states {missing}" in finding.title
+    other = "no parameter count" if drop != "params" else "no tokens per step"
+    assert other not in finding.title

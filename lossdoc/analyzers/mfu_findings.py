@@ -63,12 +63,13 @@ def make_findings(r: MfuResult) -> list[Finding]:
     if r.peak_tflops is None and (r.achieved_tflops or r.tokens_per_sec):
         out.append(_unknown_gpu(r))
     if r.peak_tflops and r.mfu is None:
+        missing, advice = _why_no_mfu(r)
         out.append(
             Finding(
                 NAME, Severity.INFO,
-                f"MFU not computed on {_gpu_words(r)}: the log states no parameter count, and prints no MFU or TFLOPS",
-                {"gpu": r.gpu, "tokens_per_sec": r.tokens_per_sec},
-                "The parameter count (and n_layer, n_embd, block size) in the log or a config gives the MFU.",
+                f"MFU not computed on {_gpu_words(r)}: the log states {missing}, and prints no MFU or TFLOPS",
+                {"gpu": r.gpu, "tokens_per_sec": r.tokens_per_sec, "flops_per_token": r.flops_per_token},
+                advice,
             )
         )  # fmt: skip
     if r.mfu_method == "logged_tflops" and r.logged_tflops:
@@ -261,3 +262,13 @@ def _step_time_findings(st: StepTimes) -> list[Finding]:
             )
         )  # fmt: skip
     return out
+
+
+def _why_no_mfu(r: MfuResult) -> tuple[str, str]:
+    """What the log lacks for an MFU, and where to get it: the model's size, or the tokens a step processes (a
+    val-only modded-nanogpt record states its size and step time, not its batch)."""
+    if r.flops_per_token is None:
+        return ("no parameter count",
+                "The parameter count (and n_layer, n_embd, block size) in the log or a config gives the MFU.")
+    return ("no tokens per step (batch size x sequence length) to turn its step time into tokens/s",
+            "The batch size and sequence length in the log or a config give the MFU.")
