@@ -53,6 +53,8 @@ def phases(
         options.check_fail_on(fail_on)
         options.check_positive("--target", target)
         options.check_price("--price-per-hour", price_per_hour)
+        options.check_price("--price-per-gpu-hour", price_per_gpu_hour)
+        options.check_gpus(gpus)
         options.check_project(project)
         options.check_vocab(vocab)
         options.check_schedule(schedule)
@@ -154,19 +156,18 @@ def mfu(
     """MFU on the real GPU: peak with its source, FLOPs/token, per-step MFU, printed vs real, throughput, cost."""
 
     def body() -> int:
-        from .options import check_fail_on
+        from . import options
 
-        check_fail_on(fail_on)
+        options.check_fail_on(fail_on)
+        options.check_gpus(gpus)
+        options.check_positive("--peak-tflops", peak_tflops)
+        options.check_price("--price-per-gpu-hour", price_per_gpu_hour)
         from .analyzers import mfu as analysis
         from .gpus import resolve
         from .parsers import load, require_loss
 
         if gpu:
             resolve(gpu)  # an unknown --gpu is an error before the log is read
-        if gpus is not None and gpus < 1:
-            raise InputError(f"--gpus must be at least 1 (got {gpus})")
-        if peak_tflops is not None and peak_tflops <= 0:
-            raise InputError(f"--peak-tflops must be positive (got {peak_tflops})")
         runs = load(log, format)
         require_loss(runs, log, format)
         chosen = pick_run(runs, run)

@@ -48,6 +48,7 @@ def analyze(
         checks.check_fail_on(fail_on)  # bad option values are errors before any work
         checks.check_positive("--target", target)
         checks.check_price("--price-per-gpu-hour", price_per_gpu_hour)
+        checks.check_gpus(gpus)
         checks.check_project(project)
         checks.check_vocab(vocab)
         checks.check_schedule(schedule)

@@ -51,6 +51,12 @@ def check_price(option: str, value: float | None) -> None:
         raise InputError(f"{option} must be a finite price of 0 or more (got {value:g})")
 
 
+def check_gpus(value: int | None) -> None:
+    """--gpus N: a count of GPUs (0 or fewer made costs and per-GPU throughput negative or infinite)."""
+    if value is not None and value < 1:
+        raise InputError(f"--gpus must be at least 1 (got {value})")
+
+
 def check_vocab(value: int | None) -> None:
     if value is not None and value < MIN_VOCAB:
         raise InputError(f"--vocab must be at least {MIN_VOCAB} tokens (got {value})")

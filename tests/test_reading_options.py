@@ -90,6 +90,14 @@ def test_a_good_schedule_still_works() -> None:
         (["phases", LOG, "--project", "abc"], "--project': 'abc' is not a valid integer"),  # click's conversion
         (["analyze", LOG, "--target", "low"], "--target': 'low' is not a valid float"),
         (["mfu", LOG, "--gpus", "2.5"], "--gpus"),
+        # a GPU count below 1 or a negative price made the cost negative ("~$-1", "-1.25M tokens/s per GPU")
+        (["analyze", LOG, "--gpus", "-3", "--price-per-gpu-hour", "2"], "--gpus must be at least 1 (got -3)"),
+        (["analyze", LOG, "--gpus", "0"], "--gpus must be at least 1 (got 0)"),
+        (["phases", LOG, "--gpus", "0", "--price-per-gpu-hour", "2"], "--gpus must be at least 1 (got 0)"),
+        (["phases", LOG, "--gpus", "8", "--price-per-gpu-hour", "-2"], "--price-per-gpu-hour must be a finite price"),
+        (["mfu", LOG, "--price-per-gpu-hour", "-1"], "--price-per-gpu-hour must be a finite price"),
+        (["mfu", LOG, "--peak-tflops", "nan"], "--peak-tflops must be a finite number above 0"),
+        (["mfu", LOG, "--peak-tflops", "0"], "--peak-tflops must be a finite number above 0"),
     ],
 )
 def test_bad_values_are_one_line_and_exit_2(args: list[str], needle: str) -> None:
