@@ -104,7 +104,7 @@ def job_price(run: Any, per_hour: float | None, gpus: int | None, per_gpu_hour: 
     "--shard-map",
     kind=Path,
     help='JSON: [{"shard": NAME, "start_step": N} or {"shard": NAME, "start_token": N}, …] '
-    'or {"steps_per_shard": N}; tests whether spikes follow shard boundaries.',
+    'or {"steps_per_shard": N} or {"tokens_per_shard": N}; tests whether spikes follow shard boundaries.',
 )
 @config_option
 def spikes(

@@ -225,6 +225,24 @@ def test_shard_map_in_tokens_is_converted_with_tokens_per_step():
         spikes.analyze(no_tokens, shard_map=shards.parse_shard_map(entries))
 
 
+def test_shard_map_in_tokens_per_shard_counts_whole_batches():
+    # a loader takes whole batches from a shard and drops the tail (llm.c, build-nanogpt, modded-nanogpt): a shard
+    # of 1500.6 steps' tokens lasts 1500 steps, and the spikes at 1500k + 3 follow each boundary
+    run = periodic_run()
+    per_shard = int(1500.6 * TOKENS)
+    result = spikes.analyze(run, shard_map=shards.parse_shard_map({"tokens_per_shard": per_shard}))
+    assert [s.shard_boundary for s in ups(result)] == [f"shard {k}" for k in range(1, 10)]
+    assert shards.boundaries({"tokens_per_shard": per_shard}, TOKENS, 15_000)[:2] == [(1500, "shard 1"),
+                                                                                      (3000, "shard 2")]
+    # not 1501: the one target token past the batch must fit too
+    assert shards.boundaries({"tokens_per_shard": 1501 * TOKENS}, TOKENS, 4_000)[0] == (1500, "shard 1")
+    no_tokens = make_run("r", {"train/loss": (run.series("train/loss").index, run.series("train/loss").values)})
+    with pytest.raises(InputError, match="tokens per step"):
+        spikes.analyze(no_tokens, shard_map={"tokens_per_shard": per_shard})
+    with pytest.raises(InputError, match="less than one step"):
+        spikes.analyze(run, shard_map={"tokens_per_shard": TOKENS // 2})
+
+
 def test_random_spikes_are_not_periodic():
     steps, y = curve(15_000, seed=7)
     rng = np.random.default_rng(11)
@@ -239,6 +257,8 @@ def test_random_spikes_are_not_periodic():
     [
         ({"steps_per_shard": 0}, "positive integer"),
         ({"steps_per_shard": "12k"}, "positive integer"),
+        ({"tokens_per_shard": 1.5e8 + 0.5}, "tokens_per_shard must be a positive integer"),
+        ({"tokens_per_shard": -1}, "tokens_per_shard must be a positive integer"),
         ([], "expected a JSON list"),
         ([{"start_step": 3}], 'with a "shard" key'),
         ([{"shard": "a"}], "neither start_step nor start_token"),

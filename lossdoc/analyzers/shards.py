@@ -169,7 +169,9 @@ def periodicity(spike_steps: list[int], eligible: np.ndarray, spacing: float) ->
 
 SHARD_MAP_HELP = (
     'a JSON list of {"shard": NAME, "start_step": N} or {"shard": NAME, "start_token": N}, or {"steps_per_shard": N}'
+    ' or {"tokens_per_shard": N}'
 )
+PER_SHARD_KEYS = ("steps_per_shard", "tokens_per_shard")
 
 
 def load_shard_map(path: str | Path) -> dict[str, Any]:
@@ -191,16 +193,15 @@ def load_shard_map(path: str | Path) -> dict[str, Any]:
 
 
 def parse_shard_map(doc: Any, where: str = "shard map") -> dict[str, Any]:
-    """Normalise to {"steps_per_shard": N} or {"entries": [(name, "step"|"token", N), ...]}."""
-    if isinstance(doc, list) and len(doc) == 1 and isinstance(doc[0], dict) and "steps_per_shard" in doc[0]:
+    """Normalise to {"steps_per_shard": N}, {"tokens_per_shard": N} or {"entries": [(name, "step"|"token", N), ...]}."""
+    if isinstance(doc, list) and len(doc) == 1 and isinstance(doc[0], dict) and set(PER_SHARD_KEYS) & set(doc[0]):
         doc = doc[0]
     if isinstance(doc, dict):
-        n = doc.get("steps_per_shard")
+        key = next((k for k in PER_SHARD_KEYS if k in doc), PER_SHARD_KEYS[0])
+        n = doc.get(key)
         if isinstance(n, bool) or not isinstance(n, (int, float)) or n <= 0 or not float(n).is_integer():
-            raise InputError(
-                f"{where}: steps_per_shard must be a positive integer (got {n!r}); expected {SHARD_MAP_HELP}"
-            )
-        return {"steps_per_shard": int(n)}
+            raise InputError(f"{where}: {key} must be a positive integer (got {n!r}); expected {SHARD_MAP_HELP}")
+        return {key: int(n)}
     if not isinstance(doc, list) or not doc:
         raise InputError(f"{where}: expected {SHARD_MAP_HELP}")
     entries = []
@@ -219,6 +220,9 @@ def parse_shard_map(doc: Any, where: str = "shard map") -> dict[str, Any]:
 
 def boundaries(shard_map: dict[str, Any], tokens_per_step: float | None, last_step: int) -> list[tuple[int, str]]:
     """Shard starts in steps, (step, shard name), sorted; token offsets converted with tokens per step."""
+    if "tokens_per_shard" in shard_map:
+        n = _steps_per_token_shard(shard_map["tokens_per_shard"], tokens_per_step)
+        return [(k * n, f"shard {k}") for k in range(1, last_step // n + 1)]
     if "steps_per_shard" in shard_map:
         n = shard_map["steps_per_shard"]
         return [(k * n, f"shard {k}") for k in range(1, last_step // n + 1)]
@@ -233,6 +237,21 @@ def boundaries(shard_map: dict[str, Any], tokens_per_step: float | None, last_st
         else:
             out.append((int(value), name))
     return sorted(out)
+
+
+def _steps_per_token_shard(tokens: int, tokens_per_step: float | None) -> int:
+    """Steps each shard of ``tokens`` tokens lasts: whole batches only. The llm.c, build-nanogpt and modded-nanogpt
+    loaders move to the next shard when the next batch (and its one target token) no longer fits, dropping the
+    tail, so a 100M-token FineWeb shard at 524,288 tokens per step lasts 190 steps, not 190.7 (50 shards in, the
+    boundaries would otherwise drift 36 steps)."""
+    if not tokens_per_step:
+        raise InputError("shard map gives tokens_per_shard but the log does not state tokens per step; "
+                         "give steps_per_shard instead")
+    steps = int((tokens - 1) // tokens_per_step)
+    if steps < 1:
+        raise InputError(f"shard map: tokens_per_shard {tokens:,} is less than one step ({tokens_per_step:,.0f} "
+                         "tokens): a shard boundary at every step tests nothing")
+    return steps
 
 
 def associate(
