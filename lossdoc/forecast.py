@@ -201,6 +201,7 @@ def project(
         "remaining_high": at_last - min(low, loss),
         "per_1k_steps_at_end": -slope * 1000.0,  # drop per 1K steps the curve still gives at the projection
         "current": current,
+        "fitted_now": at_last,  # the fitted curve at the last point: where the remaining drops are measured from
         "determined": determined and not at_floor,
         "at_floor": at_floor,  # the fit fell below MIN_LOSS_FRAC of the loss now: the projection is that floor
         # the prior matters only where the schedule has a decay by the projection (a constant LR has D = 0 throughout)
