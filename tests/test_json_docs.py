@@ -5,9 +5,11 @@ The doc's format, as this test reads it: a `## ` heading whose first backticked 
 NAME, for the shared shapes) opens section NAME; in it, each table row that starts with a backticked key path is one
 key: | `path` | type | when | meaning |. Paths: `a.b`, `a[].b` (each item of the list `a`), `*` in a key (any
 characters, as in a map keyed by series name), a last segment `**` (any subtree: a free-form object). Types:
-string, integer, number, bool, object, array, null, any, joined by " or ". "§NAME `prefix`" in the meaning says the
+string, integer, number, bool, object, array, null, any, joined by " or "; a float is never an integer (json.loads
+reads `8.0` as a float), a whole float never an "integer or number". "§NAME `prefix`" in the meaning says the
 key's value (each item, for a list) has the shape of section NAME under `prefix`. A "†" in the when column marks a
-key the shipped example logs cannot produce: it must be documented, but no run here has to print it.
+key the shipped example logs cannot produce: it must be documented, but no run here has to print it. A key whose
+when is "always", or "with `X`" for its parent (or an ancestor) X or a sibling X that is not null, must be there.
 """
 
 from __future__ import annotations
@@ -162,12 +164,21 @@ def check_documented(doc: Doc, command: str, output: dict[str, Any], label: str)
         if row is None:
             problems.append(f"{label}: `{path}` is not in docs/json.md (section `{command}`)")
             continue
-        kind = json_type(value)
-        ok = "any" in row.types or kind in row.types or (kind == "integer" and "number" in row.types)
-        if not ok:
-            problems.append(f"{label}: `{path}` is {kind} ({value!r:.60}), docs/json.md line {row.line} says "
-                            f"{' or '.join(sorted(row.types))}")
+        if not type_ok(row.types, value):
+            problems.append(f"{label}: `{path}` is {json_type(value)} ({value!r:.60}), docs/json.md line {row.line} "
+                            f"says {' or '.join(sorted(row.types))}")
     return problems
+
+
+def type_ok(types: set[str], value: Any) -> bool:
+    """The value has one of the types. An `integer` is never a float (json.loads reads `8.0` as one), and an
+    `integer or number` is a count that can be fractional, so a whole one is an integer (the Conventions)."""
+    kind = json_type(value)
+    if "any" in types:
+        return True
+    if kind == "number" and value.is_integer() and "integer" in types and types <= {"integer", "number", "null"}:
+        return False
+    return kind in types or (kind == "integer" and "number" in types)
 
 
 def objects_at(value: Any, segs: tuple[str, ...]) -> Iterator[dict[str, Any]]:
@@ -390,6 +401,14 @@ def test_the_reader_of_the_doc_reports_what_it_should() -> None:
         "t: `formats[].no_such_key` is not in docs/json.md (section `formats`)"]
     assert check_documented(fresh, "formats", {"formats": [{"name": 1}]}, "t")[0].startswith(
         "t: `formats[].name` is integer (1)")
+    assert check_documented(fresh, "show", {"lines": {"total": 3.0}}, "t") == [  # a count as a float: not an integer
+        "t: `lines.total` is number (3.0), docs/json.md line "
+        f"{lookup(fresh, 'show', ('lines', 'total')).line} says integer"]
+    warmup = ("schedule", "warmup_steps")  # integer or number: a fraction passes, a whole float does not
+    assert not check_documented(fresh, "config-check", {"schedule": {"warmup_steps": 12.34}}, "t")
+    assert check_documented(fresh, "config-check", {"schedule": {"warmup_steps": 8.0}}, "t")
+    assert not check_documented(fresh, "config-check", {"schedule": {"warmup_steps": 8}}, "t")
+    assert type_ok({"number"}, 3.0) and type_ok({"number", "null"}, 3) and lookup(fresh, "config-check", warmup)
     assert lookup(fresh, "show", ("runs[]", "meta", "anything", "below")) is not None  # a free-form subtree
     assert lookup(fresh, "show", ("runs[]", "series", "val/hellaswag", "nan")) is not None  # a map keyed by name
     assert lookup(fresh, "analyze", ("sections", "phases", "projection", "calibration", "sd")) is not None  # §phases
