@@ -256,7 +256,7 @@ def run_line(run: Run, sections: dict[str, Any]) -> dict[str, Any]:
     return {"line": line, "facts": " · ".join(parts), "loss": loss, "end": end, "params": params, "last_step": last}
 
 
-def _params(facts: Any, sections: dict[str, Any]) -> float | None:
+def _params(facts: Any, sections: dict[str, Any]) -> int | None:
     cc = sections.get("config-check") or {}
     computed = (cc.get("params") or {}).get("computed") if isinstance(cc, dict) else None
     return computed or facts.get("params_logged")
