@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .numbers import whole
 from .params import param_claim
 
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
@@ -23,7 +24,7 @@ MAX_COMMENT = 2_000  # characters of one comment searched (a claim is a few word
 @dataclass(frozen=True)
 class Claim:
     kind: str  # "params", "tokens_total", "tokens_per_step", "epochs"
-    value: float
+    value: float  # an int for the counts (params, tokens), the number written for epochs
     line: int
     text: str  # the comment as written
 
@@ -37,7 +38,7 @@ def claims_in(comments: dict[int, str]) -> list[Claim]:
         if count is not None:
             out.append(Claim("params", count, line, text))
         for m in _TOKENS.finditer(text):
-            value = float(m.group(1).replace(",", "")) * _SCALE[m.group(2).lower()]
+            value = _count(m)
             near = text[max(0, m.start() - 30): m.end() + 20]
             per = _PER.search(near) or re.search(r"\bbatch\b", near, re.IGNORECASE)  # "effective batch ~0.5M tokens"
             out.append(Claim("tokens_per_step" if per else "tokens_total", value, line, text))
@@ -45,10 +46,15 @@ def claims_in(comments: dict[int, str]) -> list[Claim]:
             for regex, kind in ((_TOKENS_AFTER, "tokens_total"), (_BATCH_COUNT, "tokens_per_step")):
                 m = regex.search(text)
                 if m:
-                    value = float(m.group(1).replace(",", "")) * _SCALE[m.group(2).lower()]
+                    value = _count(m)
                     per = kind == "tokens_per_step" or _PER.search(text)
                     out.append(Claim("tokens_per_step" if per else "tokens_total", value, line, text))
                     break
         for m in _EPOCHS.finditer(text):
             out.append(Claim("epochs", float(m.group(1)), line, text))
     return out
+
+
+def _count(m: re.Match[str]) -> int:
+    """The token count a match states, '0.5' 'M' -> 500000 (an int: a count, which JSON prints without '.0')."""
+    return whole(float(m.group(1).replace(",", "")) * _SCALE[m.group(2).lower()])

@@ -261,8 +261,7 @@ def gap(
         result = None if reason else analysis.analyze(chosen)
         findings = (result.findings if result else []) + (grads.findings if grads else [])
         if json:
-            none = {"pairs": [], "gap": {"start": None, "end": None, "trend_per_1k": None}, "val_min": None}
-            body_doc = result.to_json() if result else dict(none, verdict="insufficient_data", reason=reason)
+            body_doc = result.to_json() if result else analysis.no_gap_json(chosen, reason)
             doc = dict(body_doc, run=chosen.name, source=str(log))
             doc["gradients"] = grads.to_json() if grads else None
             doc["findings"] = [f.to_json() for f in findings]

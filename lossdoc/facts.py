@@ -77,6 +77,11 @@ NUMERIC_FACTS = frozenset({
     "tokens_per_step", "max_steps", "lr_peak", "lr_min", "warmup_steps", "decay_steps", "step_offset", "dropout",
     "eval_interval", "eval_iters", "grad_clip", "gpu_count", "dataset_tokens",
 })
+# facts that count something (layers, parameters, tokens, ranks, steps): a whole value a reader, a config or a
+# formula gives as a float (Megatron's lr_warmup_fraction x decay iters = 8.0, a config's `max_iters = 6e3`) is
+# kept as the int it is, so that it prints 8, not 8.0; a fraction stays (Megatron's scheduler uses a warmup of
+# 12.34 steps as it is)
+COUNT_FACTS = NUMERIC_FACTS - {"lr_peak", "lr_min", "dropout", "grad_clip"}
 # shape facts that must also be positive (a zero width or depth builds no model)
 POSITIVE_FACTS = frozenset({"n_layer", "n_head", "n_embd", "vocab_size", "vocab_padded", "block_size"})
 
@@ -132,6 +137,8 @@ class RunFacts:
             if note not in self.notes:
                 self.notes.append(note)
             return
+        if name in COUNT_FACTS and isinstance(value, float) and value.is_integer():
+            value = int(value)
         new = Fact(value, source)
         old = self.facts.get(name)
         if old is None:

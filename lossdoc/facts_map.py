@@ -344,10 +344,7 @@ def from_meta(meta: dict[str, Any], facts: RunFacts) -> None:
         handler(meta, facts)
     for key, name in _META_FACTS.items():
         if meta.get(key) is not None and name not in facts:
-            value = meta[key]
-            if isinstance(value, float) and value.is_integer() and name in ("params_logged", "tokens_per_step"):
-                value = int(value)  # a count: 50930000, not 50930000.0
-            facts.set(name, value, f"log: {fmt} {_META_SOURCE.get(key, key)}")
+            facts.set(name, meta[key], f"log: {fmt} {_META_SOURCE.get(key, key)}")
     if meta.get("lr_schedule") and "lr_schedule" not in facts:
         facts.set("lr_schedule", _kind(meta["lr_schedule"]), f"log: {fmt} lr schedule")
 

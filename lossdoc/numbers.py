@@ -12,3 +12,9 @@ def abbreviate(n: float) -> str:
         if abs(n) >= size:
             return f"{n / size:.3g}{unit}"
     return f"{n:.0f}"
+
+
+def whole(n: float) -> int:
+    """A count read or computed as a float, as the integer it is: '123.69M' parses to 123690000.0 and '2.01M' to
+    2009999.9999999998, both counts of parameters (JSON prints them 123690000 and 2010000, not as floats)."""
+    return int(round(n))

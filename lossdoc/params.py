@@ -17,6 +17,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .numbers import whole
+
 # a claim must be within this relative distance of the count to hold (claims are written "~125M")
 CLAIM_TOLERANCE = 0.15
 # widths nanoGPT-style models use: a multiple of this keeps n_embd / n_head an integer head size
@@ -96,7 +98,7 @@ def parse_count(text: str) -> float | None:
     return float(m.group(1)) * _SCALE[m.group(2).lower()] if m else None
 
 
-def param_claim(comment: str) -> float | None:
+def param_claim(comment: str) -> int | None:
     """A parameter count a comment claims: '~125M parameters', '1.5B params', '(760M)', 'GPT-2 124M model'.
     Token counts ('~1B tokens') are not parameter claims."""
     found = []
@@ -106,7 +108,7 @@ def param_claim(comment: str) -> float | None:
         named = "param" in m.group(0).lower()
         if "token" in rest or (not named and _DATA_WORDS.search(before)):
             continue  # "~1B tokens", "total batch size be ~0.5M", "tokens be 300B": not a parameter claim
-        found.append((named, float(m.group(1)) * _SCALE[m.group(2).lower()]))
+        found.append((named, whole(float(m.group(1)) * _SCALE[m.group(2).lower()])))
     if not found:
         return None
     said = [v for named, v in found if named]  # "~125M parameters" before a bare "124M"

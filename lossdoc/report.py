@@ -247,16 +247,17 @@ def run_line(run: Run, sections: dict[str, Any]) -> dict[str, Any]:
     if gpu:
         count = facts.get("gpu_count")
         parts.append(f"{count}x {gpu}" if count and count > 1 else str(gpu))
-    loss = {name.split("/")[0]: summary[name]["last"] for name in ("train/loss", "val/loss")
-            if name in summary and summary[name]["last"] is not None}
+    # null: the series is not logged, or has no finite point
+    loss = {split: (summary.get(f"{split}/loss") or {}).get("last") for split in ("train", "val")}
+    known = {k: v for k, v in loss.items() if v is not None}
     end = _end(sections)
-    where = ("loss now " + ", ".join(f"{k} {v:.4f}" for k, v in loss.items()) + (f" → {end}" if end else "")
-             if loss else None)
+    where = ("loss now " + ", ".join(f"{k} {v:.4f}" for k, v in known.items()) + (f" → {end}" if end else "")
+             if known else None)
     line = " · ".join(parts + ([where] if where else []))
     return {"line": line, "facts": " · ".join(parts), "loss": loss, "end": end, "params": params, "last_step": last}
 
 
-def _params(facts: Any, sections: dict[str, Any]) -> float | None:
+def _params(facts: Any, sections: dict[str, Any]) -> int | None:
     cc = sections.get("config-check") or {}
     computed = (cc.get("params") or {}).get("computed") if isinstance(cc, dict) else None
     return computed or facts.get("params_logged")
@@ -377,7 +378,8 @@ def brief(run: Run, options: dict[str, Any]) -> dict[str, Any]:
     try:
         results, _ = run_analyzers(run, derived_options(run, opts))
     except InputError as exc:
-        return {"headline": f"not analysed: {exc}", "summary": run_line(run, {})["line"], "analysed": False}
+        return {"headline": f"not analysed: {exc}", "summary": run_line(run, {})["line"], "warnings": None,
+                "analysed": False}
     findings = [f for r in results.values() for f in r.findings]
     sections = {n: r.to_json() for n, r in results.items()}
     return {

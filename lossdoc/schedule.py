@@ -51,7 +51,7 @@ class LRSpec:
 
     kind: str  # cosine, wsd, linear, constant
     peak: float  # 1.0 for a relative schedule
-    warmup: float  # steps
+    warmup: int | float  # steps: a count, a fraction only where Megatron's lr_warmup_fraction gives one
     total: int  # planned steps (the decay ends here for cosine and linear; the warmdown ends here for wsd)
     final: float  # the LR at the end of the decay (absolute, or a fraction of 1 when relative)
     decay: float | None = None  # wsd: warmdown length [steps]; cosine: the step the decay ends at
@@ -188,7 +188,7 @@ def spec_from_facts(facts: Any) -> tuple[LRSpec | None, str]:
     if kind == "constant":
         if relative:
             return None, "a constant LR of unknown value"
-        return LRSpec("constant", float(peak), 0.0, int(total or 0), float(peak), relative=False), ""
+        return LRSpec("constant", float(peak), 0, int(total or 0), float(peak), relative=False), ""
     if not total:
         return None, f"a {kind} schedule but no planned number of steps"
     if relative and kind != "wsd":
@@ -200,7 +200,7 @@ def spec_from_facts(facts: Any) -> tuple[LRSpec | None, str]:
     if kind == "wsd" and decay is None:
         return None, "a warmup/warmdown schedule with no warmdown length"
     spec = LRSpec(
-        kind=kind, peak=1.0 if relative else float(peak), warmup=float(facts.get("warmup_steps") or 0),
+        kind=kind, peak=1.0 if relative else float(peak), warmup=facts.get("warmup_steps") or 0,
         total=int(total), final=float(final), decay=float(decay) if decay is not None else None,
         warmup_rule=facts.get("warmup_rule") or "(s+1)/(w+1)", offset=int(facts.get("step_offset") or 0),
         relative=relative,

@@ -5,9 +5,11 @@ The doc's format, as this test reads it: a `## ` heading whose first backticked 
 NAME, for the shared shapes) opens section NAME; in it, each table row that starts with a backticked key path is one
 key: | `path` | type | when | meaning |. Paths: `a.b`, `a[].b` (each item of the list `a`), `*` in a key (any
 characters, as in a map keyed by series name), a last segment `**` (any subtree: a free-form object). Types:
-string, integer, number, bool, object, array, null, any, joined by " or ". "§NAME `prefix`" in the meaning says the
+string, integer, number, bool, object, array, null, any, joined by " or "; a float is never an integer (json.loads
+reads `8.0` as a float), a whole float never an "integer or number". "§NAME `prefix`" in the meaning says the
 key's value (each item, for a list) has the shape of section NAME under `prefix`. A "†" in the when column marks a
-key the shipped example logs cannot produce: it must be documented, but no run here has to print it.
+key the shipped example logs cannot produce: it must be documented, but no run here has to print it. A key whose
+when is "always", or "with `X`" for its parent (or an ancestor) X or a sibling X that is not null, must be there.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Row:
     alias: tuple[str, tuple[str, ...]] | None  # (section, prefix) whose shape the value has
     line: int
     used: bool = False
+    when: str = ""
 
 
 @dataclass
@@ -86,7 +89,7 @@ def parse_doc(text: str) -> Doc:
         if a := re.search(r"§([\w-]+)(?: `([^`]+)`)?", cells[3]):
             alias = (a.group(1), split_path(a.group(2)) if a.group(2) else ())
         path = m.group(1)
-        doc.rows[section].append(Row(section, path, split_path(path), types, "†" in cells[2], alias, n))
+        doc.rows[section].append(Row(section, path, split_path(path), types, "†" in cells[2], alias, n, when=cells[2]))
     return doc
 
 
@@ -161,11 +164,69 @@ def check_documented(doc: Doc, command: str, output: dict[str, Any], label: str)
         if row is None:
             problems.append(f"{label}: `{path}` is not in docs/json.md (section `{command}`)")
             continue
-        kind = json_type(value)
-        ok = "any" in row.types or kind in row.types or (kind == "integer" and "number" in row.types)
-        if not ok:
-            problems.append(f"{label}: `{path}` is {kind} ({value!r:.60}), docs/json.md line {row.line} says "
-                            f"{' or '.join(sorted(row.types))}")
+        if not type_ok(row.types, value):
+            problems.append(f"{label}: `{path}` is {json_type(value)} ({value!r:.60}), docs/json.md line {row.line} "
+                            f"says {' or '.join(sorted(row.types))}")
+    return problems
+
+
+def type_ok(types: set[str], value: Any) -> bool:
+    """The value has one of the types. An `integer` is never a float (json.loads reads `8.0` as one), and an
+    `integer or number` is a count that can be fractional, so a whole one is an integer (the Conventions)."""
+    kind = json_type(value)
+    if "any" in types:
+        return True
+    if kind == "number" and value.is_integer() and "integer" in types and types <= {"integer", "number", "null"}:
+        return False
+    return kind in types or (kind == "integer" and "number" in types)
+
+
+def objects_at(value: Any, segs: tuple[str, ...]) -> Iterator[dict[str, Any]]:
+    """The objects at a key path (each item of `a[]`, each value of a `*` key); null and absent ones are skipped."""
+    if not isinstance(value, dict):
+        return
+    if not segs:
+        yield value
+        return
+    head, rest = segs[0], segs[1:]
+    if head.endswith("[]"):
+        items = value.get(head[:-2])
+        for item in items if isinstance(items, list) else []:
+            yield from objects_at(item, rest)
+    elif "*" in head:
+        for key, child in value.items():
+            if seg_match(head, key):
+                yield from objects_at(child, rest)
+    elif head in value:
+        yield from objects_at(value[head], rest)
+
+
+def required_in(row: Row, parent: dict[str, Any]) -> bool:
+    """Whether the row's key must be in `parent`, an object at the row's parent path: "always" (in the object
+    whenever it is there, in every item of a list), or "with `X`" where X is the parent or an ancestor (there, since
+    the parent is) or a sibling that is not null."""
+    if row.when == "always" or row.when.startswith("always;"):
+        return True
+    m = re.fullmatch(r"with `([^`]+)`", row.when)
+    if not m:
+        return False
+    above = row.segs[:-1]
+    ancestors = {".".join(above[:k]) for k in range(1, len(above) + 1)} | {s.removesuffix("[]") for s in above}
+    return m.group(1) in ancestors or parent.get(m.group(1)) is not None
+
+
+def check_present(doc: Doc, command: str, output: dict[str, Any], label: str) -> list[str]:
+    """Every key the doc says is there ("always", "with ...") is there, as null when its value is unknown."""
+    problems = []
+    for row in doc.section(command):
+        key = row.segs[-1]
+        if "*" in key:
+            continue
+        for parent in objects_at(output, row.segs[:-1]):
+            if key not in parent and required_in(row, parent):
+                problems.append(f"{label}: `{row.path}` is absent, docs/json.md line {row.line} says "
+                                f"{row.when!r}")
+                break
     return problems
 
 
@@ -313,6 +374,14 @@ def test_every_key_printed_is_documented_and_every_documented_key_is_printed(doc
                         "example can produce it):\n" + "\n".join(unseen))
 
 
+def test_every_key_documented_as_always_there_is_there(doc: Doc, outputs: list) -> None:
+    """A key whose value is unknown is printed as null, not left out (the Conventions' "Present, null, absent")."""
+    problems = []
+    for args, output in outputs:
+        problems += check_present(doc, args[0], output, "lossdoc " + " ".join(Path(a).name for a in args))
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.skipif(not CORPUS.exists(), reason=f"corpus absent: {CORPUS}")
 def test_the_corpus_logs_print_only_documented_keys(doc: Doc) -> None:
     problems = []
@@ -320,7 +389,8 @@ def test_the_corpus_logs_print_only_documented_keys(doc: Doc) -> None:
         path = CORPUS / relative
         if not path.exists():
             pytest.skip(f"corpus file absent: {path}")
-        problems += check_documented(doc, command, invoke((command, str(path))), f"lossdoc {command} {relative}")
+        output, label = invoke((command, str(path))), f"lossdoc {command} {relative}"
+        problems += check_documented(doc, command, output, label) + check_present(doc, command, output, label)
     assert not problems, "\n".join(problems)
 
 
@@ -331,6 +401,14 @@ def test_the_reader_of_the_doc_reports_what_it_should() -> None:
         "t: `formats[].no_such_key` is not in docs/json.md (section `formats`)"]
     assert check_documented(fresh, "formats", {"formats": [{"name": 1}]}, "t")[0].startswith(
         "t: `formats[].name` is integer (1)")
+    assert check_documented(fresh, "show", {"lines": {"total": 3.0}}, "t") == [  # a count as a float: not an integer
+        "t: `lines.total` is number (3.0), docs/json.md line "
+        f"{lookup(fresh, 'show', ('lines', 'total')).line} says integer"]
+    warmup = ("schedule", "warmup_steps")  # integer or number: a fraction passes, a whole float does not
+    assert not check_documented(fresh, "config-check", {"schedule": {"warmup_steps": 12.34}}, "t")
+    assert check_documented(fresh, "config-check", {"schedule": {"warmup_steps": 8.0}}, "t")
+    assert not check_documented(fresh, "config-check", {"schedule": {"warmup_steps": 8}}, "t")
+    assert type_ok({"number"}, 3.0) and type_ok({"number", "null"}, 3) and lookup(fresh, "config-check", warmup)
     assert lookup(fresh, "show", ("runs[]", "meta", "anything", "below")) is not None  # a free-form subtree
     assert lookup(fresh, "show", ("runs[]", "series", "val/hellaswag", "nan")) is not None  # a map keyed by name
     assert lookup(fresh, "analyze", ("sections", "phases", "projection", "calibration", "sd")) is not None  # §phases

@@ -111,8 +111,9 @@ def _tokens(result: ConfigCheckResult, facts: RunFacts, last: int | None, claims
     planned_steps = facts.get("max_steps")
     doc: dict[str, Any] = {"per_step": per_step, "per_step_source": facts.source("tokens_per_step"),
                            "last_step": last, "seen": None, "planned_steps": planned_steps, "planned": None,
-                           "chinchilla_optimal": None, "ratio": None, "dataset": facts.get("dataset_tokens"),
-                           "epochs_seen": None, "epochs_planned": None}
+                           "chinchilla_optimal": None, "ratio": None, "ratio_planned": None,
+                           "dataset": facts.get("dataset_tokens"), "epochs_seen": None, "epochs_planned": None,
+                           "seen_logged": None, "seen_logged_step": None}  # null: unknown (_tokens_logged)
     if per_step:
         doc["seen"] = int(per_step * last) if last is not None else None
         doc["planned"] = int(per_step * planned_steps) if planned_steps else None
@@ -223,6 +224,7 @@ def _schedule(result: ConfigCheckResult, run: Run, facts: RunFacts, last: int | 
         "warmup_rule": spec.warmup_rule, "step_offset": spec.offset, "describe": spec.describe(),
         "sources": {n: facts.source(n) for n in ("lr_schedule", "lr_peak", "warmup_steps", "decay_steps", "lr_min",
                                                  "max_steps") if facts.source(n)},
+        "last_step": None, "lr_last": None, "share_of_peak_last": None,  # null: no log (a config alone)
     }
     check = check_logged(run, spec)
     off = check is not None and not check["matches"] and logged is not None
@@ -333,7 +335,10 @@ def _train_at_eval(steps: Any, values: Any, previous: int, step: int) -> tuple[f
 def _dropout_and_eval(result: ConfigCheckResult, run: Run, facts: RunFacts) -> None:
     import numpy as np
 
-    doc: dict[str, Any] = {"eval_iters": facts.get("eval_iters"), "eval_tokens": None, "stderr": None}
+    doc: dict[str, Any] = {"eval_iters": facts.get("eval_iters"), "eval_tokens": None, "stderr": None,
+                           "stderr_assumes": None, "val_last": None, "val_step": None, "train_near_last": None,
+                           "largest_val_rise": None, "largest_val_rise_step": None, "largest_val_rise_z": None,
+                           "largest_val_rise_is_noise": None}  # null: unknown, or no rise between evals
     batch, block, iters = facts.get("batch_size"), facts.get("block_size"), facts.get("eval_iters")
     if batch and block and iters:
         tokens = int(iters * batch * block)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..numbers import whole
 
 if TYPE_CHECKING:
     from .mfu import MfuResult
@@ -21,8 +22,9 @@ CONVENTION_MATCH = 0.02  # a convention "is" the log's when it reproduces the pr
 FORMULAS = {"nanogpt": "6N + 12*L*d*T", "torchtitan": "6(N - V*d) + 12*L*d*T", "llmc": "6N + 6*L*d*T"}
 
 
-def flops_per_token(facts: Any, convention: str, notes: list[str] | None = None) -> tuple[float | None, str | None]:
-    """Training FLOPs per token by the convention, from the run facts; (None, None) without a parameter count."""
+def flops_per_token(facts: Any, convention: str, notes: list[str] | None = None) -> tuple[int | None, str | None]:
+    """Training FLOPs per token by the convention, from the run facts; (None, None) without a parameter count.
+    A count, in integers: every term is a whole number of multiply-adds (the attention's 6*L*d*T too)."""
     n = facts.get("params_logged")
     layers, width, seq = facts.get("n_layer"), facts.get("n_embd"), facts.get("block_size")
     estimated = ""
@@ -35,24 +37,24 @@ def flops_per_token(facts: Any, convention: str, notes: list[str] | None = None)
             notes.append(f"parameter count not in the log: N = 12*L*d^2 + V*d = {n:,} (GPT-2 layout, tied head)")
     if not n:
         return None, None
-    n = float(n)
+    n = whole(n)
     if not (layers and width and seq):
         if notes is not None:
             notes.append("model shape not in the log: 6N only, without the attention term")
         return 6 * n, f"6N (N={n:,.0f}; no attention term: n_layer/n_embd/block_size not stated)"
-    attn = 12.0 * layers * width * seq
+    attn = 12 * int(layers) * int(width) * int(seq)
     if estimated:
-        return 6 * n + attn if convention != "llmc" else 6 * n + attn / 2, (
+        return 6 * n + attn if convention != "llmc" else 6 * n + attn // 2, (
             f"{FORMULAS[convention if convention != 'torchtitan' else 'nanogpt']} ({convention}; N={n:,.0f}"
             f"{estimated}, L={layers}, d={width}, T={seq})"
         )
     if convention == "llmc":
-        return 6 * n + attn / 2, f"6N + 6*L*d*T (llm.c; N={n:,.0f}, L={layers}, d={width}, T={seq})"
+        return 6 * n + attn // 2, f"6N + 6*L*d*T (llm.c; N={n:,.0f}, L={layers}, d={width}, T={seq})"
     if convention == "torchtitan":
         vocab = facts.get("vocab_size")
         if not vocab:
             raise InputError("--convention torchtitan needs the vocabulary size, which the log does not state")
-        emb = float(vocab) * width
+        emb = int(vocab) * int(width)
         shape = f"N={n:,.0f}, V={vocab}, L={layers}, d={width}, T={seq}"
         return 6 * (n - emb) + attn, f"6(N - V*d) + 12*L*d*T (torchtitan; {shape})"
     return 6 * n + attn, f"6N + 12*L*d*T (nanoGPT/PaLM; N={n:,.0f}, L={layers}, d={width}, T={seq})"

@@ -119,17 +119,31 @@ def analyze(run: Run, **_options: Any) -> GapResult:
     facts = run_facts(run)
     results = [_one(run, name) for name in eval_series(run)]
     dropout = facts.get("dropout")
-    unit = str(facts.get("loss_unit") or "nats")
     r = GapResult(
         primary=results[0],
         all=results,
-        unit=unit,
+        unit=loss_unit(run),
         dropout=float(dropout) if dropout is not None else None,
         dropout_source=facts.source("dropout"),
         summary=_summary(results),
     )
     r.findings = _findings(r)
     return r
+
+
+def loss_unit(run: Run) -> str:
+    """The unit of the logged losses: nats, or bits for a log that writes bits."""
+    return str(run_facts(run).get("loss_unit") or "nats")
+
+
+def no_gap_json(run: Run, reason: str) -> dict[str, Any]:
+    """The document of a run with no gap to measure (no eval, or no train loss; the command still reports its grad
+    norms): GapResult.to_json's keys, null or empty, with the reason."""
+    return {
+        "series": None, "pairs": [], "gap": {"start": None, "end": None, "trend_per_1k": None},
+        "verdict": "insufficient_data", "val_min": None, "unit": loss_unit(run), "train_series": None,
+        "summary": None, "eval_sets": {}, "reason": reason,
+    }
 
 
 # --- pairs -------------------------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ class MfuResult:
     peak_source: str
     gpu_kind: str | None
     convention: str
-    flops_per_token: float | None
+    flops_per_token: int | None
     flops_formula: str | None
     mfu: dict[str, float] | None  # median/p10/p90 in percent, of the chosen method
     mfu_method: str | None  # computed / logged_tflops / logged_mfu

@@ -140,7 +140,8 @@ def periodicity(spike_steps: list[int], eligible: np.ndarray, spacing: float) ->
     import numpy as np
 
     steps = np.array(sorted(spike_steps), dtype=float)
-    out: dict[str, Any] = {"period_steps": None, "score": None, "p_value": None, "n_spikes": len(steps)}
+    out: dict[str, Any] = {"period_steps": None, "score": None, "p_value": None, "n_spikes": len(steps),
+                           "chance_score": None, "interval_steps": None}  # null: no period tested, not 2 spikes
     if len(steps) == 2:
         out["interval_steps"] = int(steps[1] - steps[0])
     if len(steps) < PERIOD_MIN_SPIKES or len(eligible) < 2 * len(steps):

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..numbers import whole
 from .detector import BAND_Z, CONFIRM_POINTS, MIN_SCALE_POINTS, WINDOW_POINTS, Event, Scores
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class Spike:
     recovery_steps: int | None  # onset -> back inside the pre-spike band; None when never
     recovery_step: int | None
     recovered_fraction: float  # share of the jump given back by the end of the log (1 when recovered)
-    tokens_wasted: float | None
+    tokens_wasted: int | None
     band_high: float
     band_low: float
     lr: float | None = None
@@ -103,13 +104,14 @@ def tokens_rate(tokens: Any, start: int, end: int) -> float | None:
     return (t1 - t0) / (hi - lo)
 
 
-def tokens_spent(tokens: Any, tokens_per_step: float | None, start: int, end: int) -> float | None:
+def tokens_spent(tokens: Any, tokens_per_step: int | None, start: int, end: int) -> int | None:
     """Tokens trained on from step ``start`` to ``end``: at the stated tokens per step (exact), or at the logged
-    count's rate where that disagrees by more than its rounding can (a batch-size schedule) or nothing is stated."""
+    count's rate where that disagrees by more than its rounding can (a batch-size schedule) or nothing is stated;
+    a count either way (the rate's estimate to the nearest token)."""
     rate = tokens_rate(tokens, start, end)
     if tokens_per_step and (rate is None or abs(rate / tokens_per_step - 1) <= TOKEN_RATE_AGREE):
-        return (end - start) * float(tokens_per_step)
-    return (end - start) * rate if rate is not None else None
+        return (end - start) * tokens_per_step
+    return whole((end - start) * rate) if rate is not None else None
 
 
 @dataclass
@@ -137,7 +139,7 @@ def spike_facts(
     y: np.ndarray,
     steps: np.ndarray,
     sc: Scores,
-    tokens_per_step: float | None,
+    tokens_per_step: int | None,
     lr: LrContext | None,
     grad: Any,
     tokens: Any,

@@ -113,6 +113,7 @@ def best_val(run: Run, lr: LrContext | None) -> dict[str, Any] | None:
         "checkpoint_step": int(checkpoint),
         "checkpoint_interval": interval,
         "checkpoint_interval_source": source,
+        "lr_at_best": None, "lr_at_best_frac_of_peak": None, "lr_peak_ref": None,  # null: the LR is unknown
     }
     if lr is not None and len(lr.series):
         at = value_at(lr.series, best_step)

@@ -40,7 +40,7 @@ class SpikesResult:
     shards: dict[str, Any] | None
     plateaus: list[dict[str, Any]]
     val_upticks: list[dict[str, Any]]
-    tokens_per_step: float | None
+    tokens_per_step: int | None
     findings: list[Finding]
     rising_end: dict[str, Any] | None = None
 
@@ -181,12 +181,13 @@ def _schedule(run: Run) -> tuple[Any, str, bool, float] | None:
     return lr, schedule.source, schedule.relative, float(schedule.lr.max())
 
 
-def _tokens_per_step(run: Run) -> float | None:
+def _tokens_per_step(run: Run) -> int | None:
     from ..facts import run_facts
+    from ..numbers import whole
 
     value = run_facts(run).get("tokens_per_step")
     if isinstance(value, (int, float)) and value > 0:
-        return float(value)
+        return whole(value)  # a count: the costs it gives are counts of tokens too
     return None
 
 

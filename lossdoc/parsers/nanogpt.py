@@ -24,6 +24,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..numbers import whole
 from ..run import Run, canonical_name
 from ._assemble import PointBuffer, assemble
 from ._fast import other_lines
@@ -199,7 +200,7 @@ def _classify(
     if m := _TOKENS_PER_ITER.match(line):
         meta["tokens_per_step"] = int(m.group(1).replace(",", ""))
     elif m := _NUM_PARAMS.match(line):
-        meta["params"] = parse_number(m.group(1) + m.group(2))
+        meta["params"] = whole(parse_number(m.group(1) + m.group(2)))
         meta["params_text"] = m.group(1) + m.group(2)
     elif m := _VOCAB.match(line):
         meta["vocab_size"] = int(m.group(1))

@@ -47,7 +47,7 @@ def run_line(report: dict[str, Any], sparklines: dict[str, str] | None) -> str:
     facts = summary.get("facts") or report["run"]["name"]
     sparks = sparklines or {}
     loss = summary.get("loss") or {}
-    parts = [f"{k} {v:.4f} {sparks.get(k, '')}".rstrip() for k, v in loss.items()]
+    parts = [f"{k} {v:.4f} {sparks.get(k, '')}".rstrip() for k, v in loss.items() if v is not None]
     if not parts:
         return f"[bold]run[/bold] {facts}"
     line = f"    loss {' · '.join(parts)}"
