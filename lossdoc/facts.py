@@ -37,6 +37,8 @@ FACT_NAMES: dict[str, str] = {
     "params_computed": "parameter count computed from the shape (all parameters)",
     "params_computed_printed": "the computed count the way the script prints it (nanoGPT: without wpe)",
     "params_embedding": "parameters in the token (+ position) embeddings and an untied head",
+    "params_non_embedding_logged": "parameters the log counts outside the embeddings (modded-nanogpt: the layers "
+                                   "and the untied head, the ones that multiply)",
     "batch_size": "micro-batch size [sequences per device per forward pass]",
     "global_batch": "sequences per optimizer step, all ranks",
     "grad_accum": "gradient accumulation steps",
@@ -73,7 +75,8 @@ FACT_NAMES: dict[str, str] = {
 NUMERIC_FACTS = frozenset({
     "n_layer", "n_head", "n_kv_head", "n_embd", "intermediate_size", "vocab_size", "vocab_padded", "block_size",
     "params_logged", "params_claimed", "params_computed", "params_computed_printed", "params_embedding",
-    "batch_size", "global_batch", "grad_accum", "world_size", "tensor_parallel", "pipeline_parallel",
+    "params_non_embedding_logged", "batch_size", "global_batch", "grad_accum", "world_size", "tensor_parallel",
+    "pipeline_parallel",
     "tokens_per_step", "max_steps", "lr_peak", "lr_min", "warmup_steps", "decay_steps", "step_offset", "dropout",
     "eval_interval", "eval_iters", "grad_clip", "gpu_count", "dataset_tokens",
 })

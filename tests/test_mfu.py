@@ -338,3 +338,22 @@ def test_mfu_not_computed_says_what_the_log_lacks(drop: str, missing: str) -> No
     assert f"the log states {missing}" in finding.title
     other = "no parameter count" if drop != "params" else "no tokens per step"
     assert other not in finding.title
+
+
+def test_newer_modded_record_counts_the_layers_not_the_embedding_lookups() -> None:
+    # bosalign: 275.7M parameters, 154.5M of them token and value embeddings (lookups); the train loader draws
+    # world_size * args.seq_len tokens a step; 6N of the total had put it at 83% MFU
+    path = corpus_file("modded-nanogpt/bosalign-valonly.txt")
+    text = path.read_text(errors="replace")
+    non_embedding = int(re.search(r"^  Non-embedding parameters: ([\d,]+)$", text, re.M).group(1).replace(",", ""))
+    assert re.search(r"^    seq_len = 48\*1024 ", text, re.M) and "world_size * args.seq_len" in text
+    assert len(re.findall(r"NVIDIA H100 80GB HBM3", text)) >= 8
+    tokens = 8 * 48 * 1024
+    clock = re.findall(r"^step:(\d+)/\d+ train_time:(\d+)ms", text, re.M)
+    steps, ms = np.array([int(s) for s, _ in clock]), np.array([float(t) for _, t in clock])
+    per_step = np.diff(ms)[5:] / np.diff(steps)[5:]
+    truth = float(np.median(6 * non_embedding * tokens / 8 / (per_step / 1000) / 989.4e12 * 100))
+    r = mfu.analyze(runs_of(path)[0])
+    assert r.flops_per_token == 6 * non_embedding
+    assert r.mfu["median"] == pytest.approx(truth, rel=0.02)
+    assert 30 < r.mfu["median"] < 45

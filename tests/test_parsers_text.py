@@ -110,6 +110,52 @@ def test_modded_model_size_through_a_module_constant(tmp_path: Path) -> None:
     assert "n_layer" not in run.meta and "n_layer" not in run.meta["config"]["model"]
 
 
+NEWER_SOURCE = """\
+====================================================================================================
+import torch
+class Hyperparameters:
+    seq_len = 48*1024
+    num_iterations = 1750
+args = Hyperparameters()
+world_size = int(os.environ["WORLD_SIZE"])
+train_loader = distributed_data_generator(args.train_files, world_size * args.seq_len, rank, world_size)
+for step in range(args.num_iterations + 1):
+    inputs, targets = next(train_loader)
+    model(inputs, targets).backward()
+====================================================================================================
+Running PyTorch 2.8.0 compiled for CUDA 12.6 on NVIDIA H100 80GB HBM3 with world_size 8
+====================================================================================================
+step:0/1750 val_loss:10.8258 train_time:0ms step_avg:0.02ms
+"""
+
+
+def test_modded_tokens_per_step_from_the_train_loader(tmp_path: Path) -> None:
+    (run,) = modded_nanogpt.parse(write(tmp_path, "new.txt", NEWER_SOURCE))
+    assert run.meta["tokens_per_step"] == 8 * 48 * 1024
+    assert "world_size * args.seq_len" in run.meta["tokens_per_step_from"]
+    # a batch drawn more than once a step (gradient accumulation) is not the step's tokens
+    accum = NEWER_SOURCE.replace("    inputs, targets = next(train_loader)\n",
+                                 "    for _ in range(4):\n        inputs, targets = next(train_loader)\n")
+    (run,) = modded_nanogpt.parse(write(tmp_path, "accum.txt", accum))
+    assert "tokens_per_step" not in run.meta
+    # two loaders of different batches: which one trains is not certain
+    two = NEWER_SOURCE.replace("for step in", "train_loader = distributed_data_generator(f, 1024)\nfor step in")
+    (run,) = modded_nanogpt.parse(write(tmp_path, "two.txt", two))
+    assert "tokens_per_step" not in run.meta
+    # without the world size the expression has no value
+    (run,) = modded_nanogpt.parse(write(tmp_path, "noworld.txt", NEWER_SOURCE.replace(" with world_size 8", "")))
+    assert "tokens_per_step" not in run.meta
+
+
+def test_a_name_inside_a_def_is_not_read_as_the_module_constant(tmp_path: Path) -> None:
+    source = MODDED_SOURCE.replace(
+        "model = GPT(GPTConfig(vocab_size=50304, n_layer=12, n_head=6, n_embd=768))",
+        "num_vocab = 50304\ndef build(num_vocab):\n    return GPT(GPTConfig(vocab_size=num_vocab, n_layer=12))",
+    )
+    (run,) = modded_nanogpt.parse(write(tmp_path, "def.txt", source + "step:0/6312 val_loss:10.9876 train_time:0ms step_avg:nanms\n"))
+    assert run.meta["n_layer"] == 12 and "vocab_size" not in run.meta
+
+
 def test_modded_seconds_new_style_fork_fields_and_concatenated_runs(tmp_path: Path) -> None:
     body = (
         "step:0/50 val_loss:10.82584 train_time:0.001s step_avg:nanms\n"

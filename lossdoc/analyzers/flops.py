@@ -28,6 +28,13 @@ def flops_per_token(facts: Any, convention: str, notes: list[str] | None = None)
     n = facts.get("params_logged")
     layers, width, seq = facts.get("n_layer"), facts.get("n_embd"), facts.get("block_size")
     estimated = ""
+    if facts.get("params_non_embedding_logged"):
+        # newer modded-nanogpt records: 275.7M in all, 154.5M of it token and value embeddings, lookups that do
+        # no matmul (6N of the total put a record at 83% MFU); the head, untied, is among the rest
+        n = facts.get("params_non_embedding_logged")
+        estimated = ", the log's non-embedding count (embedding lookups do no matmul)"
+        if notes is not None:
+            notes.append(f"N = the log's non-embedding parameters ({n:,}): its embeddings are lookups, not matmuls")
     if not n and layers and width and facts.get("vocab_size"):
         # GPT-2 layout without biases, head tied to the token embedding, no learned positions (nanoGPT's
         # get_num_params count): 12*L*d^2 (attention 4d^2 + MLP 8d^2 per layer) + V*d
@@ -41,7 +48,8 @@ def flops_per_token(facts: Any, convention: str, notes: list[str] | None = None)
     if not (layers and width and seq):
         if notes is not None:
             notes.append("model shape not in the log: 6N only, without the attention term")
-        return 6 * n, f"6N (N={n:,.0f}; no attention term: n_layer/n_embd/block_size not stated)"
+        missing = "/".join(k for k, v in (("n_layer", layers), ("n_embd", width), ("block_size", seq)) if not v)
+        return 6 * n, f"6N (N={n:,.0f}{estimated}; no attention term: {missing} not stated)"
     attn = 12 * int(layers) * int(width) * int(seq)
     if estimated:
         return 6 * n + attn if convention != "llmc" else 6 * n + attn // 2, (

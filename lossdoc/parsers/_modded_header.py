@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._modded_script import literal, parse_source, read_source, repr_kwargs
+from ._modded_script import evaluate, literal, parse_source, read_source, repr_kwargs
 
 _RUNNING = re.compile(
     r"^Running [Pp]y[Tt]orch (\S+)(?: compiled for CUDA (\S+))?(?: on (.+?))?(?: with world_size (\d+))?\s*$"
@@ -119,5 +119,24 @@ def _derive(config: dict[str, Any], meta: dict[str, Any]) -> None:
         meta["device_batch_size"] = config["device_batch_size"]
     if isinstance(config.get("tokens_per_fwdbwd"), int):  # printed by forks: B*T*world*accumulation
         meta["tokens_per_step"] = config["tokens_per_fwdbwd"]
+    if "tokens_per_step" not in meta and isinstance(config.get("train_batch"), str):
+        _train_batch_tokens(config, meta)
     if isinstance(config.get("args.batch_size"), int):
         meta["batch_size"] = config["args.batch_size"]
+
+
+def _train_batch_tokens(config: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Tokens per step from the train loader's batch expression (newer records: ``world_size * args.seq_len``, the
+    tokens across all ranks), with ``args.X`` from the Hyperparameters and the world size from the banner, else the
+    GPUs nvidia-smi lists."""
+    values: dict[str, Any] = {f"args.{k}": v for k, v in config.items() if isinstance(v, (int, float))
+                              and not isinstance(v, bool)}
+    world = meta.get("world_size") or meta.get("gpus_visible")
+    if world:
+        values["world_size"] = int(world)
+    tokens = evaluate(config["train_batch"], values)
+    if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens > 0:
+        meta["tokens_per_step"] = tokens
+        world_from = "" if "world_size" not in values else (
+            f", world_size {values['world_size']}" + ("" if meta.get("world_size") else " (the GPUs nvidia-smi lists)"))
+        meta["tokens_per_step_from"] = f"train loader batch {config['train_batch']}{world_from}"

@@ -1,7 +1,8 @@
 """The training script a modded-nanogpt record log starts with, read with ``ast`` and never executed.
 
 What it states plainly: the ``Hyperparameters`` class's literal defaults, literal ``GPT(...)``/``GPTConfig(...)``
-arguments (a bare name there: the literal the module binds it to once), the floor get_lr() cools down to; without that class (track 3), the literal module-level constants.
+arguments (a bare name there: the literal the module binds it to once, lossdoc/parsers/_modded_scope.py), the train
+loader's global batch, the floor get_lr() cools down to; without that class (track 3), the literal module-level constants.
 A value is a literal or arithmetic on literals (``8*64``); names, calls and attributes are not evaluated. The
 header's printed reprs (``Hyperparameters(a=1, ...)``) and ``key=value`` words are read the same way
 (repr_kwargs, literal; lossdoc/parsers/_modded_header.py).
@@ -13,6 +14,8 @@ import ast
 import re
 import warnings
 from typing import Any
+
+from ._modded_scope import module_calls, single_constants, substitute, train_batch
 
 _MODEL_CALLS = {"GPT", "GPTConfig"}
 _MIN_SOURCE_LINES = 20  # a chunk that fails to parse before this line is not source code
@@ -48,7 +51,8 @@ def parse_source(lines: list[str]) -> tuple[ast.Module | None, int]:
 
 def read_source(tree: ast.Module, config: dict[str, Any], model: dict[str, Any]) -> None:
     found_class = False
-    module = _module_constants(tree)
+    names = single_constants(tree, _constant, _NOT_CONSTANT)  # bare names with one certain value
+    at_module = module_calls(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == "Hyperparameters":
             found_class = True
@@ -61,38 +65,37 @@ def read_source(tree: ast.Module, config: dict[str, Any], model: dict[str, Any])
             if floor is not None:
                 config["lr_floor"] = floor
         elif isinstance(node, ast.Call) and _call_name(node) in _MODEL_CALLS:
+            # `GPTConfig(vocab_size=num_vocab, ...)` after `num_vocab = 50304` (2024 records); in a def, a
+            # parameter could shadow the name, so there only literals count
+            known = names if id(node) in at_module else {}
             for kw in node.keywords:
-                if kw.arg and (value := _model_argument(kw.value, module)) is not _NOT_CONSTANT:
+                if kw.arg and (value := _constant(substitute(kw.value, known))) is not _NOT_CONSTANT:
                     model.setdefault(kw.arg, value)
+    batch = train_batch(tree, names)
+    if batch is not None:
+        config["train_batch"] = batch  # evaluated with the world size once the banners are read (_modded_header)
     if found_class:
         return
     # Scripts without a Hyperparameters class (track 3) state sizes as module-level constants. They are kept
     # apart and not turned into meta: a module-level `warmup_steps = 10` can be kernel warm-up, not the LR's.
+    module: dict[str, Any] = {}
+    for stmt in tree.body:
+        name, value = _assigned(stmt)
+        if name is not None and value is not _NOT_CONSTANT:
+            module[name] = value
     if module:
         config["module_constants"] = module
 
 
-def _module_constants(tree: ast.Module) -> dict[str, Any]:
-    """Names the module binds once, at top level, to a constant expression (`num_vocab = 50304`)."""
-    out: dict[str, Any] = {}
-    rebound: set[str] = set()
-    for stmt in tree.body:
-        name, value = _assigned(stmt)
-        if name is None:
-            continue
-        if name in out or value is _NOT_CONSTANT:
-            rebound.add(name)
-        else:
-            out[name] = value
-    return {k: v for k, v in out.items() if k not in rebound}
-
-
-def _model_argument(node: ast.AST, module: dict[str, Any]) -> Any:
-    """A GPT(...) argument's value: a constant expression, or a bare name the module binds once to one
-    (`GPTConfig(vocab_size=num_vocab, ...)` after `num_vocab = 50304`, as 2024 records write it)."""
-    if isinstance(node, ast.Name):
-        return module.get(node.id, _NOT_CONSTANT)
-    return _constant(node)
+def evaluate(text: str, values: dict[str, Any]) -> Any:
+    """An expression the script wrote (``world_size * args.seq_len``) with ``values`` for its names; None unless
+    it comes to a constant."""
+    try:
+        node = _ast_parse(text, mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    value = _constant(substitute(node, values))
+    return None if value is _NOT_CONSTANT else value
 
 
 # Newer records cool down to a floor, not to 0: `return w * 1.0 + (1 - w) * 0.05` (2025 records' get_lr).
