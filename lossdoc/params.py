@@ -92,12 +92,6 @@ _DATA_WORDS = re.compile(r"\b(batch|tokens?|steps?|iters?|iterations?|lr|data)\b
 _SCALE = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 
-def parse_count(text: str) -> float | None:
-    """'~125M' -> 125e6, '1.5B' -> 1.5e9; None when the text holds no such count."""
-    m = _CLAIM.search(text)
-    return float(m.group(1)) * _SCALE[m.group(2).lower()] if m else None
-
-
 def param_claim(comment: str) -> int | None:
     """A parameter count a comment claims: '~125M parameters', '1.5B params', '(760M)', 'GPT-2 124M model'.
     Token counts ('~1B tokens') are not parameter claims."""
