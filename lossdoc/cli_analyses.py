@@ -50,14 +50,10 @@ def phases(
         from .parsers import load, require_loss
         from .schedule import parse_schedule
 
-        options.check_fail_on(fail_on)
-        options.check_positive("--target", target)
-        options.check_price("--price-per-hour", price_per_hour)
-        options.check_price("--price-per-gpu-hour", price_per_gpu_hour)
-        options.check_gpus(gpus)
-        options.check_project(project)
-        options.check_vocab(vocab)
-        options.check_schedule(schedule)
+        options.check_curve_options(
+            fail_on=fail_on, target=target, project=project, vocab=vocab, schedule=schedule, gpus=gpus,
+            price_per_gpu_hour=price_per_gpu_hour, price_per_hour=price_per_hour,
+        )
         if schedule:
             parse_schedule(schedule, 2)  # a malformed --schedule is an error even when no fit needs it
         runs = load(log, format)

@@ -45,13 +45,10 @@ def analyze(
     def body() -> int:
         from . import options as checks
 
-        checks.check_fail_on(fail_on)  # bad option values are errors before any work
-        checks.check_positive("--target", target)
-        checks.check_price("--price-per-gpu-hour", price_per_gpu_hour)
-        checks.check_gpus(gpus)
-        checks.check_project(project)
-        checks.check_vocab(vocab)
-        checks.check_schedule(schedule)
+        checks.check_curve_options(  # bad option values are errors before any work
+            fail_on=fail_on, target=target, project=project, vocab=vocab, schedule=schedule, gpus=gpus,
+            price_per_gpu_hour=price_per_gpu_hour,
+        )
         if json and markdown == "-":
             raise InputError("--json and --markdown - both write to stdout: pick one")
         if plot is not None:

@@ -156,3 +156,18 @@ def _example(kind: str) -> str:
     if kind == "constant":
         return "constant:peak=1e-3"
     return f"{kind}:peak=6e-4,warmup=700,total=19560" + (",decay=2000" if kind == "wsd" else "")
+
+
+def check_curve_options(
+    *, fail_on: str | None, target: float | None, project: int | None, vocab: int | None, schedule: str | None,
+    gpus: int | None, price_per_gpu_hour: float | None, price_per_hour: float | None = None,
+) -> None:
+    """The options `analyze` and `phases` share, checked before any work is done."""
+    check_fail_on(fail_on)
+    check_positive("--target", target)
+    check_price("--price-per-hour", price_per_hour)
+    check_price("--price-per-gpu-hour", price_per_gpu_hour)
+    check_gpus(gpus)
+    check_project(project)
+    check_vocab(vocab)
+    check_schedule(schedule)
