@@ -204,8 +204,8 @@ def backtest_one(rows: list, source: str, kind: str, run: Run, final_step: int, 
             assert 0 < pr["low"] <= pr["loss"] <= pr["high"], (source, frac, pr)
             rows.append(dict(row, err=pr["loss"] - truth, covered=pr["low"] <= truth <= pr["high"],
                              half=(pr["high"] - pr["low"]) / 2, form=r.fit["form"],
-                             **needed_factors(pr, truth), cell=(pr["calibration"]["situation"],
-                                                                   pr["calibration"]["reach"])))
+                             **needed_factors(pr, truth), sd=pr["calibration"]["sd"],
+                             cell=(pr["calibration"]["situation"], pr["calibration"]["reach"])))
 
 
 def needed_factors(pr: dict, truth: float) -> dict[str, float]:
