@@ -17,6 +17,12 @@ _EPOCHS = re.compile(r"~?\s*(\d+(?:\.\d+)?)\s*epochs?\b", re.IGNORECASE)
 _TOKENS_AFTER = re.compile(r"\btokens?\b[^0-9~\n]{0,16}~?\s*" + _NUM + r"\s*([kKmMbBtT])(?!\w)", re.IGNORECASE)
 # "the total batch size be ~0.5M": a bare count on a batch comment is tokens per step (nanoGPT's train_gpt2.py)
 _BATCH_COUNT = re.compile(r"\bbatch\b[^0-9~\n]{0,24}~?\s*" + _NUM + r"\s*([kKmM])(?!\w)", re.IGNORECASE)
+# "1 batch_size * 32 grad_accum * 1024 tokens = 32,768 tokens/iter": a factor of a product is no claim, its result is
+_FACTOR_BEFORE = re.compile(r"(?:[*×]|\bx)\s*~?\s*$")
+# "shakespeare has 301,966 tokens": the data's size, not what the run trains on
+_DATA_SIZE = re.compile(r"\b(has|have|contains?|dataset|corpus|split)\b", re.IGNORECASE)
+# "1 epoch ~= 9.2 iters": what an epoch is, not how many the run makes
+_EPOCH_DEFINED = re.compile(r"^\s*(?:~?=|≈|is\b)", re.IGNORECASE)
 _PER = re.compile(r"\bper\s+(step|iter|iteration|update|batch)\b|/\s*(step|iter)\b", re.IGNORECASE)
 MAX_COMMENT = 2_000  # characters of one comment searched (a claim is a few words; a 1 MB line is not read whole)
 
@@ -38,6 +44,9 @@ def claims_in(comments: dict[int, str]) -> list[Claim]:
         if count is not None:
             out.append(Claim("params", count, line, text))
         for m in _TOKENS.finditer(text):
+            clause = re.split(r"[,;()]", text[: m.start()])[-1]
+            if _FACTOR_BEFORE.search(text[: m.start()]) or _DATA_SIZE.search(clause):
+                continue
             value = _count(m)
             near = text[max(0, m.start() - 30): m.end() + 20]
             per = _PER.search(near) or re.search(r"\bbatch\b", near, re.IGNORECASE)  # "effective batch ~0.5M tokens"
@@ -51,7 +60,8 @@ def claims_in(comments: dict[int, str]) -> list[Claim]:
                     out.append(Claim("tokens_per_step" if per else "tokens_total", value, line, text))
                     break
         for m in _EPOCHS.finditer(text):
-            out.append(Claim("epochs", float(m.group(1)), line, text))
+            if not _EPOCH_DEFINED.match(text[m.end():]):
+                out.append(Claim("epochs", float(m.group(1)), line, text))
     return out
 
 

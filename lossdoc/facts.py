@@ -39,6 +39,7 @@ FACT_NAMES: dict[str, str] = {
     "params_embedding": "parameters in the token (+ position) embeddings and an untied head",
     "params_non_embedding_logged": "parameters the log counts outside the embeddings (modded-nanogpt: the layers "
                                    "and the untied head, the ones that multiply)",
+    "init_from": "the pretrained model training starts from (nanoGPT init_from 'gpt2-xl'): a fine-tune",
     "batch_size": "micro-batch size [sequences per device per forward pass]",
     "global_batch": "sequences per optimizer step, all ranks",
     "grad_accum": "gradient accumulation steps",

@@ -104,8 +104,33 @@ def _nanogpt(meta: dict[str, Any], facts: RunFacts) -> None:
     if meta.get("padded_vocab_size"):
         facts.set("vocab_padded", meta["padded_vocab_size"], "log: nanoGPT defaulting to vocab_size")
     if config:  # the run used train.py with this config: its missing keys are train.py's defaults
+        _nanogpt_pretrained(config, facts, echo)
         _nanogpt_defaults(config, facts)
     facts.set("trainer", "nanoGPT train.py", "log: nanoGPT format")
+
+
+# nanoGPT model.py GPT.from_pretrained: the OpenAI checkpoints' shapes (n_layer, n_head, n_embd), with vocab 50257
+# (not padded), block 1024 and biases; train.py copies them over the config's own (a smaller block_size crops)
+GPT2_PRETRAINED = {"gpt2": (12, 12, 768), "gpt2-medium": (24, 16, 1024), "gpt2-large": (36, 20, 1280),
+                   "gpt2-xl": (48, 25, 1600)}
+
+
+def _nanogpt_pretrained(values: dict[str, Any], facts: RunFacts, where: str) -> None:
+    """The model a nanoGPT fine-tune (init_from = 'gpt2-xl') trains: the checkpoint's, not train.py's defaults
+    (config/finetune_shakespeare.py was counted as a 124M model, not GPT-2 XL's 1.56B)."""
+    init = values.get("init_from")
+    shape = GPT2_PRETRAINED.get(init) if isinstance(init, str) else None
+    if shape is None:
+        return
+    source = f"{where} init_from {init!r} (nanoGPT model.py from_pretrained)"
+    facts.set("init_from", init, source)
+    for name, value in zip(("n_layer", "n_head", "n_embd"), shape, strict=True):
+        facts.set(name, value, source)
+    block = values.get("block_size")
+    facts.set("block_size", min(block, 1024) if isinstance(block, int) and block > 0 else 1024, source)
+    facts.set("vocab_size", 50257, source)
+    facts.set("vocab_padded", 50257, source)
+    facts.set("bias", True, source)
 
 
 def _nanogpt_defaults(values: dict[str, Any], facts: RunFacts) -> None:
@@ -358,6 +383,8 @@ def from_meta(meta: dict[str, Any], facts: RunFacts) -> None:
 def from_config(config: Any, facts: RunFacts) -> None:
     """A ConfigFile's values -> facts (source ``config: <file> line N``), claims from its comments."""
     values = config.values
+    if config.kind == "python":  # before the config's own keys: train.py takes the checkpoint's shape over them
+        _nanogpt_pretrained(values, facts, f"config: {config.where.get('init_from', config.name)}")
     for key, value in values.items():
         name = KEY_ALIASES.get(key)
         if not name or isinstance(value, (list, dict)):

@@ -370,3 +370,75 @@ def test_val_below_train_reads_train_at_the_eval_step_not_lagging_behind_it(val_
                    {"format": "nanogpt", "config": config})
     below = [f for f in config_check.analyze(run).findings if f.title.startswith("Val < train")]
     assert bool(below) is flagged
+
+
+# karpathy/nanoGPT config/finetune_shakespeare.py as shipped: a fine-tune of GPT-2 XL, with its comments
+NANOGPT_FINETUNE = """\
+import time
+
+out_dir = 'out-shakespeare'
+eval_interval = 5
+eval_iters = 40
+wandb_log = False # feel free to turn on
+wandb_project = 'shakespeare'
+wandb_run_name = 'ft-' + str(time.time())
+
+dataset = 'shakespeare'
+init_from = 'gpt2-xl' # this is the largest GPT-2 model
+
+# only save checkpoints if the validation loss improves
+always_save_checkpoint = False
+
+# the number of examples per iter:
+# 1 batch_size * 32 grad_accum * 1024 tokens = 32,768 tokens/iter
+# shakespeare has 301,966 tokens, so 1 epoch ~= 9.2 iters
+batch_size = 1
+gradient_accumulation_steps = 32
+max_iters = 20
+
+# finetune at constant LR
+learning_rate = 3e-5
+decay_lr = False
+"""
+
+
+def gpt2_params_by_hand(layers: int, width: int, vocab: int, block: int) -> int:
+    """GPT-2 with biases, tied head: per layer 2 LayerNorms (4d), attention (4d^2 + 4d), MLP (8d^2 + 5d); the final
+    LayerNorm (2d); token and position embeddings."""
+    return layers * (12 * width**2 + 13 * width) + 2 * width + vocab * width + block * width
+
+
+def test_nanogpts_finetune_config_is_the_pretrained_model_and_its_comments_hold(tmp_path: Path) -> None:
+    path = tmp_path / "finetune_shakespeare.py"
+    path.write_text(NANOGPT_FINETUNE)
+    doc = check(str(path))
+    facts = doc["config"]["facts"]
+    assert facts["init_from"]["value"] == "gpt2-xl"
+    assert [facts[k]["value"] for k in ("n_layer", "n_head", "n_embd", "vocab_size", "block_size")] == [
+        48, 25, 1600, 50257, 1024]
+    assert doc["params"]["computed"] == gpt2_params_by_hand(48, 1600, 50257, 1024)  # 1.56B, not train.py's 124M
+    assert doc["tokens"]["per_step"] == 32_768
+    # "1 ... * 1024 tokens = 32,768 tokens/iter" holds; "has 301,966 tokens" is the data's size and "1 epoch ~= 9.2
+    # iters" what an epoch is: none of them is a wrong claim; and a fine-tune has no from-scratch Chinchilla budget
+    assert not [f["title"] for f in doc["findings"] if f["severity"] != "info"]
+    assert doc["tokens"]["chinchilla_optimal"] is None and not any("Chinchilla" in f["title"] for f in doc["findings"])
+    # train.py crops a smaller block_size, and the checkpoint's shape wins over the config's own
+    path.write_text(NANOGPT_FINETUNE.replace("'gpt2-xl'", "'gpt2'") + "block_size = 256\nn_layer = 6\n")
+    facts = check(str(path))["config"]["facts"]
+    assert facts["block_size"]["value"] == 256 and facts["n_layer"]["value"] == 12
+
+
+def test_a_fine_tune_log_is_not_judged_against_ln_vocab(tmp_path: Path) -> None:
+    lines = ["Overriding config with config/finetune_shakespeare.py:", *NANOGPT_FINETUNE.rstrip("\n").split("\n"),
+             "tokens per iteration will be: 32,768", "Initializing from OpenAI GPT-2 weights: gpt2-xl",
+             "number of parameters: 1555.97M"]
+    for step in range(0, 21):
+        if step % 5 == 0:
+            lines.append(f"step {step}: train loss {3.3 - 0.02 * step:.4f}, val loss {3.35 - 0.02 * step:.4f}")
+        lines.append(f"iter {step}: loss {3.3 - 0.02 * step:.4f}, time 900.00ms, mfu 30.00%")
+    log = tmp_path / "ft.log"
+    log.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli("phases", str(log), "--json")
+    assert code == 0, err
+    init = json.loads(out)["init"]
+    assert init["verdict"] == "fine_tune" and "init_from 'gpt2-xl'" in init["title"]

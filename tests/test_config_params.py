@@ -71,3 +71,20 @@ def test_the_width_that_reaches_a_claim_at_this_depth() -> None:
     # the capacity case: 12 layers, claimed ~125M as nanoGPT prints it -> n_embd 768 (123.55M with V=50304, no bias)
     assert width_for(125e6, 12, 50304, 1024, False, printed=True) == 768
     assert width_for(1.5e9, 48, 50257, 1024, True, printed=False) == 1600
+
+
+@pytest.mark.parametrize(("text", "claims"), [
+    ("~1B tokens", [("tokens_total", 1_000_000_000)]),
+    ("2**19, ~0.5M tokens per step", [("tokens_per_step", 500_000)]),
+    ("train for 2 epochs", [("epochs", 2.0)]),
+    # nanoGPT's finetune_shakespeare.py: a product's factor is no claim, its result is
+    ("1 batch_size * 32 grad_accum * 1024 tokens = 32,768 tokens/iter", [("tokens_per_step", 32_768)]),
+    # the data's size and what an epoch is, not what the run trains on
+    ("shakespeare has 301,966 tokens, so 1 epoch ~= 9.2 iters", []),
+    ("one epoch is 9.2 iters", []),
+    ("dataset of 10B tokens, we train on ~3B tokens", [("tokens_total", 3_000_000_000)]),
+])
+def test_token_and_epoch_claims_in_comments(text: str, claims: list) -> None:
+    from lossdoc.claims import claims_in
+
+    assert [(c.kind, c.value) for c in claims_in({1: text})] == claims

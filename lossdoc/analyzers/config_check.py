@@ -117,7 +117,7 @@ def _tokens(result: ConfigCheckResult, facts: RunFacts, last: int | None, claims
     if per_step:
         doc["seen"] = int(per_step * last) if last is not None else None
         doc["planned"] = int(per_step * planned_steps) if planned_steps else None
-    if count:
+    if count and not facts.get("init_from"):  # a fine-tune's budget is not a from-scratch one
         doc["chinchilla_optimal"] = int(CHINCHILLA_TOKENS_PER_PARAM * count)
         basis = doc["seen"] or doc["planned"]
         doc["ratio"] = basis / doc["chinchilla_optimal"] if basis else None

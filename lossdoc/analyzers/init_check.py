@@ -93,7 +93,7 @@ def check_init(
     out = InitCheck(loss, step, expected, v, source, "ok", "", start=start)
     where = f"{loss:.4f} at step {step:,}"
     vs = f"ln({v:,}) = {expected:.2f}" + (" (GPT-2 vocab assumed; --vocab sets it)" if source == "assumed" else "")
-    tuner = _fine_tune_evidence(meta, lr_peak)
+    tuner = _fine_tune_evidence(meta, lr_peak, facts.get("init_from"))
     if loss <= 0:  # a random init's cross-entropy is near ln(vocab), far above 0: not a loss it says anything about
         return _set(out, "not_init", f"the first loss ({where}) is not positive: not a random init's cross-entropy",
                     "no initial-loss check", None)
@@ -145,9 +145,10 @@ def _set(out: InitCheck, verdict: str, title: str, advice: str, severity: str | 
     return out
 
 
-def _fine_tune_evidence(meta: dict[str, Any], lr_peak: float | None) -> str:
-    """Why the run looks like a fine-tune ('' when nothing says so): a Trainer log, a fine-tuning LR."""
-    parts = []
+def _fine_tune_evidence(meta: dict[str, Any], lr_peak: float | None, init_from: str | None = None) -> str:
+    """Why the run looks like a fine-tune ('' when nothing says so): a pretrained start, a Trainer log, a
+    fine-tuning LR."""
+    parts = [f"init_from {init_from!r}"] if init_from else []
     if meta.get("format") == "hf-trainer":
         parts.append("a Hugging Face Trainer log")
     if lr_peak is not None and 0 < lr_peak <= FINE_TUNE_LR:

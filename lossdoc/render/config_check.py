@@ -11,7 +11,8 @@ from ..numbers import abbreviate
 from .terminal import fmt
 
 SHOWN_FACTS = (
-    "n_layer", "n_head", "n_kv_head", "n_embd", "intermediate_size", "vocab_size", "vocab_padded", "block_size",
+    "init_from", "n_layer", "n_head", "n_kv_head", "n_embd", "intermediate_size", "vocab_size", "vocab_padded",
+    "block_size",
     "bias", "tied_embeddings", "batch_size", "global_batch", "grad_accum", "world_size", "tokens_per_step",
     "max_steps", "lr_schedule", "lr_peak", "lr_min", "warmup_steps", "decay_steps", "dropout", "eval_interval",
     "eval_iters", "grad_clip", "gpu", "gpu_count", "dtype", "dataset", "dataset_tokens",
