@@ -61,7 +61,8 @@ KEY_ALIASES: dict[str, str] = {
 }
 # keys whose presence makes a file a model/run config at all (else: "no model keys", exit 2)
 MODEL_FACTS = ("n_layer", "n_head", "n_embd", "block_size", "batch_size", "max_steps", "lr_peak", "vocab_size")
-NANOGPT_SIGNS = ("n_embd", "gradient_accumulation_steps", "max_iters", "lr_decay_iters", "warmup_iters", "n_layer")
+NANOGPT_SIGNS = ("n_embd", "gradient_accumulation_steps", "max_iters", "lr_decay_iters", "warmup_iters", "n_layer",
+                 "init_from")
 
 
 def _put(facts: RunFacts, values: dict[str, Any], key: str, name: str, where: str, scale: float = 1) -> None:
@@ -135,6 +136,9 @@ def _nanogpt_pretrained(values: dict[str, Any], facts: RunFacts, where: str) -> 
 
 def _nanogpt_defaults(values: dict[str, Any], facts: RunFacts) -> None:
     where = "default: nanoGPT train.py"
+    if values.get("eval_only") is True:  # config/eval_gpt2*.py
+        facts.notes.append("eval_only = True: train.py evaluates the model once and trains no step; the steps, "
+                           "tokens and LR schedule shown are train.py's defaults, unused")
     for key, value in NANOGPT_DEFAULTS.items():
         if key not in values and KEY_ALIASES.get(key):
             facts.set(KEY_ALIASES[key], value, f"{where} {key}")

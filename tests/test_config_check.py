@@ -442,3 +442,15 @@ def test_a_fine_tune_log_is_not_judged_against_ln_vocab(tmp_path: Path) -> None:
     assert code == 0, err
     init = json.loads(out)["init"]
     assert init["verdict"] == "fine_tune" and "init_from 'gpt2-xl'" in init["title"]
+
+
+def test_nanogpts_eval_config_counts_the_checkpoint_it_evaluates(tmp_path: Path) -> None:
+    # karpathy/nanoGPT config/eval_gpt2_medium.py: no nanoGPT training key but init_from, and a claim that holds
+    path = tmp_path / "eval_gpt2_medium.py"
+    path.write_text("# evaluate the base gpt2\n# n_layer=24, n_head=16, n_embd=1024\n# 350M parameters\n"
+                    "batch_size = 8\neval_iters = 500 # use more iterations to get good estimate\n"
+                    "eval_only = True\nwandb_log = False\ninit_from = 'gpt2-medium'\n")
+    doc = check(str(path))
+    assert doc["params"]["computed"] == gpt2_params_by_hand(24, 1024, 50257, 1024)
+    assert doc["params"]["claimed"] == 350e6 and not any("claims" in f["title"] for f in doc["findings"])
+    assert any("eval_only = True" in n for n in doc["config"]["notes"])
