@@ -180,7 +180,28 @@ def mfu(
 
 
 def _is_config(path: Path) -> bool:
-    return path.is_file() and (path.suffix.lower() in (".py", ".yaml", ".yml") or path.name == "config.json")
+    if not path.is_file():
+        return False
+    suffix = path.suffix.lower()
+    return suffix in (".py", ".yaml", ".yml") or path.name == "config.json" or (suffix == ".json" and
+                                                                                _is_model_config(path))
+
+
+MAX_MODEL_CONFIG_BYTES = 1 << 20  # a model's config.json is a few KB; a trainer_state.json log can be large
+
+
+def _is_model_config(path: Path) -> bool:
+    """A JSON file saved under another name than config.json (llama3-8b.json) that is a Hugging Face model config:
+    an object naming its model_type or architectures, and no log_history (that is a trainer_state.json log)."""
+    import json
+
+    if path.stat().st_size > MAX_MODEL_CONFIG_BYTES:
+        return False
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(data, dict) and "log_history" not in data and ("model_type" in data or "architectures" in data)
 
 
 @click.command("config-check", cls=_Command)

@@ -26,6 +26,9 @@ FACT_NAMES: dict[str, str] = {
     "n_head": "attention heads",
     "n_kv_head": "key/value heads (grouped-query attention)",
     "n_embd": "model width (hidden size)",
+    "head_dim": "width of one attention head, where the config states it (Qwen3: not d / n_head)",
+    "attention_bias": "which attention projections have biases: qkv (Qwen2), qkvo (Llama attention_bias)",
+    "qk_norm": "RMSNorms on the queries and keys (Qwen3)",
     "intermediate_size": "MLP width (Llama-style configs; Megatron ffn_hidden_size)",
     "vocab_size": "vocabulary size of the tokenizer (ln V is the initial loss)",
     "vocab_padded": "embedding rows as the model is built (vocab padded for efficiency)",
@@ -75,7 +78,7 @@ FACT_NAMES: dict[str, str] = {
 # facts that must be non-negative finite numbers (a config may say anything: `n_layer = "twelve"` is not set)
 NUMERIC_FACTS = frozenset({
     "n_layer", "n_head", "n_kv_head", "n_embd", "intermediate_size", "vocab_size", "vocab_padded", "block_size",
-    "params_logged", "params_claimed", "params_computed", "params_computed_printed", "params_embedding",
+    "head_dim", "params_logged", "params_claimed", "params_computed", "params_computed_printed", "params_embedding",
     "params_non_embedding_logged", "batch_size", "global_batch", "grad_accum", "world_size", "tensor_parallel",
     "pipeline_parallel",
     "tokens_per_step", "max_steps", "lr_peak", "lr_min", "warmup_steps", "decay_steps", "step_offset", "dropout",

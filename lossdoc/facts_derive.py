@@ -53,7 +53,8 @@ def _params(facts: RunFacts) -> None:
     block = facts.get("block_size") or 0
     if arch == "llama" and facts.get("intermediate_size") and facts.get("n_head"):
         count = llama_params(int(n_layer), int(d), int(facts.get("n_head")), int(facts.get("intermediate_size")),
-                             int(vocab), facts.get("n_kv_head"), bool(facts.get("tied_embeddings", False)))
+                             int(vocab), facts.get("n_kv_head"), bool(facts.get("tied_embeddings", False)),
+                             facts.get("head_dim"), facts.get("attention_bias") or "", bool(facts.get("qk_norm")))
     elif arch == "megatron-gpt":
         count = megatron_gpt_params(int(n_layer), int(d), int(vocab), int(block), facts.get("intermediate_size"))
     elif arch == "gpt2" and block:

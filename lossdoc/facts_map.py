@@ -410,6 +410,7 @@ def _hf_config(values: dict[str, Any], facts: RunFacts, config: Any) -> None:
     where = f"config: {config.name}"
     if llama:
         facts.set("architecture", "llama", f"{where} model_type {values.get('model_type', '?')}")
+        _llama_variant(values, facts, where)
         facts.set("tied_embeddings", bool(values.get("tie_word_embeddings", False)),
                   f"{where} tie_word_embeddings" if "tie_word_embeddings" in values else
                   "default: transformers LlamaConfig tie_word_embeddings=False")
@@ -429,6 +430,21 @@ def _hf_config(values: dict[str, Any], facts: RunFacts, config: Any) -> None:
             ratio = values.get("warmup_ratio") or 0.0
             if facts.get("max_steps"):
                 facts.set("warmup_steps", int(-(-ratio * facts.get("max_steps") // 1)), f"{where} warmup_ratio")
+
+
+def _llama_variant(values: dict[str, Any], facts: RunFacts, where: str) -> None:
+    """What a Llama-family config.json says beyond the shape: the heads' width, attention biases, q/k norms
+    (transformers: Qwen2Attention has q, k and v biases; LlamaAttention biases all four with attention_bias;
+    Qwen3Attention norms q and k over head_dim)."""
+    model_type = str(values.get("model_type", "")).lower()
+    if isinstance(values.get("head_dim"), int) and values["head_dim"] > 0:
+        facts.set("head_dim", values["head_dim"], f"{where} head_dim")
+    if model_type == "qwen2":
+        facts.set("attention_bias", "qkv", f"{where} model_type qwen2 (transformers Qwen2Attention)")
+    elif values.get("attention_bias") is True:
+        facts.set("attention_bias", "qkvo", f"{where} attention_bias")
+    if model_type == "qwen3":
+        facts.set("qk_norm", True, f"{where} model_type qwen3 (transformers Qwen3Attention q_norm, k_norm)")
 
 
 def _claims(config: Any, facts: RunFacts) -> None:

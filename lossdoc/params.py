@@ -56,18 +56,27 @@ def gpt2_params(n_layer: int, n_embd: int, vocab_size: int, block_size: int, bia
 
 def llama_params(
     n_layer: int, n_embd: int, n_head: int, intermediate_size: int, vocab_size: int,
-    n_kv_head: int | None = None, tied: bool = False,
+    n_kv_head: int | None = None, tied: bool = False, head_dim: int | None = None, attn_bias: str = "",
+    qk_norm: bool = False,
 ) -> ParamCount:
-    """A Llama-style decoder (no biases, RMSNorm, gated MLP, grouped-query attention, rotary positions)."""
+    """A Llama-style decoder (RMSNorm, gated MLP, grouped-query attention, rotary positions). The variants its
+    config states: ``head_dim`` when the heads are not d / n_head wide (Qwen3: 40 heads of 128 at d = 5120 is
+    d_q = d, but 16 of 128 at d = 1024 is 2d); ``attn_bias`` "qkv" (Qwen2: q, k and v projections have biases)
+    or "qkvo" (Llama's attention_bias: all four); ``qk_norm`` (Qwen3: an RMSNorm of head_dim on q and on k)."""
     d = n_embd
-    kv = d * (n_kv_head or n_head) // n_head
-    attn = 2 * d * d + 2 * d * kv
-    per_layer = attn + 3 * d * intermediate_size + 2 * d
+    hd = head_dim or d // n_head
+    q, kv = n_head * hd, (n_kv_head or n_head) * hd
+    attn = 2 * d * q + 2 * d * kv
+    bias = {"": 0, "qkv": q + 2 * kv, "qkvo": q + 2 * kv + d}[attn_bias]
+    per_layer = attn + bias + (2 * hd if qk_norm else 0) + 3 * d * intermediate_size + 2 * d
     terms = {"blocks": n_layer * per_layer, "final norm": d, "token embedding": vocab_size * d}
     if not tied:
         terms["output head"] = vocab_size * d
     total = sum(terms.values())
-    return ParamCount(total, total, terms, "Llama: L·(2d²+2d·d_kv+3d·d_ff+2d) + d + V·d (+ V·d untied head)")
+    extras = "".join([f", head_dim {hd}" if head_dim else "", f", {attn_bias} biases" if attn_bias else "",
+                      ", q/k norms" if qk_norm else ""])
+    return ParamCount(total, total, terms,
+                      f"Llama: L·(2d·d_q+2d·d_kv+3d·d_ff+2d) + d + V·d (+ V·d untied head){extras}")
 
 
 def megatron_gpt_params(

@@ -454,3 +454,17 @@ def test_nanogpts_eval_config_counts_the_checkpoint_it_evaluates(tmp_path: Path)
     assert doc["params"]["computed"] == gpt2_params_by_hand(24, 1024, 50257, 1024)
     assert doc["params"]["claimed"] == 350e6 and not any("claims" in f["title"] for f in doc["findings"])
     assert any("eval_only = True" in n for n in doc["config"]["notes"])
+
+
+def test_a_qwen3_config_json_under_its_own_name(tmp_path: Path) -> None:
+    # a model config saved as qwen3-14b.json (not config.json) is a config, and its heads of 128 and q/k norms count
+    path = tmp_path / "qwen3-14b.json"
+    path.write_text(json.dumps({
+        "architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "head_dim": 128, "hidden_size": 5120,
+        "intermediate_size": 17408, "num_attention_heads": 40, "num_hidden_layers": 40, "num_key_value_heads": 8,
+        "tie_word_embeddings": False, "vocab_size": 151936, "attention_bias": False}))
+    doc = check(str(path))
+    assert doc["params"]["computed"] == 14_768_307_200  # what torchtitan prints for Qwen3-14B
+    state = tmp_path / "state.json"  # a trainer_state.json under another name stays a log
+    shutil.copy(EXAMPLES / "hf-trainer_state.json", state)
+    assert check(str(state))["config"]["facts"]["trainer"]["source"] == "log: trainer_state.json"

@@ -37,9 +37,13 @@ def test_gpt2_counts(shape: tuple[int, int, int, int, bool], total: int, printed
     assert count.terms["position embedding"] == tensors["wpe"]
 
 
-def llama_tensors(layers: int, d: int, heads: int, kv: int, ff: int, vocab: int, tied: bool) -> int:
-    head_dim = d // heads
-    per_layer = (d * d + 2 * d * kv * head_dim + d * d) + 3 * d * ff + 2 * d  # q,k,v,o; gate, up, down; 2 RMSNorm
+def llama_tensors(layers: int, d: int, heads: int, kv: int, ff: int, vocab: int, tied: bool,
+                  head_dim: int | None = None, bias: str = "", qk_norm: bool = False) -> int:
+    hd = head_dim or d // heads
+    q_out, kv_out = heads * hd, kv * hd
+    per_layer = d * q_out + 2 * d * kv_out + q_out * d  # q, k, v, o
+    per_layer += {"": 0, "qkv": q_out + 2 * kv_out, "qkvo": q_out + 2 * kv_out + d}[bias]
+    per_layer += (2 * hd if qk_norm else 0) + 3 * d * ff + 2 * d  # q/k norms; gate, up, down; 2 RMSNorm
     return layers * per_layer + d + vocab * d + (0 if tied else vocab * d)
 
 
@@ -51,6 +55,20 @@ def test_llama_counts(config: tuple[int, ...], known: int) -> None:
     layers, d, heads, kv, ff, vocab, tied = config
     assert llama_tensors(layers, d, heads, kv, ff, vocab, bool(tied)) == known
     assert llama_params(layers, d, heads, ff, vocab, kv, bool(tied)).total == known
+
+
+@pytest.mark.parametrize(("config", "known"), [
+    # meta-llama/Meta-Llama-3-8B: 8,030,261,248 parameters
+    ((32, 4096, 32, 8, 14336, 128256, False, None, "", False), 8_030_261_248),
+    # Qwen/Qwen2.5-0.5B: q, k and v projections with biases, tied head: 494,032,768
+    ((24, 896, 14, 2, 4864, 151936, True, None, "qkv", False), 494_032_768),
+    # Qwen3-14B: heads of 128, q/k RMSNorms; the torchtitan corpus log prints "14,768,307,200 total parameters"
+    ((40, 5120, 40, 8, 17408, 151936, False, 128, "", True), 14_768_307_200),
+])
+def test_llama_family_variants(config: tuple, known: int) -> None:
+    layers, d, heads, kv, ff, vocab, tied, head_dim, bias, qk_norm = config
+    assert llama_tensors(*config) == known
+    assert llama_params(layers, d, heads, ff, vocab, kv, tied, head_dim, bias, qk_norm).total == known
 
 
 @pytest.mark.parametrize(("text", "value"), [
