@@ -183,7 +183,7 @@ def _is_config(path: Path) -> bool:
     if not path.is_file():
         return False
     suffix = path.suffix.lower()
-    return suffix in (".py", ".yaml", ".yml") or path.name == "config.json" or (suffix == ".json" and
+    return suffix in (".py", ".yaml", ".yml", ".toml") or path.name == "config.json" or (suffix == ".json" and
                                                                                 _is_model_config(path))
 
 
@@ -206,7 +206,8 @@ def _is_model_config(path: Path) -> bool:
 
 @click.command("config-check", cls=_Command)
 @_log_argument(
-    "config", "CONFIG", help="The run's config (.py, config.json, hparams.yaml); given alone, a LOG or a config."
+    "config", "CONFIG",
+    help="The run's config (.py, config.json, hparams.yaml, a torchtitan .toml); given alone, a LOG or a config.",
 )
 @_log_argument(help="The training log (file or directory).", required=False)
 @json_option

@@ -83,7 +83,8 @@ format_option = _option("--format", "-f", help="Force a reader (see `lossdoc for
 run_option = _option("--run", help="Which run of a multi-run file (name or 1-based index).")
 fail_on_option = _option("--fail-on", help="Exit 1 when a finding is at or above: info, warning, problem.")
 config_option = _option(
-    "--config", kind=Path, help="The run's config file (.py read with ast, never run; config.json; hparams.yaml)."
+    "--config", kind=Path,
+    help="The run's config file (.py read with ast, never run; config.json; hparams.yaml; .toml).",
 )
 log_argument = _log_argument(
     help="The training log: a file (also .gz/.bz2/.xz/.zst), a directory, or - for standard input."

@@ -55,7 +55,7 @@ KEY_ALIASES: dict[str, str] = {
     "dropout": "dropout", "hidden_dropout": "dropout", "resid_pdrop": "dropout",
     "eval_interval": "eval_interval", "eval_steps": "eval_interval", "val_loss_every": "eval_interval",
     "eval_iters": "eval_iters", "val_max_steps": "eval_iters",
-    "grad_clip": "grad_clip", "max_grad_norm": "grad_clip", "clip_grad": "grad_clip",
+    "grad_clip": "grad_clip", "max_grad_norm": "grad_clip", "clip_grad": "grad_clip", "max_norm": "grad_clip",
     "gradient_clip_val": "grad_clip", "dtype": "dtype", "torch_dtype": "dtype", "dataset": "dataset",
     "world_size": "world_size",
 }
@@ -395,12 +395,18 @@ def from_config(config: Any, facts: RunFacts) -> None:
             continue
         if config.kind == "hf" and key == "max_position_embeddings" and "n_positions" in values:
             continue
+        if config.kind == "toml" and value == -1:  # torchtitan's "unset" (global_batch_size = -1)
+            continue
         facts.set(name, value, f"config: {config.where.get(key, config.name)}")
     if config.kind == "python" and any(k in values for k in NANOGPT_SIGNS):
         _nanogpt_defaults(values, facts)
         facts.set("trainer", "nanoGPT train.py", f"config: {config.name} (nanoGPT-style keys)")
     elif config.kind == "hf":
         _hf_config(values, facts, config)
+    elif config.kind == "toml" and ("training.steps" in values or "model.flavor" in values):
+        from .facts_torchtitan import from_torchtitan_config
+
+        from_torchtitan_config(values, facts, config.where, config.name)
     _claims(config, facts)
 
 

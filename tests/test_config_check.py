@@ -468,3 +468,73 @@ def test_a_qwen3_config_json_under_its_own_name(tmp_path: Path) -> None:
     state = tmp_path / "state.json"  # a trainer_state.json under another name stays a log
     shutil.copy(EXAMPLES / "hf-trainer_state.json", state)
     assert check(str(state))["config"]["facts"]["trainer"]["source"] == "log: trainer_state.json"
+
+
+TORCHTITAN_TOML = """\
+# torchtitan Config.toml (train_configs/llama3_8b.toml)
+[job]
+dump_folder = "./outputs"
+
+[model]
+name = "llama3"
+flavor = "8B"
+
+[optimizer]
+name = "AdamW"
+lr = 3e-4
+
+[lr_scheduler]
+warmup_steps = 200  # lr scheduler warm up
+
+[training]
+local_batch_size = 1
+seq_len = 8192
+max_norm = 1.0  # grad norm clipping
+steps = 1000
+dataset = "c4"
+
+[parallelism]
+data_parallel_replicate_degree = 1
+data_parallel_shard_degree = -1
+"""
+
+
+def torchtitan_lr_by_hand(step: int, steps: int, warmup: int, ratio: float | None, lr_min: float) -> float:
+    """torchtitan linear_warmup_stable_decay (linear decay), written here; a multiplier of the peak."""
+    decay = round(steps * ratio) if ratio is not None else steps - warmup
+    stable_end = steps - decay
+    if step < warmup:
+        return (step + 1) / (warmup + 1)
+    if step < stable_end:
+        return 1.0
+    progress = ((step + 1) - stable_end) / (decay + 1)
+    return lr_min + (1 - lr_min) * (1 - progress)
+
+
+def test_a_torchtitan_toml_is_a_config(tmp_path: Path) -> None:
+    path = tmp_path / "llama3_8b.toml"
+    path.write_text(TORCHTITAN_TOML)
+    doc = check(str(path))
+    facts = {k: v["value"] for k, v in doc["config"]["facts"].items()}
+    assert (facts["n_layer"], facts["n_embd"], facts["intermediate_size"], facts["vocab_size"]) == (
+        32, 4096, 14336, 128256)
+    assert doc["params"]["computed"] == 8_030_261_248  # meta-llama/Meta-Llama-3-8B
+    assert (facts["max_steps"], facts["warmup_steps"], facts["grad_clip"], facts["lr_schedule"]) == (
+        1000, 200, 1.0, "linear")
+    assert any("data_parallel_shard_degree -1" in n for n in doc["config"]["notes"])
+    # a warmup/stable/decay with a floor: rebuilt, and at step 900 within 1% of the peak of torchtitan's own LR
+    path.write_text(TORCHTITAN_TOML.replace("warmup_steps = 200", "warmup_steps = 200\ndecay_ratio = 0.2\n"
+                                            "lr_min = 0.1"))
+    doc = check(str(path), "--at", "900")
+    assert doc["config"]["facts"]["lr_schedule"]["value"] == "wsd"
+    want = 3e-4 * torchtitan_lr_by_hand(900, 1000, 200, 0.2, 0.1)
+    assert doc["schedule"]["lr_at"] == pytest.approx(want, abs=0.01 * 3e-4)
+    # a sqrt decay is said, not rebuilt as something else
+    path.write_text(TORCHTITAN_TOML.replace("warmup_steps = 200", 'warmup_steps = 200\ndecay_type = "sqrt"'))
+    doc = check(str(path))
+    assert "lr_schedule" not in doc["config"]["facts"]
+    assert any("decay_type sqrt" in n for n in doc["config"]["notes"])
+    path.write_text("[training\nsteps = 3")
+    code, out, err = run_cli("config-check", str(path))
+    assert code == 2 and out == "" and err.startswith("lossdoc: error:") and "not valid TOML" in err
+    assert len(err.strip().splitlines()) == 1

@@ -2,7 +2,8 @@
 
 ``read_config(path)`` picks the reader by the file: a ``.py`` (nanoGPT-style, read with ``ast``), a Hugging Face
 ``config.json`` (with ``training_args.json`` and ``trainer_state.json`` when they are beside it), a Lightning
-``hparams.yaml`` (``yaml.safe_load``), or a directory holding one of them. Each gives a ConfigFile of plain values
+``hparams.yaml`` (``yaml.safe_load``), a torchtitan ``.toml`` (``tomllib``), or a directory holding one of them.
+Each gives a ConfigFile of plain values
 with the line (or file) each came from and the comments by line; ``lossdoc.facts`` maps its keys onto the
 canonical facts, so no other module knows a config's key names.
 """
@@ -24,7 +25,7 @@ DIR_CANDIDATES = ("config.json", "hparams.yaml", "train_config.py")
 @dataclass
 class ConfigFile:
     path: str
-    kind: str  # "python", "hf", "yaml"
+    kind: str  # "python", "hf", "yaml", "toml"
     values: dict[str, Any] = field(default_factory=dict)
     where: dict[str, str] = field(default_factory=dict)  # key -> "train.py line 14" / "config.json"
     comments: dict[int, str] = field(default_factory=dict)  # line -> comment (python configs)
@@ -103,6 +104,24 @@ def _yaml(path: Path) -> ConfigFile:
     return out
 
 
+def _toml(path: Path) -> ConfigFile:
+    """A TOML config (torchtitan's train_configs/*.toml), read with the standard library's tomllib."""
+    import tomllib
+
+    try:
+        data = tomllib.loads(_read_bytes(path).decode("utf-8", errors="replace"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({str(exc).splitlines()[0][:120]})") from None
+    out = ConfigFile(str(path), "toml", files=[str(path)])
+    _flatten(data, out)
+    for section, table in data.items():  # also by section: torchtitan's [model] and [optimizer] both have a name
+        for key, value in table.items() if isinstance(table, dict) else ():
+            if isinstance(value, (int, float, str, bool)):
+                out.values[f"{section}.{key}"] = value
+                out.where[f"{section}.{key}"] = f"{path.name} {section}.{key}"
+    return out
+
+
 def read_config(path: Path | str) -> ConfigFile:
     """The config at ``path`` (a file, or a directory holding config.json / hparams.yaml)."""
     path = Path(path)
@@ -120,4 +139,7 @@ def read_config(path: Path | str) -> ConfigFile:
         return _hf(path)
     if suffix in (".yaml", ".yml"):
         return _yaml(path)
-    raise InputError(f"{path}: unknown config type {suffix or '(no suffix)'}; lossdoc reads .py, .json and .yaml")
+    if suffix == ".toml":
+        return _toml(path)
+    raise InputError(f"{path}: unknown config type {suffix or '(no suffix)'}; lossdoc reads .py, .json, .yaml and "
+                     ".toml")
