@@ -105,9 +105,15 @@ def _yaml(path: Path) -> ConfigFile:
 
 
 def _toml(path: Path) -> ConfigFile:
-    """A TOML config (torchtitan's train_configs/*.toml), read with the standard library's tomllib."""
-    import tomllib
-
+    """A TOML config (torchtitan's train_configs/*.toml), read with the standard library's tomllib (Python 3.11+;
+    on 3.10 the tomli package it came from, when installed)."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            raise InputError(f"{path}: reading a .toml config needs Python 3.11+ or `pip install tomli`") from None
     try:
         data = tomllib.loads(_read_bytes(path).decode("utf-8", errors="replace"))
     except tomllib.TOMLDecodeError as exc:
