@@ -19,8 +19,8 @@ _TOKENS_AFTER = re.compile(r"\btokens?\b[^0-9~\n]{0,16}~?\s*" + _NUM + r"\s*([kK
 _BATCH_COUNT = re.compile(r"\bbatch\b[^0-9~\n]{0,24}~?\s*" + _NUM + r"\s*([kKmM])(?!\w)", re.IGNORECASE)
 # "1 batch_size * 32 grad_accum * 1024 tokens = 32,768 tokens/iter": a factor of a product is no claim, its result is
 _FACTOR_BEFORE = re.compile(r"(?:[*×]|\bx)\s*~?\s*$")
-# "shakespeare has 301,966 tokens": the data's size, not what the run trains on
-_DATA_SIZE = re.compile(r"\b(has|have|contains?|dataset|corpus|split)\b", re.IGNORECASE)
+# "shakespeare has 301,966 tokens", "if data is 10B tokens": the data's size, not what the run trains on
+_DATA_SIZE = re.compile(r"\b(has|have|contains?|data|dataset|corpus|split)\b", re.IGNORECASE)
 # "1 epoch ~= 9.2 iters": what an epoch is, not how many the run makes
 _EPOCH_DEFINED = re.compile(r"^\s*(?:~?=|≈|is\b)", re.IGNORECASE)
 _PER = re.compile(r"\bper\s+(step|iter|iteration|update|batch)\b|/\s*(step|iter)\b", re.IGNORECASE)
@@ -43,15 +43,17 @@ def claims_in(comments: dict[int, str]) -> list[Claim]:
         count = param_claim(text)
         if count is not None:
             out.append(Claim("params", count, line, text))
+        skipped = False  # a count read and set aside is not looked for again by the looser patterns below
         for m in _TOKENS.finditer(text):
-            clause = re.split(r"[,;()]", text[: m.start()])[-1]
+            clause = re.split(r"[,;()]|\band\b", text[: m.start()])[-1]
             if _FACTOR_BEFORE.search(text[: m.start()]) or _DATA_SIZE.search(clause):
+                skipped = True
                 continue
             value = _count(m)
             near = text[max(0, m.start() - 30): m.end() + 20]
             per = _PER.search(near) or re.search(r"\bbatch\b", near, re.IGNORECASE)  # "effective batch ~0.5M tokens"
             out.append(Claim("tokens_per_step" if per else "tokens_total", value, line, text))
-        if not any(c.line == line and c.kind.startswith("tokens") for c in out):
+        if not skipped and not any(c.line == line and c.kind.startswith("tokens") for c in out):
             for regex, kind in ((_TOKENS_AFTER, "tokens_total"), (_BATCH_COUNT, "tokens_per_step")):
                 m = regex.search(text)
                 if m:

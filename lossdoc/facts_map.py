@@ -398,7 +398,9 @@ def from_config(config: Any, facts: RunFacts) -> None:
         if config.kind == "toml" and value == -1:  # torchtitan's "unset" (global_batch_size = -1)
             continue
         facts.set(name, value, f"config: {config.where.get(key, config.name)}")
-    if config.kind == "python" and any(k in values for k in NANOGPT_SIGNS):
+    if config.kind == "python" and all(k in values for k in BUILD_NANOGPT_SIGNS):
+        _build_nanogpt_script(values, facts, config)
+    elif config.kind == "python" and any(k in values for k in NANOGPT_SIGNS):
         _nanogpt_defaults(values, facts)
         facts.set("trainer", "nanoGPT train.py", f"config: {config.name} (nanoGPT-style keys)")
     elif config.kind == "hf":
@@ -408,6 +410,31 @@ def from_config(config: Any, facts: RunFacts) -> None:
 
         from_torchtitan_config(values, facts, config.where, config.name)
     _claims(config, facts)
+
+
+# build-nanogpt's train_gpt2.py given as the config: its own names (B, T, total_batch_size, max_lr), not nanoGPT's
+BUILD_NANOGPT_SIGNS = ("total_batch_size", "B", "T", "max_lr")
+
+
+def _build_nanogpt_script(values: dict[str, Any], facts: RunFacts, config: Any) -> None:
+    """build-nanogpt train_gpt2.py: B sequences of T tokens a micro-step, total_batch_size tokens a step, get_lr a
+    warmup of (it+1)/warmup_steps then a cosine to min_lr at max_steps; GPT-2 with biases, a tied head and the
+    vocab padded to 50304 (GPT(GPTConfig(vocab_size=50304)), a call lossdoc does not evaluate)."""
+    def at(key: str) -> str:
+        return f"config: {config.where.get(key, config.name)}"
+
+    facts.set("trainer", "build-nanogpt train_gpt2.py", f"config: {config.name} (build-nanogpt names)")
+    facts.set("batch_size", values["B"], at("B"))
+    facts.set("block_size", values["T"], at("T"))
+    facts.set("tokens_per_step", values["total_batch_size"], at("total_batch_size"))
+    if values.get("max_steps"):
+        facts.set("decay_steps", values["max_steps"], f"{at('max_steps')} (get_lr decays to min_lr at max_steps)")
+    facts.set("lr_schedule", "cosine", "default: build-nanogpt get_lr (warmup, then cosine to min_lr)")
+    facts.set("warmup_rule", RULE_PLUS_ONE, "default: build-nanogpt get_lr (it+1)/warmup_steps")
+    facts.set("architecture", "gpt2", "default: build-nanogpt GPT")
+    facts.set("bias", True, "default: build-nanogpt GPT (nn.Linear and LayerNorm with bias)")
+    facts.set("tied_embeddings", True, "default: build-nanogpt GPT (wte shared with lm_head)")
+    facts.set("vocab_padded", 50304, "default: build-nanogpt train_gpt2.py GPT(GPTConfig(vocab_size=50304))")
 
 
 def _hf_config(values: dict[str, Any], facts: RunFacts, config: Any) -> None:

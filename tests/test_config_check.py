@@ -538,3 +538,44 @@ def test_a_torchtitan_toml_is_a_config(tmp_path: Path) -> None:
     code, out, err = run_cli("config-check", str(path))
     assert code == 2 and out == "" and err.startswith("lossdoc: error:") and "not valid TOML" in err
     assert len(err.strip().splitlines()) == 1
+
+
+# the lines of karpathy/build-nanogpt train_gpt2.py a config read sees (the rest is code: classes, a loop)
+BUILD_NANOGPT_SCRIPT = """\
+import os
+import torch
+from dataclasses import dataclass
+
+@dataclass
+class GPTConfig:
+    block_size: int = 1024 # max sequence length
+    vocab_size: int = 50257 # number of tokens: 50,000 BPE merges + 256 bytes tokens + 1 <|endoftext|> token
+    n_layer: int = 12 # number of layers
+    n_head: int = 12 # number of heads
+    n_embd: int = 768 # embedding dimension
+
+ddp = int(os.environ.get('RANK', -1)) != -1 # is this a ddp run?
+total_batch_size = 524288 # 2**19, ~0.5M, in number of tokens
+B = 64 # micro batch size
+T = 1024 # sequence length
+assert total_batch_size % (B * T * ddp_world_size) == 0, "make sure total_batch_size is divisible by B * T * ddp_world_size"
+model = GPT(GPTConfig(vocab_size=50304))
+max_lr = 6e-4
+min_lr = max_lr * 0.1
+warmup_steps = 715
+max_steps = 19073 # 19,073 steps is ~1 epoch, if data is 10B tokens and batch size 0.5M tokens
+"""
+
+
+def test_build_nanogpts_training_script_as_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "train_gpt2.py"
+    path.write_text(BUILD_NANOGPT_SCRIPT)
+    doc = check(str(path))
+    facts = {k: v["value"] for k, v in doc["config"]["facts"].items()}
+    assert (facts["batch_size"], facts["block_size"], facts["tokens_per_step"], facts["bias"]) == (
+        64, 1024, 524_288, True)
+    assert (facts["lr_schedule"], facts["decay_steps"], facts["lr_min"]) == ("cosine", 19073, pytest.approx(6e-5))
+    assert "grad_accum" not in facts  # not nanoGPT's default 40
+    assert doc["params"]["computed"] == gpt2_params_by_hand(12, 768, 50304, 1024)  # 124,475,904
+    # its comments hold: ~0.5M tokens a step (not ~0.5M parameters), 10B tokens of data (not a budget)
+    assert not [f["title"] for f in doc["findings"] if f["severity"] != "info"]

@@ -80,6 +80,8 @@ def test_llama_family_variants(config: tuple, known: int) -> None:
     ("see capacity-saturation-40m.txt", None),
     ("these make the total batch size be ~0.5M", None),  # nanoGPT's train_gpt2.py: tokens per step
     ("this makes total number of tokens be 300B", None),
+    ("2**19, ~0.5M, in number of tokens", None),  # build-nanogpt's total_batch_size: tokens, not parameters
+    ("GPT-2 124M model, trained on 10B tokens", 124e6),
 ])
 def test_parameter_claims_in_comments(text: str, value: float | None) -> None:
     assert param_claim(text) == value
@@ -101,6 +103,10 @@ def test_the_width_that_reaches_a_claim_at_this_depth() -> None:
     ("shakespeare has 301,966 tokens, so 1 epoch ~= 9.2 iters", []),
     ("one epoch is 9.2 iters", []),
     ("dataset of 10B tokens, we train on ~3B tokens", [("tokens_total", 3_000_000_000)]),
+    # build-nanogpt's train_gpt2.py: the data's size in one clause, the batch in the next
+    ("19,073 steps is ~1 epoch, if data is 10B tokens and batch size 0.5M tokens",
+     [("tokens_per_step", 500_000), ("epochs", 1.0)]),
+    ("2**19, ~0.5M, in number of tokens", []),
 ])
 def test_token_and_epoch_claims_in_comments(text: str, claims: list) -> None:
     from lossdoc.claims import claims_in
