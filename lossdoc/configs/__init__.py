@@ -113,7 +113,8 @@ def _toml(path: Path) -> ConfigFile:
         try:
             import tomli as tomllib  # type: ignore[no-redef]
         except ImportError:
-            raise InputError(f"{path}: reading a .toml config needs Python 3.11+ or `pip install tomli`") from None
+            raise InputError(f"{path}: reading a .toml config needs Python 3.11+ or "
+                             "`pip install 'lossdoc[toml]'`") from None
     try:
         data = tomllib.loads(_read_bytes(path).decode("utf-8", errors="replace"))
     except tomllib.TOMLDecodeError as exc:
