@@ -95,5 +95,5 @@ def _world(values: dict[str, Any], facts: RunFacts, at: Any) -> None:
         if "grad_accum" not in facts and not (values.get("training.global_batch_size") or 0) > 0:
             facts.set("grad_accum", 1, "default: torchtitan (no global_batch_size: one micro-batch a step)")
     elif shard == -1:
-        facts.notes.append("torchtitan data_parallel_shard_degree -1 shards over every GPU: the tokens per step "
-                           "need the GPU count, which the config does not state")
+        facts.assume("tokens_per_step", "torchtitan data_parallel_shard_degree -1 shards over every GPU: the "
+                     "tokens per step need the GPU count, which the config does not state")
