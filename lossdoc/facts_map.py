@@ -269,6 +269,8 @@ def _modded(meta: dict[str, Any], facts: RunFacts) -> None:
     facts.set("warmup_rule", RULE_PLUS_ONE, "default: modded-nanogpt get_lr (it+1)/warmup_iters")
     _put(facts, meta, "gpus_visible", "gpu_count", "log: nvidia-smi")
     _put(facts, meta, "params_non_embedding", "params_non_embedding_logged", "log: modded-nanogpt")
+    if config.get("script_has_dropout") is False:
+        facts.set("dropout", 0.0, "log: modded-nanogpt embedded train_gpt.py (no dropout anywhere in it)")
     if meta.get("tokens_per_step_from"):  # newer records: from the train loader's batch, not a Hyperparameter
         facts.set("tokens_per_step", meta["tokens_per_step"], f"log: modded-nanogpt {meta['tokens_per_step_from']}")
     facts.set("trainer", "modded-nanogpt train_gpt.py", "log: modded-nanogpt format")

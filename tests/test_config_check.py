@@ -255,7 +255,7 @@ def test_the_shipped_capacity_example_alone_and_with_its_config() -> None:
     (0.1, -0.01, "dropout = 0.1 is active in the training loss"),  # eval-mode train below val: dropout explains it
     (0.1, +0.05, "not dropout alone: even the eval-mode train loss"),
     (0.0, +0.05, "not dropout alone"),
-    (0.0, None, "dropout = 0.0, so: a single small val split"),
+    (0.0, None, "not dropout (dropout = 0: log: nanoGPT config echo dropout); likely a single small val split"),
 ])
 def test_val_below_train_names_its_likely_cause(dropout: float, eval_gap: float | None, expect: str) -> None:
     import numpy as np

@@ -117,3 +117,16 @@ def test_an_hf_checkpoint_directory_brings_its_config_json(tmp_path: Path) -> No
     facts = facts_of(tmp_path)
     assert facts.get("n_embd") == 768 and facts.source("n_embd") == "log: checkpoint config.json"
     assert facts.get("params_computed") == 124_439_808  # HF GPT-2: biases, tied head, learned positions
+
+
+def test_a_modded_record_without_dropout_in_its_script_states_dropout_0(tmp_path: Path) -> None:
+    # val < train in a record is then not blamed on dropout (a chat model said "dropout" of a run with none)
+    facts = facts_of(EXAMPLES / "modded-nanogpt-record.txt")
+    assert "dropout" not in (EXAMPLES / "modded-nanogpt-record.txt").read_text().lower()
+    assert facts.get("dropout") == 0 and "no dropout anywhere" in facts.source("dropout")
+    text = (EXAMPLES / "modded-nanogpt-record.txt").read_text()
+    marker = "import os\n"
+    assert marker in text
+    log = tmp_path / "with-dropout.txt"
+    log.write_text(text.replace(marker, marker + "attn_dropout = 0.1\n", 1))
+    assert facts_of(log).get("dropout") is None  # a script that names it may use it: nothing is claimed

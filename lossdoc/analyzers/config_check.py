@@ -378,16 +378,17 @@ def _val_below(step: int, val: float, train: float, dropout: Any, eval_train: fl
     others = ("a single small val split, a train loss that is one noisy batch or an average over a window with "
               "higher LR, or a val set from an easier distribution")
     if dropout and eval_train is not None and eval_train <= val + noise:
-        cause = (f"dropout = {dropout} is active in the training loss and off in evaluation (the eval-mode train "
-                 f"loss {eval_train:.4f} is not above val)")
+        cause = (f"likely dropout = {dropout} is active in the training loss and off in evaluation (the eval-mode "
+                 f"train loss {eval_train:.4f} is not above val)")
     elif dropout and eval_train is None:
-        cause = f"dropout = {dropout} ({_src(facts, 'dropout')}) is active in training and off in evaluation"
+        cause = f"likely dropout = {dropout} ({_src(facts, 'dropout')}) is active in training and off in evaluation"
     elif eval_train is not None and eval_train > val + noise:
-        cause = f"not dropout alone: even the eval-mode train loss {eval_train:.4f} is above val; " + others
+        cause = f"not dropout alone: even the eval-mode train loss {eval_train:.4f} is above val; likely " + others
+    elif dropout is not None:  # 0: the run has none (modded-nanogpt's script has no dropout anywhere)
+        cause = f"not dropout (dropout = {dropout:g}: {_src(facts, 'dropout')}); likely " + others
     else:
-        said = f"dropout = {dropout}" if dropout is not None else "dropout is not stated"
-        cause = f"{said}, so: " + others
-    return Finding(NAME, Severity.INFO, f"Val < train at step {step:,} ({val:.4f} vs {train:.4f}): likely {cause}",
+        cause = "dropout is not stated; likely " + others
+    return Finding(NAME, Severity.INFO, f"Val < train at step {step:,} ({val:.4f} vs {train:.4f}): {cause}",
                    {"step": step, "val": val, "train": train, "dropout": dropout, "eval_train": eval_train})
 
 

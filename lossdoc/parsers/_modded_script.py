@@ -71,6 +71,8 @@ def read_source(tree: ast.Module, config: dict[str, Any], model: dict[str, Any])
             for kw in node.keywords:
                 if kw.arg and (value := _constant(substitute(kw.value, known))) is not _NOT_CONSTANT:
                     model.setdefault(kw.arg, value)
+    # the records' GPT has no dropout; a script that names it anywhere (a module, an argument) may use it
+    config["script_has_dropout"] = bool(config.get("script_has_dropout")) or _mentions_dropout(tree)
     batch = train_batch(tree, names)
     if batch is not None:
         config["train_batch"] = batch  # evaluated with the world size once the banners are read (_modded_header)
@@ -85,6 +87,16 @@ def read_source(tree: ast.Module, config: dict[str, Any], model: dict[str, Any])
             module[name] = value
     if module:
         config["module_constants"] = module
+
+
+def _mentions_dropout(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        text = (node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else
+                node.arg if isinstance(node, (ast.arg, ast.keyword)) else
+                node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else "")
+        if text and "dropout" in text.lower():
+            return True
+    return False
 
 
 def evaluate(text: str, values: dict[str, Any]) -> Any:
