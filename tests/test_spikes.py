@@ -297,6 +297,26 @@ def test_flat_plateau_then_slow_decline():
     assert pl["slope_per_1k"] == pytest.approx(-0.07 / 6, rel=0.25)
 
 
+def test_a_slow_decline_while_the_lr_decays_is_the_decays_not_a_plateau_finding():
+    # the same slow decline (-2% over 6000 steps, inside the 3% band), once at a constant LR and once while a linear
+    # warmdown takes the LR from its peak to 0: only the first is a plateau finding; the second keeps the plateau
+    # in the list with the reason (the corpus's cosine tails and warmdowns)
+    steps = np.arange(10_000)
+    rng = np.random.default_rng(2)
+    clean = np.where(steps < 4000, 3.5 + 6 * (1 - steps / 4000) ** 3, 3.5) - np.where(
+        steps >= 4000, 0.07 * (steps - 4000) / 6000, 0)
+    y = clean * (1 + 0.01 * rng.standard_normal(len(steps)))
+    constant = np.full(len(steps), 6e-4)
+    warmdown = 6e-4 * np.clip((10_000 - steps) / 6000, 0, 1)
+    for lr, finding in ((constant, True), (warmdown, False)):
+        result = spikes.analyze(run_of(steps, y, **{"train/lr": (steps, lr)}))
+        (pl,) = result.plateaus
+        assert pl["label"] == "slow decline"
+        assert any(f.title.startswith("Plateau") for f in result.findings) is finding
+        assert (pl["expected"] is None) is finding
+    assert "the LR decays from" in pl["expected"] and "of its peak" in pl["expected"]
+
+
 def test_mid_run_flat_plateau_is_listed_and_val_upticks():
     steps = np.arange(12_000)
     rng = np.random.default_rng(4)

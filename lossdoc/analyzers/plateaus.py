@@ -24,6 +24,9 @@ KNEE_CHUNK = 0.10  # the start of a stretch is trimmed in 10% chunks ...
 KNEE_RATIO = 3.0  # ... while the chunk falls 3x faster than the rest (the end of the descent, not the plateau)
 DECAYED_LR_FRAC = 0.10  # a plateau where the LR is at <= 10% of its peak is the decay's tail (cosine/warmdown to
 #                         ~0): the loss flattens because the LR went to ~0, as planned; info, not a warning
+DECAY_END_RATIO = 0.5  # a stretch whose LR ends at <= half its start lies in the decay: a slow decline there is the
+#                       decay's drop (the loss falls as the LR anneals), not a stall; as the corpus's cosine tails
+#                       and warmdowns (fp4: train 3.15 -> 3.07 in a 3% band while the LR goes 88% -> 0% of peak)
 MIN_RUN_STEPS = 1000  # a log spanning fewer steps (a CI trace, a benchmark) is too short to call a plateau wasted
 #                       compute; our choice: the shortest real pre-training runs in the corpus are ~1,750 steps
 UPTICK_MIN_REL = 0.001  # a val uptick is a rise over the previous eval of more than 0.1% of the loss
@@ -141,15 +144,17 @@ def _judge(item: dict[str, Any], run_steps: float, lr: Any, lr_peak: float | Non
     import numpy as np
 
     item["lr_frac_of_peak"] = None
-    if lr is not None and lr_peak:
-        inside = lr.within(item["start_step"], item["end_step"])
-        if len(inside):
-            item["lr_frac_of_peak"] = float(np.median(inside)) / lr_peak
+    inside = lr.within(item["start_step"], item["end_step"]) if lr is not None and lr_peak else []
+    if len(inside):
+        item["lr_frac_of_peak"] = float(np.median(inside)) / lr_peak
     item["expected"] = None
     if run_steps < MIN_RUN_STEPS:
         item["expected"] = f"a log of {run_steps:,.0f} steps is too short to call it wasted compute"
     elif item["lr_frac_of_peak"] is not None and item["lr_frac_of_peak"] <= DECAYED_LR_FRAC:
         item["expected"] = f"the LR is at {100 * item['lr_frac_of_peak']:.0f}% of peak: the decay's flat tail"
+    elif item["label"] == "slow decline" and len(inside) >= 2 and inside[-1] <= DECAY_END_RATIO * inside[0]:
+        item["expected"] = (f"the LR decays from {inside[0] / lr_peak:.0%} to {inside[-1] / lr_peak:.0%} of its peak "
+                            "over it: the decline is the decay's, not a stall")
     item["warn"] = bool(item["label"] == "flat" and item["expected"] is None)
 
 

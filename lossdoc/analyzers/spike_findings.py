@@ -149,6 +149,8 @@ def findings(r: Any) -> list[Finding]:
             )
         )
     for pl in r.plateaus:
+        if pl.get("expected") and pl["label"] == "slow decline":
+            continue  # the loss falling as the LR decays: no finding (the plateau list still holds it, and why)
         out.append(_plateau_finding(pl))
     return out
 

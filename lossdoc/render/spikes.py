@@ -114,7 +114,7 @@ def render(console: Console, result: Any) -> None:
         band = plateau_band(pl, ".4f")
         console.print(
             f"Plateau ({pl['label']}): {band} from step {fmt(pl['start_step'])} to {fmt(pl['end_step'])}, "
-            f"{plateau_slope(pl, '+.4f')}"
+            f"{plateau_slope(pl, '+.4f')}" + (f"; expected: {pl['expected']}" if pl.get("expected") else "")
         )
     if result.val_upticks:
         shown = ", ".join(f"{fmt(u['step'])} (+{u['delta']:.4f})" for u in result.val_upticks[:UPTICKS_SHOWN])
