@@ -312,7 +312,17 @@ def _hf_beside(meta: dict[str, Any], facts: RunFacts) -> None:
             return
 
 
+# torchtitan model families whose every flavor has one vocabulary (the embedding rows: the initial loss is ~ln of
+# it); llama3's debugmodel is left out, as its test tokenizer is not Llama 3's
+TORCHTITAN_VOCAB = {"qwen3": 151_936, "llama3": 128_256}
+
+
 def _torchtitan(meta: dict[str, Any], facts: RunFacts) -> None:
+    model = str(meta.get("model") or "").split()
+    if len(model) == 2 and model[0] in TORCHTITAN_VOCAB and model[1] != "debugmodel":
+        vocab = TORCHTITAN_VOCAB[model[0]]
+        name = " ".join(model)
+        facts.set("vocab_size", vocab, f"log: torchtitan model '{name}' ({model[0]}'s {vocab:,} embedding rows)")
     if "local_batch_size" in meta:
         facts.set("batch_size", meta["local_batch_size"], "log: torchtitan local batch size")
     if "batch_size" in meta:

@@ -78,6 +78,10 @@ def test_modded_nanogpt_hyperparameters() -> None:
 def test_torchtitan_and_hf_trainer_state() -> None:
     tt = facts_of(corpus_file("torchtitan/qwen3-14b-autoresearch-run399-10steps.log"))
     assert (tt.get("batch_size"), tt.get("global_batch"), tt.get("tokens_per_step")) == (168, 1344, 172_032)
+    # "Model qwen3 14B": Qwen3's vocabulary, so the first loss 12.47 is judged against ln(151,936) = 11.93, not GPT-2's
+    assert tt.get("vocab_size") == 151_936 and "qwen3" in tt.source("vocab_size")
+    debug = facts_of(EXAMPLES / "torchtitan-llama3-debug.log")  # llama3 debugmodel: a test tokenizer, not Llama 3's
+    assert debug.get("vocab_size") is None
     hf = facts_of(corpus_file("hf_trainer_state/trainer-state-viz-multi-eval-overfit.json"))
     assert (hf.get("max_steps"), hf.get("batch_size"), hf.get("eval_interval")) == (12_030, 4, 500)
 
