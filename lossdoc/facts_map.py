@@ -283,6 +283,7 @@ def _hf(meta: dict[str, Any], facts: RunFacts) -> None:
     _hf_beside(meta, facts)
     facts.set("trainer", "HF Trainer", "log: trainer_state.json")
     facts.set("warmup_rule", RULE_PLAIN, "default: transformers get_scheduler (step / warmup)")
+    facts.set("grad_clip", 1.0, "default: transformers TrainingArguments max_grad_norm 1.0")  # training_args wins
 
 
 def _hf_beside(meta: dict[str, Any], facts: RunFacts) -> None:

@@ -84,6 +84,7 @@ def test_torchtitan_and_hf_trainer_state() -> None:
     assert debug.get("vocab_size") is None
     hf = facts_of(corpus_file("hf_trainer_state/trainer-state-viz-multi-eval-overfit.json"))
     assert (hf.get("max_steps"), hf.get("batch_size"), hf.get("eval_interval")) == (12_030, 4, 500)
+    assert hf.get("grad_clip") == 1.0 and hf.source("grad_clip").startswith("default: transformers")
 
 
 def test_lightning_hparams_beside_metrics(tmp_path: Path) -> None:
