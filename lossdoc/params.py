@@ -110,8 +110,9 @@ def param_claim(comment: str) -> int | None:
         token = rest.find("token")
         before = re.split(r"[,;()]", comment[max(0, m.start() - 24): m.start()])[-1]  # this clause only
         named = "param" in m.group(0).lower()
-        if token >= 0 and not re.search(r"param|model", rest[:token]):
-            continue  # "~1B tokens", build-nanogpt's "2**19, ~0.5M, in number of tokens": a count of tokens
+        if token >= 0 and not re.search(r"param|model|\d", rest[:token]):
+            continue  # "~1B tokens", build-nanogpt's "2**19, ~0.5M, in number of tokens": a count of tokens (in
+            #           "the 760M run on 15B tokens" the tokens are the next count's)
         if not named and _DATA_WORDS.search(before):
             continue  # "total batch size be ~0.5M", "tokens be 300B": not a parameter claim
         found.append((named, whole(float(m.group(1)) * _SCALE[m.group(2).lower()])))

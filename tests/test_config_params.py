@@ -82,6 +82,7 @@ def test_llama_family_variants(config: tuple, known: int) -> None:
     ("this makes total number of tokens be 300B", None),
     ("2**19, ~0.5M, in number of tokens", None),  # build-nanogpt's total_batch_size: tokens, not parameters
     ("GPT-2 124M model, trained on 10B tokens", 124e6),
+    ("the 760M run on 15B tokens", 760e6),  # the tokens are the next count's
 ])
 def test_parameter_claims_in_comments(text: str, value: float | None) -> None:
     assert param_claim(text) == value
