@@ -71,6 +71,16 @@ def test_llama_family_variants(config: tuple, known: int) -> None:
     assert llama_params(layers, d, heads, ff, vocab, kv, tied, head_dim, bias, qk_norm).total == known
 
 
+def test_heads_wider_than_the_width_split_count() -> None:
+    # Qwen3-0.6B's shape: 16 heads of 128 at d = 1024 (q is 2048 wide); the 14B case above has head_dim = d / heads,
+    # so only this one tells a head_dim read from d / n_head from the one the config states
+    shape = (28, 1024, 16, 8, 3072, 151936, True)
+    wide = llama_params(28, 1024, 16, 3072, 151936, 8, True, 128, "", True).total
+    assert wide == llama_tensors(*shape, head_dim=128, qk_norm=True)
+    assert wide - llama_params(28, 1024, 16, 3072, 151936, 8, True, None, "", True).total == 28 * (
+        2 * 1024 * (16 * 128 - 1024) + 2 * 1024 * 8 * (128 - 64) + 2 * (128 - 64))  # q, o, k, v and the q/k norms
+
+
 @pytest.mark.parametrize(("text", "value"), [
     ("Model (~125M parameters) – perfect for 12 GB VRAM", 125e6),
     ("GPT-2 XL, 1.5B params", 1.5e9),

@@ -27,19 +27,19 @@ def flops_per_token(facts: Any, convention: str, notes: list[str] | None = None)
     A count, in integers: every term is a whole number of multiply-adds (the attention's 6*L*d*T too)."""
     n = facts.get("params_logged")
     layers, width, seq = facts.get("n_layer"), facts.get("n_embd"), facts.get("block_size")
-    estimated = ""
+    n_how = ""  # how N was found, when it is not the log's total count: the formula is then nanoGPT's
     if facts.get("params_non_embedding_logged"):
         # newer modded-nanogpt records: 275.7M in all, 154.5M of it token and value embeddings, lookups that do
         # no matmul (6N of the total put a record at 83% MFU); the head, untied, is among the rest
         n = facts.get("params_non_embedding_logged")
-        estimated = ", the log's non-embedding count (embedding lookups do no matmul)"
+        n_how = ", the log's non-embedding count (embedding lookups do no matmul)"
         if notes is not None:
             notes.append(f"N = the log's non-embedding parameters ({n:,}): its embeddings are lookups, not matmuls")
     if not n and layers and width and facts.get("vocab_size"):
         # GPT-2 layout without biases, head tied to the token embedding, no learned positions (nanoGPT's
         # get_num_params count): 12*L*d^2 (attention 4d^2 + MLP 8d^2 per layer) + V*d
         n = 12 * layers * width**2 + facts.get("vocab_size") * width
-        estimated = " estimated as 12*L*d^2 + V*d"
+        n_how = " estimated as 12*L*d^2 + V*d"
         if notes is not None:
             notes.append(f"parameter count not in the log: N = 12*L*d^2 + V*d = {n:,} (GPT-2 layout, tied head)")
     if not n:
@@ -49,12 +49,12 @@ def flops_per_token(facts: Any, convention: str, notes: list[str] | None = None)
         if notes is not None:
             notes.append("model shape not in the log: 6N only, without the attention term")
         missing = "/".join(k for k, v in (("n_layer", layers), ("n_embd", width), ("block_size", seq)) if not v)
-        return 6 * n, f"6N (N={n:,.0f}{estimated}; no attention term: {missing} not stated)"
+        return 6 * n, f"6N (N={n:,.0f}{n_how}; no attention term: {missing} not stated)"
     attn = 12 * int(layers) * int(width) * int(seq)
-    if estimated:
+    if n_how:
         return 6 * n + attn if convention != "llmc" else 6 * n + attn // 2, (
             f"{FORMULAS[convention if convention != 'torchtitan' else 'nanogpt']} ({convention}; N={n:,.0f}"
-            f"{estimated}, L={layers}, d={width}, T={seq})"
+            f"{n_how}, L={layers}, d={width}, T={seq})"
         )
     if convention == "llmc":
         return 6 * n + attn // 2, f"6N + 6*L*d*T (llm.c; N={n:,.0f}, L={layers}, d={width}, T={seq})"

@@ -195,9 +195,5 @@ def repr_kwargs(text: str) -> dict[str, Any]:
 
 
 def literal(text: str) -> Any:
-    try:
-        node = _ast_parse(text, mode="eval").body
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
-    value = _constant(node)
-    return None if value is _NOT_CONSTANT else value
+    """A printed value (`8*64`, `'x'`) as a constant; None unless it is one."""
+    return evaluate(text, {})
